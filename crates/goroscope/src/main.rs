@@ -1,0 +1,50 @@
+//! The goroscope command line.
+
+mod args;
+mod commands;
+mod source;
+
+use std::io::{ErrorKind, IsTerminal};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, ColorChoice, Command};
+
+/// Exit codes: 0 ran, 1 a gate found leaks, 2 an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Ran,
+    Error,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let result = match &cli.command {
+        Command::Analyze(args) => commands::analyze::run(args, color, cli.quiet),
+    };
+    match result {
+        Ok(Outcome::Ran) => ExitCode::SUCCESS,
+        Ok(Outcome::Error) => ExitCode::from(2),
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("goroscope: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// A reader that went away (`goroscope … | head`) is not an error.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,180 @@
+//! What a goroutine is blocked on, from its wait reason and the frames above the block.
+
+use goroscope_dump::{FrameId, Snapshot, WaitReason};
+use serde::Serialize;
+
+/// The blocking operation of a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Blocking {
+    /// `ch <- v`
+    ChanSend,
+    /// `<-ch`
+    ChanReceive,
+    /// Send on a nil channel.
+    NilChanSend,
+    /// Receive from a nil channel.
+    NilChanReceive,
+    /// `select` with cases.
+    Select,
+    /// `select {}`
+    SelectNoCases,
+    /// `sync.Mutex.Lock`
+    Mutex,
+    /// `sync.RWMutex.Lock` or `RLock`
+    RwMutex,
+    /// `sync.WaitGroup.Wait`
+    WaitGroup,
+    /// `sync.Cond.Wait`
+    Cond,
+    /// Another semaphore (runtime-internal, fd mutex …).
+    Semaphore,
+    /// `time.Sleep`
+    Sleep,
+    /// Reading from a network connection.
+    NetRead,
+    /// Waiting in `Accept` on a listener.
+    NetAccept,
+    /// Other network I/O (write, connect, poll).
+    NetOther,
+    /// In a system call or cgo.
+    Syscall,
+    /// Running on a thread.
+    Running,
+    /// Waiting for a thread.
+    Runnable,
+    /// The runtime's own background work.
+    Runtime,
+    /// Anything else.
+    Other,
+}
+
+impl Blocking {
+    /// Blocks until some other goroutine acts; may block for ever if nobody does.
+    pub fn can_block_forever(self) -> bool {
+        matches!(
+            self,
+            Blocking::ChanSend
+                | Blocking::ChanReceive
+                | Blocking::NilChanSend
+                | Blocking::NilChanReceive
+                | Blocking::Select
+                | Blocking::SelectNoCases
+                | Blocking::Mutex
+                | Blocking::RwMutex
+                | Blocking::WaitGroup
+                | Blocking::Cond
+                | Blocking::Semaphore
+                | Blocking::Sleep
+                | Blocking::NetRead
+        )
+    }
+
+    /// A plain operation that cannot notice a cancelled context or a client that went away; `select` can.
+    pub fn ignores_cancellation(self) -> bool {
+        matches!(
+            self,
+            Blocking::ChanSend
+                | Blocking::ChanReceive
+                | Blocking::NilChanSend
+                | Blocking::NilChanReceive
+                | Blocking::SelectNoCases
+                | Blocking::Mutex
+                | Blocking::RwMutex
+                | Blocking::WaitGroup
+                | Blocking::Cond
+                | Blocking::Sleep
+        )
+    }
+
+    /// Words for the operation.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Blocking::ChanSend => "channel send",
+            Blocking::ChanReceive => "channel receive",
+            Blocking::NilChanSend => "send on a nil channel",
+            Blocking::NilChanReceive => "receive from a nil channel",
+            Blocking::Select => "select",
+            Blocking::SelectNoCases => "select with no cases",
+            Blocking::Mutex => "sync.Mutex lock",
+            Blocking::RwMutex => "sync.RWMutex lock",
+            Blocking::WaitGroup => "sync.WaitGroup wait",
+            Blocking::Cond => "sync.Cond wait",
+            Blocking::Semaphore => "semaphore",
+            Blocking::Sleep => "sleep",
+            Blocking::NetRead => "network read",
+            Blocking::NetAccept => "accept on a listener",
+            Blocking::NetOther => "network I/O",
+            Blocking::Syscall => "system call",
+            Blocking::Running => "running",
+            Blocking::Runnable => "runnable",
+            Blocking::Runtime => "runtime background work",
+            Blocking::Other => "other",
+        }
+    }
+}
+
+/// Classifies a goroutine's block from its wait reason and frames (innermost first).
+pub(crate) fn classify(snapshot: &Snapshot, reason: WaitReason, frames: &[FrameId]) -> Blocking {
+    let has = |names: &[&str]| frames.iter().any(|&f| names.contains(&snapshot.function(f)));
+    match reason {
+        WaitReason::ChanSend => Blocking::ChanSend,
+        WaitReason::ChanReceive => Blocking::ChanReceive,
+        WaitReason::ChanSendNil => Blocking::NilChanSend,
+        WaitReason::ChanReceiveNil => Blocking::NilChanReceive,
+        WaitReason::Select => Blocking::Select,
+        WaitReason::SelectNoCases => Blocking::SelectNoCases,
+        WaitReason::MutexLock => Blocking::Mutex,
+        WaitReason::RwMutexLock | WaitReason::RwMutexRLock => Blocking::RwMutex,
+        WaitReason::WaitGroupWait => Blocking::WaitGroup,
+        WaitReason::CondWait => Blocking::Cond,
+        WaitReason::Sleep => Blocking::Sleep,
+        WaitReason::Semacquire => {
+            // Before Go 1.20 (mutexes) and 1.24 (WaitGroup) these all showed as `semacquire`.
+            if has(&[
+                "sync.(*Mutex).Lock",
+                "sync.(*Mutex).lockSlow",
+                "internal/sync.(*Mutex).lockSlow",
+            ]) {
+                Blocking::Mutex
+            } else if has(&["sync.(*RWMutex).Lock", "sync.(*RWMutex).RLock"]) {
+                Blocking::RwMutex
+            } else if has(&["sync.(*WaitGroup).Wait"]) {
+                Blocking::WaitGroup
+            } else if has(&["sync.(*Cond).Wait"]) {
+                Blocking::Cond
+            } else {
+                Blocking::Semaphore
+            }
+        }
+        WaitReason::IoWait => {
+            let functions = frames.iter().map(|&f| snapshot.function(f));
+            let mut kind = Blocking::NetOther;
+            for function in functions {
+                if function.ends_with(".accept")
+                    || function.ends_with(".Accept")
+                    || function.contains("AcceptTCP")
+                {
+                    kind = Blocking::NetAccept;
+                    break;
+                }
+                if function.ends_with(".Read")
+                    || function.ends_with(".read")
+                    || function.ends_with(".ReadFrom")
+                    || function.ends_with(".ReadMsgUDP")
+                    || function.ends_with(".Peek")
+                {
+                    kind = Blocking::NetRead;
+                    break;
+                }
+            }
+            kind
+        }
+        WaitReason::Running => Blocking::Running,
+        WaitReason::Runnable => Blocking::Runnable,
+        WaitReason::Syscall => Blocking::Syscall,
+        WaitReason::RuntimeInternal | WaitReason::Scheduler | WaitReason::Synctest => Blocking::Runtime,
+        _ => Blocking::Other,
+    }
+}

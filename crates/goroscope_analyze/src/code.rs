@@ -1,0 +1,130 @@
+//! Whose code a frame is: the runtime's, the standard library's, or the program's own.
+
+use goroscope_dump::{FrameId, Snapshot};
+
+/// The package path of a qualified Go function name: `net/http.(*conn).serve` → `net/http`,
+/// `main.main.func1` → `main`, `example.com/m/v2/pkg.F[...]` → `example.com/m/v2/pkg`.
+pub fn package_of(function: &str) -> &str {
+    let last_slash = function.rfind('/').map_or(0, |i| i + 1);
+    match function[last_slash..].find('.') {
+        Some(dot) => &function[..last_slash + dot],
+        None => function,
+    }
+}
+
+/// Who owns which code, decided once per snapshot.
+#[derive(Debug, Clone)]
+pub(crate) struct CodeModel {
+    /// `GOROOT/src/` as printed in this dump, when a standard-library frame reveals it.
+    goroot_src: Option<String>,
+    own: Vec<String>,
+}
+
+/// Packages whose frames only carry out a block: the leak site is never inside them.
+const PLUMBING: &[&str] = &[
+    "runtime",
+    "sync",
+    "sync/atomic",
+    "time",
+    "context",
+    "internal/",
+    "runtime/",
+];
+
+impl CodeModel {
+    pub(crate) fn new(snapshot: &Snapshot, own: &[String]) -> CodeModel {
+        let goroot_src = snapshot
+            .goroutines
+            .iter()
+            .flat_map(|g| snapshot.stack(g.stack))
+            .find_map(|&f| {
+                let function = snapshot.function(f);
+                let package = package_of(function);
+                if !matches!(
+                    package,
+                    "runtime" | "sync" | "net/http" | "net" | "time" | "os" | "runtime/pprof"
+                ) {
+                    return None;
+                }
+                let file = snapshot.file(f);
+                let at = file.rfind(&format!("/src/{package}/"))?;
+                Some(file[..at + 5].to_owned())
+            });
+        CodeModel {
+            goroot_src,
+            own: own.to_vec(),
+        }
+    }
+
+    /// Part of the Go distribution (runtime or standard library).
+    pub(crate) fn is_std(&self, snapshot: &Snapshot, frame: FrameId) -> bool {
+        let function = snapshot.function(frame);
+        let package = package_of(function);
+        if self.is_own_package(package) {
+            return false;
+        }
+        if !package.contains('.') && !function.contains('.') {
+            // `panic`, `non-Go function`, bare runtime names.
+            return true;
+        }
+        let first = package.split('/').next().unwrap_or(package);
+        if first.contains('.') || package == "main" {
+            return false;
+        }
+        match &self.goroot_src {
+            Some(root) => {
+                let file = snapshot.file(frame);
+                file.starts_with(root.as_str()) || file == "?" || file.starts_with('<')
+            }
+            None => true,
+        }
+    }
+
+    /// The program's own code: everything outside the Go distribution, or only `--own` packages when given.
+    pub(crate) fn is_own(&self, snapshot: &Snapshot, frame: FrameId) -> bool {
+        let package = package_of(snapshot.function(frame));
+        if self.own.is_empty() {
+            !self.is_std(snapshot, frame)
+        } else {
+            self.is_own_package(package)
+        }
+    }
+
+    /// Code that merely carries out a wait (runtime, sync, time, context, internal): never the leak site.
+    pub(crate) fn is_plumbing(&self, snapshot: &Snapshot, frame: FrameId) -> bool {
+        let function = snapshot.function(frame);
+        let package = package_of(function);
+        self.is_std(snapshot, frame)
+            && PLUMBING.iter().any(|p| {
+                if p.ends_with('/') {
+                    package.starts_with(p)
+                } else {
+                    package == *p
+                }
+            })
+    }
+
+    fn is_own_package(&self, package: &str) -> bool {
+        self.own.iter().any(|prefix| {
+            package == prefix
+                || package
+                    .strip_prefix(prefix.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::package_of;
+
+    #[test]
+    fn packages() {
+        assert_eq!(package_of("net/http.(*conn).serve"), "net/http");
+        assert_eq!(package_of("main.main.func1"), "main");
+        assert_eq!(package_of("github.com/a/b.(*T[...]).M"), "github.com/a/b");
+        assert_eq!(package_of("main.f-range1"), "main");
+        assert_eq!(package_of("panic"), "panic");
+        assert_eq!(package_of("internal/poll.(*FD).Read"), "internal/poll");
+    }
+}

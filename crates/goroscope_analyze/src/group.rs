@@ -1,0 +1,420 @@
+//! Grouping goroutines and gathering the facts each verdict is built from.
+
+use goroscope_dump::{FrameId, Snapshot, StackId, StateId, Sym, WaitReason};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::classify::{Blocking, classify};
+use crate::code::CodeModel;
+use crate::score::{Verdict, judge};
+use crate::{
+    Analysis, Creators, Excerpt, FrameOut, Group, Level, Options, Site, SourceLines, Summary, WaitStats,
+};
+
+/// Frames that run one request or RPC: a goroutine with one of these on its stack serves a client.
+const REQUEST_FRAMES: &[&str] = &[
+    "net/http.(*conn).serve",
+    "net/http.(*http2serverConn).runHandler",
+    "golang.org/x/net/http2.(*serverConn).runHandler",
+    "google.golang.org/grpc.(*Server).handleStream",
+    "google.golang.org/grpc.(*Server).processUnaryRPC",
+    "google.golang.org/grpc.(*Server).processStreamingRPC",
+    "github.com/valyala/fasthttp.(*Server).serveConn",
+];
+
+/// What the whole dump tells about every group.
+pub(crate) struct World<'a> {
+    pub(crate) snapshot: &'a Snapshot,
+    pub(crate) code: CodeModel,
+    by_id: FxHashMap<u64, u32>,
+    /// Functions on some live stack (for dumps without creator ids).
+    on_stacks: FxHashSet<Sym>,
+    /// Stacks that serve a request.
+    request_stacks: FxHashSet<StackId>,
+    /// Functions seen running inside a request, above its dispatch frame.
+    request_functions: FxHashSet<Sym>,
+    pub(crate) has_creator_ids: bool,
+    pub(crate) truncated: bool,
+    pub(crate) deadlock: bool,
+}
+
+impl<'a> World<'a> {
+    fn new(snapshot: &'a Snapshot, code: CodeModel) -> World<'a> {
+        let mut by_id = FxHashMap::default();
+        let mut used_stacks = FxHashSet::default();
+        for (i, g) in snapshot.goroutines.iter().enumerate() {
+            by_id.insert(g.id, i as u32);
+            used_stacks.insert(g.stack);
+        }
+        let mut on_stacks = FxHashSet::default();
+        let mut request_stacks = FxHashSet::default();
+        let mut request_functions = FxHashSet::default();
+        for &stack in &used_stacks {
+            let frames = snapshot.stack(stack);
+            on_stacks.extend(frames.iter().map(|&f| snapshot.frame(f).function));
+            if let Some(dispatch) = frames
+                .iter()
+                .position(|&f| REQUEST_FRAMES.contains(&snapshot.function(f)))
+            {
+                request_stacks.insert(stack);
+                request_functions.extend(frames[..dispatch].iter().map(|&f| snapshot.frame(f).function));
+            }
+        }
+        World {
+            snapshot,
+            code,
+            by_id,
+            on_stacks,
+            request_stacks,
+            request_functions,
+            has_creator_ids: snapshot.has_creator_ids(),
+            truncated: snapshot.truncated.is_some(),
+            deadlock: snapshot.crash.as_ref().is_some_and(|c| c.is_global_deadlock()),
+        }
+    }
+}
+
+/// Everything known about one group, for the shape table and the scorer.
+pub(crate) struct Facts<'a> {
+    pub(crate) frames: &'a [FrameId],
+    pub(crate) blocking: Blocking,
+    pub(crate) count: u64,
+    /// Member ids, sorted.
+    pub(crate) ids: Vec<u64>,
+    /// Index in `frames` of the leak site.
+    pub(crate) site: Option<usize>,
+    /// Whether the site is the program's own code.
+    pub(crate) site_is_own: bool,
+    pub(crate) created_by: Option<FrameId>,
+    pub(crate) creators: Option<Creators>,
+    /// Members whose creator has returned from the function that started them, or exited.
+    pub(crate) outlived: u64,
+    /// Members created by a goroutine serving a request, or by a function that runs inside requests.
+    pub(crate) request_created: u64,
+    /// The members themselves serve a request (the block is inside a handler).
+    pub(crate) in_request: bool,
+    pub(crate) leaked: u64,
+    pub(crate) minutes: Vec<u32>,
+    pub(crate) includes_main: bool,
+    /// Line of source at the leak site, and a few above it.
+    pub(crate) site_text: Vec<String>,
+}
+
+impl Facts<'_> {
+    /// Ids in one tight run: started together (a pool) rather than one by one over time.
+    pub(crate) fn created_together(&self) -> bool {
+        let (Some(&first), Some(&last)) = (self.ids.first(), self.ids.last()) else {
+            return false;
+        };
+        let span = last - first + 1;
+        self.count >= 2 && span <= (2 * self.count).max(self.count + 8)
+    }
+
+    pub(crate) fn has_function(&self, world: &World<'_>, names: &[&str]) -> bool {
+        self.frames
+            .iter()
+            .any(|&f| names.contains(&world.snapshot.function(f)))
+    }
+
+    pub(crate) fn max_minutes(&self) -> u32 {
+        self.minutes.iter().copied().max().unwrap_or(0)
+    }
+}
+
+/// Analyses one snapshot.
+pub fn analyze(snapshot: &Snapshot, options: &Options, source: Option<&dyn SourceLines>) -> Analysis {
+    let world = World::new(snapshot, CodeModel::new(snapshot, &options.own_packages));
+    let mut index: FxHashMap<(StackId, Option<FrameId>, StateId), usize> = FxHashMap::default();
+    let mut members: Vec<Vec<u32>> = Vec::new();
+    for (i, g) in snapshot.goroutines.iter().enumerate() {
+        let slot = *index.entry((g.stack, g.created_by, g.state)).or_insert_with(|| {
+            members.push(Vec::new());
+            members.len() - 1
+        });
+        members[slot].push(i as u32);
+    }
+    let mut groups: Vec<Group> = members
+        .iter()
+        .map(|m| build_group(&world, m, options, source))
+        .collect();
+    groups.sort_by(|a, b| {
+        (
+            a.level,
+            std::cmp::Reverse(a.count),
+            &a.leak_site.as_ref().map(|s| (&s.file, s.line)),
+            a.id_range,
+        )
+            .cmp(&(
+                b.level,
+                std::cmp::Reverse(b.count),
+                &b.leak_site.as_ref().map(|s| (&s.file, s.line)),
+                b.id_range,
+            ))
+    });
+    let mut summary = Summary {
+        goroutines: snapshot.goroutines.len() as u64,
+        groups: groups.len() as u64,
+        ..Summary::default()
+    };
+    for group in &groups {
+        let slot = match group.level {
+            Level::Certain => &mut summary.certain,
+            Level::Likely => &mut summary.likely,
+            Level::Possible => &mut summary.possible,
+            Level::Healthy => &mut summary.healthy,
+        };
+        slot.groups += 1;
+        slot.goroutines += group.count;
+    }
+    Analysis {
+        summary,
+        groups,
+        notes: notes(&world),
+    }
+}
+
+fn notes(world: &World<'_>) -> Vec<String> {
+    let mut notes = Vec::new();
+    if !world.has_creator_ids && world.snapshot.goroutines.iter().any(|g| g.created_by.is_some()) {
+        notes.push(
+            "No `in goroutine N` after `created by` (Go before 1.21): whether a creator is still running is \
+             judged by whether its function is on any live stack."
+                .to_owned(),
+        );
+    }
+    if world.truncated {
+        notes.push(
+            "The dump is incomplete, so a creator missing from it may simply have been cut off: missing creators \
+             are not counted as evidence."
+                .to_owned(),
+        );
+    }
+    if world.deadlock {
+        notes.push(
+            "The runtime reported `all goroutines are asleep - deadlock!`: every blocked goroutine is stuck."
+                .to_owned(),
+        );
+    }
+    notes
+}
+
+fn build_group(
+    world: &World<'_>,
+    members: &[u32],
+    options: &Options,
+    source: Option<&dyn SourceLines>,
+) -> Group {
+    let snapshot = world.snapshot;
+    let first = &snapshot.goroutines[members[0] as usize];
+    let frames = snapshot.stack(first.stack);
+    let state = snapshot.state(first.state);
+    let blocking = classify(snapshot, WaitReason::from_status(state), frames);
+    let facts = gather(world, members, frames, blocking, source);
+    let Verdict {
+        level,
+        pattern,
+        shape,
+        evidence,
+    } = judge(world, &facts);
+
+    let site = |f: FrameId| {
+        let frame = snapshot.frame(f);
+        Site {
+            function: snapshot.str(frame.function).to_owned(),
+            file: snapshot.str(frame.file).to_owned(),
+            line: frame.line,
+        }
+    };
+    let leak_site = facts.site.map(|i| site(frames[i]));
+    let excerpt = match (&leak_site, source) {
+        (Some(s), Some(source)) => excerpt(source, s, options.context_lines),
+        _ => None,
+    };
+    let wait_minutes = (!facts.minutes.is_empty()).then(|| {
+        let mut sorted = facts.minutes.clone();
+        sorted.sort_unstable();
+        WaitStats {
+            with_minutes: sorted.len() as u64,
+            min: sorted[0],
+            median: sorted[sorted.len() / 2],
+            max: sorted[sorted.len() - 1],
+        }
+    });
+    let locked = members
+        .iter()
+        .filter(|&&i| snapshot.goroutines[i as usize].locked_to_thread())
+        .count();
+    Group {
+        count: facts.count,
+        level,
+        state: state.to_owned(),
+        blocking,
+        wait_minutes,
+        leak_site,
+        created_by: facts.created_by.map(site),
+        creators: facts.creators,
+        pattern,
+        shape,
+        evidence,
+        sample_ids: facts.ids.iter().take(5).copied().collect(),
+        id_range: (facts.ids[0], facts.ids[facts.ids.len() - 1]),
+        leaked: facts.leaked,
+        locked_to_thread: locked as u64,
+        frames: frames
+            .iter()
+            .map(|&f| {
+                let Site { function, file, line } = site(f);
+                FrameOut {
+                    function,
+                    file,
+                    line,
+                    own: world.code.is_own(snapshot, f),
+                }
+            })
+            .collect(),
+        source: excerpt,
+    }
+}
+
+fn gather<'a>(
+    world: &World<'_>,
+    members: &[u32],
+    frames: &'a [FrameId],
+    blocking: Blocking,
+    source: Option<&dyn SourceLines>,
+) -> Facts<'a> {
+    let snapshot = world.snapshot;
+    let first = &snapshot.goroutines[members[0] as usize];
+    let created_by = first.created_by;
+    let creator_function = created_by.map(|f| snapshot.frame(f).function);
+    let mut ids = Vec::with_capacity(members.len());
+    let mut minutes = Vec::new();
+    let mut creator_ids = FxHashSet::default();
+    let (mut outlived, mut request_created, mut leaked) = (0, 0, 0);
+    let creator_is_own = created_by.is_some_and(|f| world.code.is_own(snapshot, f));
+    let function_runs_in_requests = creator_function.is_some_and(|f| world.request_functions.contains(&f));
+    for &i in members {
+        let g = &snapshot.goroutines[i as usize];
+        ids.push(g.id);
+        if let Some(m) = g.wait_minutes {
+            minutes.push(m.get());
+        }
+        if g.leaked() {
+            leaked += 1;
+        }
+        let Some(function) = creator_function else {
+            continue;
+        };
+        match g.creator_id {
+            Some(creator) => {
+                creator_ids.insert(creator.get());
+                match world.by_id.get(&creator.get()) {
+                    Some(&at) => {
+                        let creator_stack = snapshot.goroutines[at as usize].stack;
+                        // A library helper (errgroup.Go, WaitGroup.Go) returns at once by design: only the
+                        // program's own functions are expected to stay on the creator's stack.
+                        let still_inside = !creator_is_own
+                            || snapshot
+                                .stack(creator_stack)
+                                .iter()
+                                .any(|&f| snapshot.frame(f).function == function);
+                        if !still_inside {
+                            outlived += 1;
+                        }
+                        if world.request_stacks.contains(&creator_stack) || function_runs_in_requests {
+                            request_created += 1;
+                        }
+                    }
+                    None => {
+                        if !world.truncated {
+                            outlived += 1;
+                        }
+                        if function_runs_in_requests {
+                            request_created += 1;
+                        }
+                    }
+                }
+            }
+            None if !world.has_creator_ids => {
+                if !world.on_stacks.contains(&function) {
+                    outlived += 1;
+                }
+                if function_runs_in_requests {
+                    request_created += 1;
+                }
+            }
+            None => {}
+        }
+    }
+    ids.sort_unstable();
+    let creators = (!creator_ids.is_empty()).then(|| Creators {
+        distinct: creator_ids.len() as u64,
+        alive: creator_ids
+            .iter()
+            .filter(|id| world.by_id.contains_key(id))
+            .count() as u64,
+    });
+    let site = leak_site(world, frames);
+    let site_is_own = site.is_some_and(|i| world.code.is_own(snapshot, frames[i]));
+    let site_text = match (site, source) {
+        (Some(i), Some(source)) => {
+            let frame = snapshot.frame(frames[i]);
+            let file = snapshot.str(frame.file);
+            (0..4)
+                .filter_map(|back| frame.line.checked_sub(back).filter(|&l| l > 0))
+                .filter_map(|l| source.line(file, l))
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    Facts {
+        frames,
+        blocking,
+        count: members.len() as u64,
+        ids,
+        site,
+        site_is_own,
+        created_by,
+        creators,
+        outlived,
+        request_created,
+        in_request: world.request_stacks.contains(&first.stack),
+        leaked,
+        minutes,
+        includes_main: members.iter().any(|&i| snapshot.goroutines[i as usize].id == 1),
+        site_text,
+    }
+}
+
+/// The first frame of the program's own code; failing that, the first frame above the wait machinery.
+fn leak_site(world: &World<'_>, frames: &[FrameId]) -> Option<usize> {
+    let snapshot = world.snapshot;
+    frames
+        .iter()
+        .position(|&f| world.code.is_own(snapshot, f))
+        .or_else(|| frames.iter().position(|&f| !world.code.is_plumbing(snapshot, f)))
+}
+
+fn excerpt(source: &dyn SourceLines, site: &Site, context: u32) -> Option<Excerpt> {
+    if context == 0 || site.line == 0 {
+        return None;
+    }
+    let marked = source.line(&site.file, site.line)?;
+    let first_line = site.line.saturating_sub(context).max(1);
+    let mut lines = Vec::new();
+    for n in first_line..site.line {
+        lines.push(source.line(&site.file, n)?);
+    }
+    lines.push(marked);
+    for n in site.line + 1..=site.line + context {
+        match source.line(&site.file, n) {
+            Some(text) => lines.push(text),
+            None => break,
+        }
+    }
+    Some(Excerpt {
+        file: site.file.clone(),
+        first_line,
+        marked_line: site.line,
+        lines,
+    })
+}

@@ -1,0 +1,259 @@
+//! The verdict on one group: proofs first, then known healthy shapes, then weighed evidence.
+
+use crate::catalogue::PatternId;
+use crate::classify::Blocking;
+use crate::group::{Facts, World};
+use crate::shapes::healthy_shape;
+use crate::{Evidence, Level};
+
+/// A group's level, explanation and the reasons for it.
+pub(crate) struct Verdict {
+    pub(crate) level: Level,
+    pub(crate) pattern: Option<PatternId>,
+    pub(crate) shape: Option<&'static str>,
+    pub(crate) evidence: Vec<Evidence>,
+}
+
+/// Score from which a group is a likely leak.
+const LIKELY: i32 = 3;
+/// Runnable goroutines at one site from which creation looks unbounded.
+const MANY_RUNNABLE: u64 = 1000;
+/// Goroutines at one site that are many by themselves.
+const MANY: u64 = 100;
+/// …and very many.
+const VERY_MANY: u64 = 1000;
+
+fn evidence(code: &'static str, weight: i32, text: String) -> Evidence {
+    Evidence { code, text, weight }
+}
+
+pub(crate) fn judge(world: &World<'_>, facts: &Facts<'_>) -> Verdict {
+    if let Some(proof) = proof(world, facts) {
+        return Verdict {
+            level: Level::Certain,
+            pattern: Some(pattern(facts)),
+            shape: None,
+            evidence: vec![proof],
+        };
+    }
+    if facts.has_function(world, &["net/http.(*persistConn).readLoop"]) && facts.blocking == Blocking::Select
+    {
+        return weigh(
+            facts,
+            PatternId::BodyNotClosed,
+            vec![evidence(
+                "response-body-open",
+                1,
+                format!(
+                    "{} HTTP client connection(s) wait for their response body to be read or closed",
+                    facts.count
+                ),
+            )],
+        );
+    }
+    if let Some((shape, text)) = healthy_shape(world, facts) {
+        return Verdict {
+            level: Level::Healthy,
+            pattern: None,
+            shape: Some(shape),
+            evidence: vec![evidence("healthy-shape", 0, text)],
+        };
+    }
+    match facts.blocking {
+        Blocking::Runnable | Blocking::Running if facts.count >= MANY => {
+            let weight = if facts.count >= MANY_RUNNABLE { LIKELY } else { 1 };
+            let text = format!(
+                "{} goroutines runnable or running at one site: more than the CPUs can run",
+                facts.count
+            );
+            weigh(
+                facts,
+                PatternId::UnboundedCreation,
+                vec![evidence("many-runnable", weight, text)],
+            )
+        }
+        blocking if blocking.can_block_forever() => weigh(facts, pattern(facts), Vec::new()),
+        blocking => Verdict {
+            level: Level::Healthy,
+            pattern: None,
+            shape: None,
+            evidence: vec![evidence(
+                "not-waiting-on-goroutines",
+                0,
+                format!("{}: not waiting for another goroutine", blocking.describe()),
+            )],
+        },
+    }
+}
+
+/// Evidence that the group can never be woken.
+fn proof(world: &World<'_>, facts: &Facts<'_>) -> Option<Evidence> {
+    if facts.leaked > 0 {
+        return Some(evidence(
+            "runtime-leak-detector",
+            100,
+            format!(
+                "the Go runtime's leak detector proved {} of these can never be woken (marked `(leaked)`)",
+                facts.leaked
+            ),
+        ));
+    }
+    match facts.blocking {
+        Blocking::NilChanSend | Blocking::NilChanReceive => Some(evidence(
+            "nil-channel",
+            100,
+            "blocked on a nil channel: no operation can ever make it ready".to_owned(),
+        )),
+        Blocking::SelectNoCases if !facts.includes_main => Some(evidence(
+            "select-no-cases",
+            100,
+            "`select {}` outside the main goroutine blocks for ever".to_owned(),
+        )),
+        b if world.deadlock && b.can_block_forever() && !matches!(b, Blocking::Sleep | Blocking::NetRead) => {
+            Some(evidence(
+                "global-deadlock",
+                100,
+                "the runtime stopped the program: all goroutines are asleep (deadlock)".to_owned(),
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// The catalogue pattern that explains a group's block, reading the source line when it is at hand.
+fn pattern(facts: &Facts<'_>) -> PatternId {
+    let line = facts.site_text.first().map(|l| l.trim()).unwrap_or_default();
+    let in_loop = facts.site_text.iter().any(|l| {
+        let l = l.trim_start();
+        l.starts_with("for ") || l.starts_with("for{") || l == "for"
+    });
+    match facts.blocking {
+        Blocking::NilChanSend | Blocking::NilChanReceive => PatternId::NilChannel,
+        Blocking::SelectNoCases => PatternId::SelectNoCases,
+        Blocking::ChanSend => PatternId::SendNoReceiver,
+        Blocking::ChanReceive if line.starts_with("for ") && line.contains("range") => {
+            PatternId::RangeNeverClosed
+        }
+        Blocking::ChanReceive => PatternId::ReceiveNeverSent,
+        Blocking::Select if in_loop => PatternId::LoopWithoutExit,
+        Blocking::Select => PatternId::SelectNeverFires,
+        Blocking::Sleep => PatternId::LoopWithoutExit,
+        Blocking::WaitGroup => PatternId::WaitgroupMismatch,
+        Blocking::Cond => PatternId::CondNeverSignalled,
+        Blocking::NetRead | Blocking::NetOther => PatternId::NetworkNoDeadline,
+        Blocking::Running | Blocking::Runnable => PatternId::UnboundedCreation,
+        _ => PatternId::LockNeverReleased,
+    }
+}
+
+/// Weighs the evidence of a group that can block for ever.
+fn weigh(facts: &Facts<'_>, pattern: PatternId, mut reasons: Vec<Evidence>) -> Verdict {
+    let half = facts.count.div_ceil(2);
+    if facts.in_request {
+        if facts.blocking.ignores_cancellation() {
+            reasons.push(evidence(
+                "stuck-request",
+                2,
+                format!(
+                    "blocked inside a request handler on a {}, which cannot notice the client going away",
+                    facts.blocking.describe()
+                ),
+            ));
+        } else {
+            reasons.push(evidence(
+                "in-flight-request",
+                0,
+                "inside a request handler; it may be waiting on the request's context (a long poll) and end with it"
+                    .to_owned(),
+            ));
+        }
+    }
+    if facts.outlived >= half && facts.outlived > 0 {
+        reasons.push(evidence(
+            "outlived-creator",
+            2,
+            format!(
+                "outlived its creator: {} of {} were started by a function or goroutine that has since finished",
+                facts.outlived, facts.count
+            ),
+        ));
+    }
+    if facts.request_created >= half && facts.request_created > 0 && !facts.in_request {
+        reasons.push(evidence(
+            "per-request",
+            2,
+            "started while serving a request: one more for each request, not tied to the request's lifetime"
+                .to_owned(),
+        ));
+    }
+    if let Some(creators) = facts.creators.filter(|c| c.distinct >= 2) {
+        reasons.push(evidence(
+            "many-creators",
+            1,
+            format!(
+                "started by {} different goroutines: created per call, not once at start-up",
+                creators.distinct
+            ),
+        ));
+    }
+    if facts.count >= 3 && !facts.created_together() {
+        reasons.push(evidence(
+            "created-over-time",
+            1,
+            format!(
+                "ids spread from {} to {}: started one by one over time, not together",
+                facts.ids[0],
+                facts.ids[facts.ids.len() - 1]
+            ),
+        ));
+    }
+    if facts.count >= VERY_MANY {
+        reasons.push(evidence(
+            "many-goroutines",
+            2,
+            format!("{} goroutines stuck at one place", facts.count),
+        ));
+    } else if facts.count >= MANY {
+        reasons.push(evidence(
+            "many-goroutines",
+            1,
+            format!("{} goroutines stuck at one place", facts.count),
+        ));
+    }
+    let max = facts.max_minutes();
+    if max >= 10 {
+        let weight = if max >= 60 { 2 } else { 1 };
+        reasons.push(evidence(
+            "long-wait",
+            weight,
+            format!("blocked for at least {max} minutes"),
+        ));
+    }
+    let score: i32 = reasons.iter().map(|e| e.weight).sum();
+    let level = if score >= LIKELY {
+        Level::Likely
+    } else if score >= 1 {
+        Level::Possible
+    } else {
+        Level::Healthy
+    };
+    if level == Level::Healthy {
+        reasons.push(evidence(
+            "no-evidence",
+            0,
+            "started once by a function that is still running, and nothing else suggests a leak".to_owned(),
+        ));
+        return Verdict {
+            level,
+            pattern: None,
+            shape: None,
+            evidence: reasons,
+        };
+    }
+    Verdict {
+        level,
+        pattern: Some(pattern),
+        shape: None,
+        evidence: reasons,
+    }
+}

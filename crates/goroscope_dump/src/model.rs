@@ -1,0 +1,475 @@
+//! The one model every stage shares.
+
+use std::num::{NonZeroU32, NonZeroU64};
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+/// An interned string (function or file name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Sym(pub u32);
+
+/// An interned frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct FrameId(pub u32);
+
+/// An interned stack: the frames of a goroutine, innermost first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct StackId(pub u32);
+
+/// An interned goroutine status (the wait reason or scheduler status, without annotations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct StateId(pub u32);
+
+/// One frame as the runtime prints it, without arguments or pc offset (they differ between goroutines that
+/// stand at the same place).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Frame {
+    /// Fully qualified function name, e.g. `net/http.(*conn).serve` or `main.worker.func1`.
+    pub function: Sym,
+    /// Source file as printed (absolute, `-trimpath`-relative or `?`).
+    pub file: Sym,
+    /// Line number, 0 when unknown.
+    pub line: u32,
+}
+
+/// Which kind of input the snapshot came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Format {
+    /// Traceback text: pprof `debug=2`, `runtime.Stack`, panics, SIGQUIT, `fatal error` reports.
+    Traceback,
+}
+
+/// How the program died, when the dump is a crash report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Crash {
+    /// Panic, fatal error or signal.
+    pub kind: CrashKind,
+    /// The message after `panic: ` / `fatal error: ` or the signal line.
+    pub message: String,
+}
+
+/// The kind of crash report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrashKind {
+    /// `panic: …`
+    Panic,
+    /// `fatal error: …` (includes the runtime's deadlock report).
+    Fatal,
+    /// `SIGQUIT: quit` and other fatal signals.
+    Signal,
+}
+
+impl Crash {
+    /// The runtime found every goroutine blocked: `all goroutines are asleep - deadlock!`.
+    pub fn is_global_deadlock(&self) -> bool {
+        self.kind == CrashKind::Fatal && self.message.contains("all goroutines are asleep - deadlock")
+    }
+}
+
+/// Why the dump looks incomplete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Truncation {
+    /// A sentence saying what was seen.
+    pub reason: String,
+}
+
+/// Problems inside a dump that still parsed: counted, with the first few examples.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Warnings {
+    /// How many problems in all.
+    pub count: u64,
+    /// The first few, each with its line number.
+    pub examples: Vec<String>,
+}
+
+impl Warnings {
+    /// How many examples are kept.
+    pub const KEPT: usize = 10;
+
+    pub(crate) fn push(&mut self, line: u64, what: impl FnOnce() -> String) {
+        self.count += 1;
+        if self.examples.len() < Self::KEPT {
+            self.examples.push(format!("line {line}: {}", what()));
+        }
+    }
+
+    pub(crate) fn absorb(&mut self, other: Warnings, line_offset: u64) {
+        self.count += other.count;
+        for example in other.examples {
+            if self.examples.len() >= Self::KEPT {
+                break;
+            }
+            self.examples.push(renumber(&example, line_offset));
+        }
+    }
+}
+
+/// Shifts the `line N:` prefix of a chunk-local warning to its place in the whole input.
+fn renumber(example: &str, offset: u64) -> String {
+    let rest = example.strip_prefix("line ").and_then(|r| r.split_once(':'));
+    match rest.and_then(|(n, msg)| Some((n.parse::<u64>().ok()?, msg))) {
+        Some((n, msg)) => format!("line {}:{msg}", n + offset),
+        None => example.to_owned(),
+    }
+}
+
+/// Annotation flags of a goroutine header.
+pub(crate) mod flag {
+    pub(crate) const LOCKED: u8 = 1;
+    pub(crate) const LEAKED: u8 = 1 << 1;
+    pub(crate) const SCAN: u8 = 1 << 2;
+    pub(crate) const DURABLE: u8 = 1 << 3;
+    pub(crate) const ELIDED: u8 = 1 << 4;
+    pub(crate) const UNAVAILABLE: u8 = 1 << 5;
+}
+
+/// One goroutine: a few integers; everything textual is interned in the [`Snapshot`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Goroutine {
+    /// The goroutine id (monotonic in creation order).
+    pub id: u64,
+    /// Id of the goroutine that created this one (`created by … in goroutine N`, Go 1.21+).
+    pub creator_id: Option<NonZeroU64>,
+    /// The `go` statement that created it, when printed.
+    pub created_by: Option<FrameId>,
+    /// Rarely present details.
+    pub extra: Option<Box<GoroutineExtra>>,
+    /// Its frames.
+    pub stack: StackId,
+    /// Its status or wait reason.
+    pub state: StateId,
+    /// Whole minutes blocked, as printed (only from 1 minute on; a lower bound, see FORMATS.md).
+    pub wait_minutes: Option<NonZeroU32>,
+    pub(crate) flags: u8,
+}
+
+/// Details few goroutines carry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GoroutineExtra {
+    /// pprof labels printed in the header (Go 1.26+ with `GODEBUG=tracebacklabels=1`), raw.
+    pub labels: Option<String>,
+    /// synctest bubble or group id.
+    pub bubble: Option<u64>,
+    /// Ancestors from `GODEBUG=tracebackancestors`: (ancestor id, its stack, its creator frame).
+    pub ancestors: Vec<(u64, StackId, Option<FrameId>)>,
+    /// Header annotations this parser does not know, kept verbatim.
+    pub unknown_annotations: Vec<String>,
+}
+
+impl Goroutine {
+    /// `locked to thread`.
+    pub fn locked_to_thread(&self) -> bool {
+        self.flags & flag::LOCKED != 0
+    }
+    /// ` (leaked)`: the Go 1.26+ GC proved nothing can wake it.
+    pub fn leaked(&self) -> bool {
+        self.flags & flag::LEAKED != 0
+    }
+    /// ` (scan)`: the GC was scanning it.
+    pub fn scanning(&self) -> bool {
+        self.flags & flag::SCAN != 0
+    }
+    /// ` (durable)` / `(synctest)`: blocked inside a synctest bubble.
+    pub fn durable(&self) -> bool {
+        self.flags & flag::DURABLE != 0
+    }
+    /// Frames were elided from the middle of a deep stack.
+    pub fn frames_elided(&self) -> bool {
+        self.flags & flag::ELIDED != 0
+    }
+    /// `goroutine running on other thread; stack unavailable`.
+    pub fn stack_unavailable(&self) -> bool {
+        self.flags & flag::UNAVAILABLE != 0
+    }
+}
+
+/// The wait reasons and statuses the runtime prints, as an enum; new ones stay [`WaitReason::Other`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum WaitReason {
+    /// `running`
+    Running,
+    /// `runnable`
+    Runnable,
+    /// `syscall`
+    Syscall,
+    /// `idle`, `dead`, `copystack`, `preempted`, `waiting` and other scheduler statuses.
+    Scheduler,
+    /// `chan send`
+    ChanSend,
+    /// `chan receive`
+    ChanReceive,
+    /// `chan send (nil chan)`
+    ChanSendNil,
+    /// `chan receive (nil chan)`
+    ChanReceiveNil,
+    /// `select`
+    Select,
+    /// `select (no cases)`
+    SelectNoCases,
+    /// `sync.Mutex.Lock`
+    MutexLock,
+    /// `sync.RWMutex.Lock`
+    RwMutexLock,
+    /// `sync.RWMutex.RLock`
+    RwMutexRLock,
+    /// `sync.WaitGroup.Wait`
+    WaitGroupWait,
+    /// `sync.Cond.Wait`
+    CondWait,
+    /// `semacquire` (a mutex or WaitGroup before Go 1.20/1.24, or runtime semaphores)
+    Semacquire,
+    /// `sleep`
+    Sleep,
+    /// `IO wait`
+    IoWait,
+    /// The runtime's own background work (GC workers, finalizer, scavenger, trace reader …).
+    RuntimeInternal,
+    /// `synctest.Run` / `synctest.Wait`
+    Synctest,
+    /// A reason this version does not know.
+    Other,
+}
+
+impl WaitReason {
+    /// Classifies a status string (annotations already removed).
+    pub fn from_status(status: &str) -> WaitReason {
+        match status {
+            "running" => WaitReason::Running,
+            "runnable" => WaitReason::Runnable,
+            "syscall" => WaitReason::Syscall,
+            "idle"
+            | "dead"
+            | "copystack"
+            | "preempted"
+            | "waiting"
+            | "waiting for cgo callback"
+            | "leaked" => WaitReason::Scheduler,
+            "chan send" => WaitReason::ChanSend,
+            "chan receive" => WaitReason::ChanReceive,
+            "chan send (nil chan)" => WaitReason::ChanSendNil,
+            "chan receive (nil chan)" => WaitReason::ChanReceiveNil,
+            "select" => WaitReason::Select,
+            "select (no cases)" => WaitReason::SelectNoCases,
+            "sync.Mutex.Lock" => WaitReason::MutexLock,
+            "sync.RWMutex.Lock" => WaitReason::RwMutexLock,
+            "sync.RWMutex.RLock" => WaitReason::RwMutexRLock,
+            "sync.WaitGroup.Wait" => WaitReason::WaitGroupWait,
+            "sync.Cond.Wait" => WaitReason::CondWait,
+            "semacquire" => WaitReason::Semacquire,
+            "sleep" => WaitReason::Sleep,
+            "IO wait" => WaitReason::IoWait,
+            "synctest.Run" | "synctest.Wait" => WaitReason::Synctest,
+            "GC assist marking"
+            | "dumping heap"
+            | "garbage collection"
+            | "garbage collection scan"
+            | "panicwait"
+            | "GC assist wait"
+            | "GC sweep wait"
+            | "GC scavenge wait"
+            | "finalizer wait"
+            | "force gc (idle)"
+            | "GOMAXPROCS updater (idle)"
+            | "trace reader (blocked)"
+            | "wait for GC cycle"
+            | "GC worker (idle)"
+            | "GC worker (active)"
+            | "debug call"
+            | "GC mark termination"
+            | "stopping the world"
+            | "flushing proc caches"
+            | "trace goroutine status"
+            | "trace proc status"
+            | "page trace flush"
+            | "coroutine"
+            | "GC weak to strong wait"
+            | "cleanup wait"
+            | "timer goroutine (idle)" => WaitReason::RuntimeInternal,
+            _ => WaitReason::Other,
+        }
+    }
+}
+
+/// A goroutine dump: where it came from, what was in it and what went wrong while reading it.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// Where it came from (path, `-`, URL), as the caller named it.
+    pub source: String,
+    /// The detected input format.
+    pub format: Format,
+    /// The crash that printed this dump, if it is a crash report.
+    pub crash: Option<Crash>,
+    /// Set when the dump looks cut short.
+    pub truncated: Option<Truncation>,
+    /// Lines that could not be understood.
+    pub warnings: Warnings,
+    /// Bytes read.
+    pub bytes: u64,
+    /// The goroutines, in input order.
+    pub goroutines: Vec<Goroutine>,
+    pub(crate) strings: Vec<Box<str>>,
+    pub(crate) frames: Vec<Frame>,
+    pub(crate) stacks: Vec<Box<[FrameId]>>,
+    pub(crate) states: Vec<Box<str>>,
+}
+
+impl Snapshot {
+    /// The text of an interned string.
+    pub fn str(&self, sym: Sym) -> &str {
+        &self.strings[sym.0 as usize]
+    }
+    /// An interned frame.
+    pub fn frame(&self, id: FrameId) -> Frame {
+        self.frames[id.0 as usize]
+    }
+    /// The frames of a stack, innermost first.
+    pub fn stack(&self, id: StackId) -> &[FrameId] {
+        &self.stacks[id.0 as usize]
+    }
+    /// The status text of a state, e.g. `chan receive`.
+    pub fn state(&self, id: StateId) -> &str {
+        &self.states[id.0 as usize]
+    }
+    /// Number of unique stacks.
+    pub fn stack_count(&self) -> usize {
+        self.stacks.len()
+    }
+    /// Number of unique frames.
+    pub fn frame_count(&self) -> usize {
+        self.frames.len()
+    }
+    /// Function name of a frame.
+    pub fn function(&self, id: FrameId) -> &str {
+        self.str(self.frames[id.0 as usize].function)
+    }
+    /// File name of a frame.
+    pub fn file(&self, id: FrameId) -> &str {
+        self.str(self.frames[id.0 as usize].file)
+    }
+    /// Whether any goroutine header printed `in goroutine N` (Go 1.21+), so a missing creator id means the
+    /// creator was goroutine 0 rather than an old runtime.
+    pub fn has_creator_ids(&self) -> bool {
+        self.goroutines.iter().any(|g| g.creator_id.is_some())
+    }
+}
+
+/// Interning tables used while parsing; merged in input order.
+#[derive(Debug, Default)]
+pub(crate) struct Tables {
+    pub(crate) strings: Vec<Box<str>>,
+    string_ids: FxHashMap<Box<[u8]>, Sym>,
+    pub(crate) frames: Vec<Frame>,
+    frame_ids: FxHashMap<Frame, FrameId>,
+    pub(crate) stacks: Vec<Box<[FrameId]>>,
+    stack_ids: FxHashMap<Box<[FrameId]>, StackId>,
+    pub(crate) states: Vec<Box<str>>,
+    state_ids: FxHashMap<Box<[u8]>, StateId>,
+}
+
+impl Tables {
+    pub(crate) fn sym(&mut self, bytes: &[u8]) -> Sym {
+        if let Some(&sym) = self.string_ids.get(bytes) {
+            return sym;
+        }
+        let sym = Sym(self.strings.len() as u32);
+        self.strings.push(String::from_utf8_lossy(bytes).into());
+        self.string_ids.insert(bytes.into(), sym);
+        sym
+    }
+
+    pub(crate) fn frame(&mut self, frame: Frame) -> FrameId {
+        *self.frame_ids.entry(frame).or_insert_with(|| {
+            self.frames.push(frame);
+            FrameId(self.frames.len() as u32 - 1)
+        })
+    }
+
+    /// A frame printed with no file line (cgo, or cut short).
+    pub(crate) fn frame_without_file(&mut self, function: Sym) -> FrameId {
+        let file = self.sym(b"?");
+        self.frame(Frame {
+            function,
+            file,
+            line: 0,
+        })
+    }
+
+    pub(crate) fn stack(&mut self, frames: &[FrameId]) -> StackId {
+        if let Some(&id) = self.stack_ids.get(frames) {
+            return id;
+        }
+        let id = StackId(self.stacks.len() as u32);
+        self.stacks.push(frames.into());
+        self.stack_ids.insert(frames.into(), id);
+        id
+    }
+
+    pub(crate) fn state(&mut self, bytes: &[u8]) -> StateId {
+        if let Some(&id) = self.state_ids.get(bytes) {
+            return id;
+        }
+        let id = StateId(self.states.len() as u32);
+        self.states.push(String::from_utf8_lossy(bytes).into());
+        self.state_ids.insert(bytes.into(), id);
+        id
+    }
+
+    /// Moves the tables of a later chunk into these, returning maps from its ids to ours.
+    pub(crate) fn absorb(&mut self, other: Tables) -> Remap {
+        let syms: Vec<Sym> = other.strings.iter().map(|s| self.sym(s.as_bytes())).collect();
+        let frames: Vec<FrameId> = other
+            .frames
+            .iter()
+            .map(|f| {
+                self.frame(Frame {
+                    function: syms[f.function.0 as usize],
+                    file: syms[f.file.0 as usize],
+                    line: f.line,
+                })
+            })
+            .collect();
+        let mut scratch = Vec::new();
+        let stacks = other
+            .stacks
+            .iter()
+            .map(|s| {
+                scratch.clear();
+                scratch.extend(s.iter().map(|f| frames[f.0 as usize]));
+                self.stack(&scratch)
+            })
+            .collect();
+        let states = other.states.iter().map(|s| self.state(s.as_bytes())).collect();
+        Remap {
+            frames,
+            stacks,
+            states,
+        }
+    }
+}
+
+/// Id translation from one chunk's tables into the merged tables.
+pub(crate) struct Remap {
+    pub(crate) frames: Vec<FrameId>,
+    pub(crate) stacks: Vec<StackId>,
+    pub(crate) states: Vec<StateId>,
+}
+
+impl Remap {
+    pub(crate) fn goroutine(&self, g: &mut Goroutine) {
+        g.stack = self.stacks[g.stack.0 as usize];
+        g.state = self.states[g.state.0 as usize];
+        g.created_by = g.created_by.map(|f| self.frames[f.0 as usize]);
+        if let Some(extra) = g.extra.as_deref_mut() {
+            for (_, stack, creator) in &mut extra.ancestors {
+                *stack = self.stacks[stack.0 as usize];
+                *creator = creator.map(|f| self.frames[f.0 as usize]);
+            }
+        }
+    }
+}

@@ -1,0 +1,364 @@
+//! Traceback text (FORMATS.md §1): one chunk of the input, cut at goroutine boundaries, parsed on its own.
+
+use std::num::NonZeroU64;
+
+use crate::header::{parse_header, parse_u64};
+use crate::model::{
+    Crash, CrashKind, Frame, FrameId, Goroutine, GoroutineExtra, Sym, Tables, Warnings, flag,
+};
+
+/// What one chunk holds, with ids local to its own tables.
+#[derive(Default)]
+pub(crate) struct ChunkResult {
+    pub(crate) tables: Tables,
+    pub(crate) goroutines: Vec<Goroutine>,
+    pub(crate) warnings: Warnings,
+    pub(crate) crash: Option<Crash>,
+    pub(crate) lines: u64,
+    /// How the chunk ended, for truncation detection on the last chunk.
+    pub(crate) tail: Tail,
+}
+
+/// How the text ended.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tail {
+    /// At a record boundary or after a complete frame.
+    #[default]
+    Clean,
+    /// The last goroutine stopped before its frames were complete.
+    MidRecord {
+        /// Id of the cut goroutine.
+        id: u64,
+    },
+}
+
+/// Parses one chunk. `first_line` is the chunk's 1-based line number in the whole input, used only to place
+/// warnings; the merge renumbers them.
+pub(crate) fn parse_chunk(chunk: &[u8]) -> ChunkResult {
+    let mut parser = Parser::default();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', chunk) {
+        parser.line(&chunk[start..end]);
+        start = end + 1;
+    }
+    let unterminated = start < chunk.len();
+    if unterminated {
+        parser.line(&chunk[start..]);
+    }
+    parser.finish(unterminated)
+}
+
+#[derive(Default)]
+struct Parser {
+    out: ChunkResult,
+    record: Option<Record>,
+    frames: Vec<FrameId>,
+}
+
+/// The goroutine being read.
+struct Record {
+    goroutine: Goroutine,
+    /// A function line waiting for its file line.
+    pending: Option<Pending>,
+    /// Frames seen so far of the ancestor being read, if inside an `[originating from goroutine N]:` section.
+    ancestor: Option<(u64, Vec<FrameId>)>,
+    frame_lines: u32,
+}
+
+enum Pending {
+    Frame(Sym),
+    CreatedBy(Sym, Option<NonZeroU64>),
+}
+
+impl Parser {
+    fn line(&mut self, raw: &[u8]) {
+        self.out.lines += 1;
+        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if line.is_empty() {
+            self.end_record();
+            return;
+        }
+        if line.starts_with(b"goroutine ") {
+            if let Some(header) = parse_header(line) {
+                self.end_record();
+                self.start_record(&header);
+                return;
+            }
+        }
+        if self.record.is_some() {
+            if self.record_line(line) {
+                return;
+            }
+            // Not part of a goroutine record (test runner output, register dump, exit status): the record is over.
+            self.end_record();
+        }
+        self.outside_line(line);
+    }
+
+    fn start_record(&mut self, header: &crate::header::Header<'_>) {
+        let state = self.out.tables.state(header.status);
+        let extra =
+            (header.labels.is_some() || header.bubble.is_some() || !header.unknown.is_empty()).then(|| {
+                Box::new(GoroutineExtra {
+                    labels: header.labels.map(|l| String::from_utf8_lossy(l).into_owned()),
+                    bubble: header.bubble,
+                    ancestors: Vec::new(),
+                    unknown_annotations: header
+                        .unknown
+                        .iter()
+                        .map(|u| String::from_utf8_lossy(u).into_owned())
+                        .collect(),
+                })
+            });
+        self.frames.clear();
+        self.record = Some(Record {
+            goroutine: Goroutine {
+                id: header.id,
+                creator_id: None,
+                created_by: None,
+                extra,
+                stack: crate::model::StackId(0),
+                state,
+                wait_minutes: header.minutes,
+                flags: header.flags,
+            },
+            pending: None,
+            ancestor: None,
+            frame_lines: 0,
+        });
+    }
+
+    /// Handles a line inside a record; `false` when the line does not belong to one.
+    fn record_line(&mut self, line: &[u8]) -> bool {
+        let lineno = self.out.lines;
+        let Some(record) = self.record.as_mut() else {
+            return false;
+        };
+        if let Some(indented) = line.strip_prefix(b"\t") {
+            match record.pending.take() {
+                Some(Pending::Frame(function)) => {
+                    let (file, line_no) = split_file_line(indented).unwrap_or_else(|| {
+                        self.out
+                            .warnings
+                            .push(lineno, || format!("unreadable file line {:?}", excerpt(line)));
+                        (b"?", 0)
+                    });
+                    let frame = Frame {
+                        function,
+                        file: self.out.tables.sym(file),
+                        line: line_no,
+                    };
+                    let id = self.out.tables.frame(frame);
+                    record.frame_lines += 1;
+                    match record.ancestor.as_mut() {
+                        Some((_, frames)) => frames.push(id),
+                        None => self.frames.push(id),
+                    }
+                }
+                Some(Pending::CreatedBy(function, creator)) => {
+                    let (file, line_no) = split_file_line(indented).unwrap_or((b"?", 0));
+                    let frame = Frame {
+                        function,
+                        file: self.out.tables.sym(file),
+                        line: line_no,
+                    };
+                    let id = self.out.tables.frame(frame);
+                    match record.ancestor.take() {
+                        Some((ancestor, frames)) => {
+                            let stack = self.out.tables.stack(&frames);
+                            record.goroutine.extra.get_or_insert_default().ancestors.push((
+                                ancestor,
+                                stack,
+                                Some(id),
+                            ));
+                        }
+                        None => {
+                            record.goroutine.created_by = Some(id);
+                            record.goroutine.creator_id = creator;
+                        }
+                    }
+                }
+                None if indented == b"goroutine running on other thread; stack unavailable" => {
+                    record.goroutine.flags |= flag::UNAVAILABLE;
+                }
+                None if indented.starts_with(b"pc=") => {}
+                None => self
+                    .out
+                    .warnings
+                    .push(lineno, || format!("unexpected indented line {:?}", excerpt(line))),
+            }
+            return true;
+        }
+        if let Some(Pending::Frame(function)) = record.pending.take() {
+            // A frame printed without a file line: cgo `non-Go function at pc=…` or a symbolizer's raw name.
+            let id = self.out.tables.frame_without_file(function);
+            match record.ancestor.as_mut() {
+                Some((_, frames)) => frames.push(id),
+                None => self.frames.push(id),
+            }
+        }
+        if let Some(created) = line.strip_prefix(b"created by ") {
+            let (function, creator) = match memchr::memmem::rfind(created, b" in goroutine ") {
+                Some(at) => (
+                    &created[..at],
+                    parse_u64(&created[at + 14..]).and_then(NonZeroU64::new),
+                ),
+                None => (created, None),
+            };
+            record.pending = Some(Pending::CreatedBy(self.out.tables.sym(function), creator));
+        } else if line.starts_with(b"...") && line.ends_with(b"elided...") {
+            record.goroutine.flags |= flag::ELIDED;
+        } else if let Some(ancestor) = line
+            .strip_prefix(b"[originating from goroutine ")
+            .and_then(|r| r.strip_suffix(b"]:"))
+        {
+            if let Some((id, frames)) = record.ancestor.take() {
+                let stack = self.out.tables.stack(&frames);
+                record
+                    .goroutine
+                    .extra
+                    .get_or_insert_default()
+                    .ancestors
+                    .push((id, stack, None));
+            }
+            record.ancestor = Some((parse_u64(ancestor).unwrap_or(0), Vec::new()));
+        } else if line.starts_with(b"runtime: ") || line.starts_with(b"stack: frame={") {
+            // Unwinder diagnostics printed inside a record.
+        } else if line.starts_with(b"non-Go function") {
+            record.pending = Some(Pending::Frame(self.out.tables.sym(b"non-Go function")));
+        } else if line.ends_with(b")") {
+            let Some(open) = memchr::memrchr(b'(', line).filter(|&at| at > 0) else {
+                return false;
+            };
+            record.pending = Some(Pending::Frame(self.out.tables.sym(&line[..open])));
+        } else {
+            return false;
+        }
+        true
+    }
+
+    fn outside_line(&mut self, line: &[u8]) {
+        if self.out.crash.is_some() {
+            return;
+        }
+        let (kind, message) = if let Some(m) = line.strip_prefix(b"panic: ") {
+            (CrashKind::Panic, m)
+        } else if let Some(m) = line.strip_prefix(b"fatal error: ") {
+            (CrashKind::Fatal, m)
+        } else if line.starts_with(b"SIG") && memchr::memmem::find(line, b": ").is_some_and(|at| at < 10) {
+            (CrashKind::Signal, line)
+        } else {
+            return;
+        };
+        self.out.crash = Some(Crash {
+            kind,
+            message: String::from_utf8_lossy(message).into_owned(),
+        });
+    }
+
+    fn end_record(&mut self) {
+        let Some(mut record) = self.record.take() else {
+            return;
+        };
+        let lineno = self.out.lines;
+        match record.pending.take() {
+            Some(Pending::Frame(function)) => {
+                self.out
+                    .warnings
+                    .push(lineno, || "a frame has no file line".to_owned());
+                let id = self.out.tables.frame_without_file(function);
+                self.frames.push(id);
+            }
+            Some(Pending::CreatedBy(..)) => {
+                self.out
+                    .warnings
+                    .push(lineno, || "`created by` has no file line".to_owned());
+            }
+            None => {}
+        }
+        if let Some((id, frames)) = record.ancestor.take() {
+            let stack = self.out.tables.stack(&frames);
+            record
+                .goroutine
+                .extra
+                .get_or_insert_default()
+                .ancestors
+                .push((id, stack, None));
+        }
+        record.goroutine.stack = self.out.tables.stack(&self.frames);
+        self.out.goroutines.push(record.goroutine);
+    }
+
+    fn finish(mut self, unterminated: bool) -> ChunkResult {
+        if let Some(record) = &self.record {
+            let incomplete = unterminated
+                || record.pending.is_some()
+                || (record.frame_lines == 0 && record.goroutine.flags & flag::UNAVAILABLE == 0);
+            if incomplete {
+                self.out.tail = Tail::MidRecord {
+                    id: record.goroutine.id,
+                };
+            }
+        }
+        self.end_record();
+        self.out
+    }
+}
+
+/// Splits `file:line[ +0x1f][ fp=… sp=… pc=…]` into the file and the line number.
+fn split_file_line(text: &[u8]) -> Option<(&[u8], u32)> {
+    let mut text = text;
+    while let Some(space) = memchr::memrchr(b' ', text) {
+        let tail = &text[space + 1..];
+        if tail.starts_with(b"+0x")
+            || tail.starts_with(b"fp=")
+            || tail.starts_with(b"sp=")
+            || tail.starts_with(b"pc=")
+        {
+            text = &text[..space];
+        } else {
+            break;
+        }
+    }
+    let colon = memchr::memrchr(b':', text)?;
+    let line = parse_u64(&text[colon + 1..])?;
+    Some((&text[..colon], u32::try_from(line).ok()?))
+}
+
+/// The start of a line, for messages.
+pub(crate) fn excerpt(line: &[u8]) -> String {
+    let cut = &line[..line.len().min(60)];
+    let mut text = String::from_utf8_lossy(cut).into_owned();
+    if line.len() > cut.len() {
+        text.push('…');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_lines() {
+        assert_eq!(
+            split_file_line(b"/tmp/x/main.go:12 +0x2c"),
+            Some((&b"/tmp/x/main.go"[..], 12))
+        );
+        assert_eq!(
+            split_file_line(b"/usr/local/go/src/sync/mutex.go:90"),
+            Some((&b"/usr/local/go/src/sync/mutex.go"[..], 90))
+        );
+        assert_eq!(
+            split_file_line(
+                b"/usr/local/go/src/runtime/proc.go:402 +0xce fp=0xc0000a5e90 sp=0xc0000a5e70 pc=0x43d3ee"
+            ),
+            Some((&b"/usr/local/go/src/runtime/proc.go"[..], 402))
+        );
+        assert_eq!(
+            split_file_line(b"C:/Users/a b/x.go:7 +0x1"),
+            Some((&b"C:/Users/a b/x.go"[..], 7))
+        );
+        assert_eq!(split_file_line(b"no line here"), None);
+    }
+}

@@ -1,0 +1,104 @@
+//! The report model shared by every output, and one renderer per format. Renderers write to a `Write` only.
+
+mod json;
+mod table;
+
+use std::io::{self, Write};
+
+use goroscope_analyze::{Analysis, CATALOGUE, Pattern, SCHEMA_VERSION};
+use goroscope_dump::{Crash, Format, Snapshot, Truncation, Warnings};
+use serde::Serialize;
+
+pub use json::Json;
+pub use table::{Table, TableOptions};
+
+/// Everything one run found, across its inputs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Version of this JSON layout; bumped on any incompatible change.
+    pub schema_version: u32,
+    /// The program that wrote the report.
+    pub tool: Tool,
+    /// One entry per input, in command-line order.
+    pub inputs: Vec<InputReport>,
+    /// The catalogue entries that the groups refer to, by id.
+    pub patterns: Vec<Pattern>,
+}
+
+/// Name and version of the program.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    /// `goroscope`
+    pub name: &'static str,
+    /// The package version.
+    pub version: &'static str,
+}
+
+/// One analysed input.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputReport {
+    /// Where it came from, as named on the command line.
+    pub source: String,
+    /// The detected format.
+    pub format: Format,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Unique stacks in the input.
+    pub unique_stacks: u64,
+    /// The crash that printed the dump, if any.
+    pub crash: Option<Crash>,
+    /// Set when the dump looks cut short.
+    pub truncated: Option<Truncation>,
+    /// Lines that could not be understood.
+    pub warnings: Warnings,
+    /// The verdicts.
+    #[serde(flatten)]
+    pub analysis: Analysis,
+}
+
+impl InputReport {
+    /// Joins a snapshot with its analysis.
+    pub fn new(snapshot: &Snapshot, analysis: Analysis) -> InputReport {
+        InputReport {
+            source: snapshot.source.clone(),
+            format: snapshot.format,
+            bytes: snapshot.bytes,
+            unique_stacks: snapshot.stack_count() as u64,
+            crash: snapshot.crash.clone(),
+            truncated: snapshot.truncated.clone(),
+            warnings: snapshot.warnings.clone(),
+            analysis,
+        }
+    }
+}
+
+impl Report {
+    /// A report over analysed inputs, carrying the catalogue entries they use.
+    pub fn new(inputs: Vec<InputReport>) -> Report {
+        let patterns = CATALOGUE
+            .iter()
+            .filter(|p| {
+                inputs
+                    .iter()
+                    .flat_map(|i| &i.analysis.groups)
+                    .any(|g| g.pattern == Some(p.id))
+            })
+            .copied()
+            .collect();
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: "goroscope",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            inputs,
+            patterns,
+        }
+    }
+}
+
+/// An output format.
+pub trait Render {
+    /// Writes the report.
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
+}

@@ -1,0 +1,408 @@
+//! The terminal report: a summary line, each suspect group in full, healthy groups one line each.
+
+use std::io::{self, Write};
+
+use goroscope_analyze::{Group, Level};
+use owo_colors::{OwoColorize, Style};
+
+use crate::{InputReport, Render, Report};
+
+/// What the terminal report shows.
+#[derive(Debug, Clone, Copy)]
+pub struct TableOptions {
+    /// ANSI colours.
+    pub color: bool,
+    /// Suspect groups shown in full; the rest get one line each. 0 shows all.
+    pub top: usize,
+    /// Show healthy groups in full too.
+    pub all: bool,
+}
+
+impl Default for TableOptions {
+    fn default() -> Self {
+        TableOptions {
+            color: false,
+            top: 10,
+            all: false,
+        }
+    }
+}
+
+/// The human-readable report.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Table {
+    /// Display options.
+    pub options: TableOptions,
+}
+
+/// Healthy groups listed one line each before the rest are counted.
+const HEALTHY_LINES: usize = 15;
+/// Frames of the stack shown under a group.
+const STACK_FRAMES: usize = 8;
+
+impl Render for Table {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let painter = Painter {
+            color: self.options.color,
+        };
+        for (i, input) in report.inputs.iter().enumerate() {
+            if i > 0 {
+                writeln!(out)?;
+            }
+            self.input(report, input, &painter, out)?;
+        }
+        Ok(())
+    }
+}
+
+struct Painter {
+    color: bool,
+}
+
+impl Painter {
+    fn paint(&self, text: &str, style: Style) -> String {
+        if self.color {
+            text.style(style).to_string()
+        } else {
+            text.to_owned()
+        }
+    }
+    fn level(&self, level: Level) -> String {
+        let style = match level {
+            Level::Certain => Style::new().red().bold(),
+            Level::Likely => Style::new().yellow().bold(),
+            Level::Possible => Style::new().cyan().bold(),
+            Level::Healthy => Style::new().green(),
+        };
+        self.paint(&level.as_str().to_uppercase(), style)
+    }
+    fn dim(&self, text: &str) -> String {
+        self.paint(text, Style::new().dimmed())
+    }
+    fn bold(&self, text: &str) -> String {
+        self.paint(text, Style::new().bold())
+    }
+}
+
+/// `12345` → `12,345`.
+pub(crate) fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
+impl Table {
+    fn input(
+        &self,
+        report: &Report,
+        input: &InputReport,
+        p: &Painter,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let s = &input.analysis.summary;
+        let mut counts = Vec::new();
+        for level in [Level::Certain, Level::Likely, Level::Possible] {
+            let c = s.at(level);
+            if c.groups > 0 {
+                counts.push(format!(
+                    "{} {} ({})",
+                    c.groups,
+                    p.level(level).to_lowercase(),
+                    plural(c.goroutines, "goroutine", "goroutines")
+                ));
+            }
+        }
+        let verdict = if counts.is_empty() {
+            "no leak suspects".to_owned()
+        } else {
+            counts.join(", ")
+        };
+        writeln!(
+            out,
+            "{}: {} in {} · {}",
+            p.bold(&input.source),
+            plural(s.goroutines, "goroutine", "goroutines"),
+            plural(s.groups, "group", "groups"),
+            verdict
+        )?;
+        if let Some(crash) = &input.crash {
+            writeln!(out, "  crash: {}", crash.message)?;
+        }
+        if let Some(t) = &input.truncated {
+            writeln!(
+                out,
+                "  {} {}",
+                p.paint("truncated:", Style::new().yellow()),
+                t.reason
+            )?;
+        }
+        if input.warnings.count > 0 {
+            writeln!(
+                out,
+                "  {} {} lines not understood, e.g. {}",
+                p.paint("warning:", Style::new().yellow()),
+                input.warnings.count,
+                input.warnings.examples[0]
+            )?;
+        }
+        for note in &input.analysis.notes {
+            writeln!(out, "  {} {note}", p.dim("note:"))?;
+        }
+
+        let (suspects, healthy): (Vec<&Group>, Vec<&Group>) = input
+            .analysis
+            .groups
+            .iter()
+            .partition(|g| g.level != Level::Healthy);
+        let full = if self.options.top == 0 {
+            suspects.len()
+        } else {
+            self.options.top.min(suspects.len())
+        };
+        for group in &suspects[..full] {
+            writeln!(out)?;
+            self.group(report, group, p, out)?;
+        }
+        if full < suspects.len() {
+            writeln!(out)?;
+            writeln!(
+                out,
+                "{} more suspect groups (--top 0 shows all in full):",
+                suspects.len() - full
+            )?;
+            for group in &suspects[full..] {
+                writeln!(out, "  {}", one_line(group, p))?;
+            }
+        }
+        if healthy.is_empty() {
+            return Ok(());
+        }
+        writeln!(out)?;
+        if self.options.all {
+            for group in &healthy {
+                self.group(report, group, p, out)?;
+                writeln!(out)?;
+            }
+            return Ok(());
+        }
+        let goroutines: u64 = healthy.iter().map(|g| g.count).sum();
+        writeln!(
+            out,
+            "{} {} with {} (--all shows them in full):",
+            p.level(Level::Healthy),
+            plural(healthy.len() as u64, "group", "groups"),
+            plural(goroutines, "goroutine", "goroutines")
+        )?;
+        for group in healthy.iter().take(HEALTHY_LINES) {
+            writeln!(out, "  {}", one_line(group, p))?;
+        }
+        if healthy.len() > HEALTHY_LINES {
+            writeln!(out, "  … and {} more", healthy.len() - HEALTHY_LINES)?;
+        }
+        Ok(())
+    }
+
+    fn group(&self, report: &Report, g: &Group, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
+        let mut head = format!(
+            "{}  {}  [{}]",
+            p.level(g.level),
+            p.bold(&plural(g.count, "goroutine", "goroutines")),
+            g.state
+        );
+        if let Some(w) = g.wait_minutes {
+            if w.min == w.max {
+                head.push_str(&format!(" for {} min", w.max));
+            } else {
+                head.push_str(&format!(" for {}–{} min (median {})", w.min, w.max, w.median));
+            }
+        }
+        if g.leaked > 0 {
+            head.push_str(&format!(" · {} marked (leaked) by the runtime", g.leaked));
+        }
+        writeln!(out, "{head}")?;
+        let label = |name: &str| p.dim(&format!("  {name:<9}"));
+        if let Some(site) = &g.leak_site {
+            writeln!(
+                out,
+                "{}{}  {}",
+                label("at"),
+                p.bold(&site.function),
+                location(&site.file, site.line)
+            )?;
+        }
+        if let Some(by) = &g.created_by {
+            let mut text = format!("{}  {}", by.function, location(&by.file, by.line));
+            if let Some(c) = g.creators {
+                text.push_str(&format!(
+                    "  (from {}, {} still running)",
+                    plural(c.distinct, "goroutine", "goroutines"),
+                    c.alive
+                ));
+            }
+            writeln!(out, "{}{text}", label("created"))?;
+        }
+        if let Some(pattern) = g
+            .pattern
+            .and_then(|id| report.patterns.iter().find(|p| p.id == id))
+        {
+            writeln!(
+                out,
+                "{}{} ({})",
+                label("pattern"),
+                p.bold(pattern.title),
+                pattern.id.as_str()
+            )?;
+            wrap(out, &label("why"), &pattern.why)?;
+        }
+        if let Some(shape) = g.shape {
+            writeln!(out, "{}{shape}", label("shape"))?;
+        }
+        for (i, e) in g.evidence.iter().enumerate() {
+            let sign = match e.weight {
+                w if w > 0 => "+",
+                w if w < 0 => "−",
+                _ => "·",
+            };
+            let name = if i == 0 { "evidence" } else { "" };
+            writeln!(out, "{}{sign} {}", label(name), e.text)?;
+        }
+        if let Some(pattern) = g
+            .pattern
+            .and_then(|id| report.patterns.iter().find(|p| p.id == id))
+        {
+            wrap(out, &label("fix"), &pattern.fix)?;
+        }
+        if let Some(excerpt) = &g.source {
+            let width = (excerpt.first_line as usize + excerpt.lines.len())
+                .to_string()
+                .len();
+            writeln!(out, "{}{}", label("source"), excerpt.file)?;
+            for (i, text) in excerpt.lines.iter().enumerate() {
+                let n = excerpt.first_line + i as u32;
+                let gutter = format!("{n:>width$}");
+                if n == excerpt.marked_line {
+                    writeln!(
+                        out,
+                        "{}{} {} {}",
+                        label(""),
+                        p.paint("▶", Style::new().red()),
+                        p.bold(&gutter),
+                        p.bold(text)
+                    )?;
+                } else {
+                    writeln!(out, "{}  {} {}", label(""), p.dim(&gutter), text)?;
+                }
+            }
+        }
+        let frames: Vec<String> = g
+            .frames
+            .iter()
+            .take(STACK_FRAMES)
+            .map(|f| {
+                let text = format!("{} {}", f.function, location(&f.file, f.line));
+                if f.own { text } else { p.dim(&text) }
+            })
+            .collect();
+        for (i, frame) in frames.iter().enumerate() {
+            writeln!(out, "{}{frame}", label(if i == 0 { "stack" } else { "" }))?;
+        }
+        if g.frames.len() > STACK_FRAMES {
+            writeln!(
+                out,
+                "{}… {} more frames",
+                label(""),
+                g.frames.len() - STACK_FRAMES
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn one_line(g: &Group, p: &Painter) -> String {
+    let site = g.leak_site.as_ref().map_or_else(
+        || "(no frames)".to_owned(),
+        |s| format!("{} {}", s.function, location(&s.file, s.line)),
+    );
+    let why = g.evidence.first().map(|e| e.text.as_str()).unwrap_or_default();
+    let level = if g.level == Level::Healthy {
+        String::new()
+    } else {
+        format!("{} ", p.level(g.level))
+    };
+    format!(
+        "{level}{:>7}  {:<14} {site}  {}",
+        thousands(g.count),
+        g.state,
+        p.dim(why)
+    )
+}
+
+fn location(file: &str, line: u32) -> String {
+    // The last two path elements are enough to find a file and keep lines short.
+    let short = file.rsplitn(3, '/').collect::<Vec<_>>();
+    let tail = if short.len() == 3 {
+        format!("{}/{}", short[1], short[0])
+    } else {
+        file.to_owned()
+    };
+    format!("{tail}:{line}")
+}
+
+/// Writes `text` after `label`, wrapped at 100 columns with continuation lines indented under it.
+fn wrap(out: &mut dyn Write, label: &str, text: &str) -> io::Result<()> {
+    const WIDTH: usize = 88;
+    let mut line = String::new();
+    let mut first = true;
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.len() + 1 + word.len() > WIDTH {
+            writeln!(
+                out,
+                "{}{line}",
+                if first { label.to_owned() } else { " ".repeat(11) }
+            )?;
+            first = false;
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        writeln!(
+            out,
+            "{}{line}",
+            if first { label.to_owned() } else { " ".repeat(11) }
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn locations_are_short() {
+        assert_eq!(location("/home/u/app/internal/x.go", 7), "internal/x.go:7");
+        assert_eq!(location("x.go", 7), "x.go:7");
+    }
+}
