@@ -115,8 +115,45 @@ impl Blocking {
     }
 }
 
-/// Classifies a goroutine's block from its wait reason and frames (innermost first).
-pub(crate) fn classify(snapshot: &Snapshot, reason: WaitReason, frames: &[FrameId]) -> Blocking {
+/// Packages whose channel and lock waits are waits on a remote peer (a response, a stream), not on another
+/// goroutine of the program.
+const NETWORK_CLIENT_PACKAGES: &[&str] = &[
+    "net",
+    "net/http",
+    "net/rpc",
+    "crypto/tls",
+    "google.golang.org/grpc",
+    "golang.org/x/net/http2",
+];
+
+/// Classifies a goroutine's block from its wait reason and frames (innermost first). `site` is the index of the
+/// leak site: the frames below it carry out the wait.
+pub(crate) fn classify(
+    snapshot: &Snapshot,
+    reason: WaitReason,
+    frames: &[FrameId],
+    site: Option<usize>,
+) -> Blocking {
+    let blocking = classify_reason(snapshot, reason, frames);
+    let waiting_frames = &frames[..site.unwrap_or(0)];
+    let in_network_client = waiting_frames.iter().any(|&f| {
+        let package = crate::code::package_of(snapshot.function(f));
+        NETWORK_CLIENT_PACKAGES
+            .iter()
+            .any(|p| package == *p || package.starts_with(&format!("{p}/")))
+    });
+    if in_network_client
+        && matches!(
+            blocking,
+            Blocking::Select | Blocking::ChanReceive | Blocking::ChanSend
+        )
+    {
+        return Blocking::NetRead;
+    }
+    blocking
+}
+
+fn classify_reason(snapshot: &Snapshot, reason: WaitReason, frames: &[FrameId]) -> Blocking {
     let has = |names: &[&str]| frames.iter().any(|&f| names.contains(&snapshot.function(f)));
     match reason {
         WaitReason::ChanSend => Blocking::ChanSend,

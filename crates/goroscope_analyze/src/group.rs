@@ -21,6 +21,9 @@ const REQUEST_FRAMES: &[&str] = &[
     "github.com/valyala/fasthttp.(*Server).serveConn",
 ];
 
+/// Lines above a leak site read to see whether it sits in a loop.
+const SOURCE_LINES_ABOVE: u32 = 6;
+
 /// What the whole dump tells about every group.
 pub(crate) struct World<'a> {
     pub(crate) snapshot: &'a Snapshot,
@@ -97,6 +100,9 @@ pub(crate) struct Facts<'a> {
     pub(crate) includes_main: bool,
     /// Line of source at the leak site, and a few above it.
     pub(crate) site_text: Vec<String>,
+    /// `Some(true)`: every member printed the same arguments (one shared channel, lock or object);
+    /// `Some(false)`: every member printed different ones (an object per goroutine); `None`: no arguments.
+    pub(crate) args_shared: Option<bool>,
 }
 
 impl Facts<'_> {
@@ -106,7 +112,8 @@ impl Facts<'_> {
             return false;
         };
         let span = last - first + 1;
-        self.count >= 2 && span <= (2 * self.count).max(self.count + 8)
+        // A loop of `go` statements yields consecutive ids; allow a few others started meanwhile.
+        self.count >= 2 && span <= self.count + (self.count / 10).max(2)
     }
 
     pub(crate) fn has_function(&self, world: &World<'_>, names: &[&str]) -> bool {
@@ -207,8 +214,9 @@ fn build_group(
     let first = &snapshot.goroutines[members[0] as usize];
     let frames = snapshot.stack(first.stack);
     let state = snapshot.state(first.state);
-    let blocking = classify(snapshot, WaitReason::from_status(state), frames);
-    let facts = gather(world, members, frames, blocking, source);
+    let site = leak_site(world, frames);
+    let blocking = classify(snapshot, WaitReason::from_status(state), frames, site);
+    let facts = gather(world, members, frames, site, blocking, source);
     let Verdict {
         level,
         pattern,
@@ -279,6 +287,7 @@ fn gather<'a>(
     world: &World<'_>,
     members: &[u32],
     frames: &'a [FrameId],
+    site: Option<usize>,
     blocking: Blocking,
     source: Option<&dyn SourceLines>,
 ) -> Facts<'a> {
@@ -346,6 +355,19 @@ fn gather<'a>(
         }
     }
     ids.sort_unstable();
+    let args: FxHashSet<u64> = members
+        .iter()
+        .map(|&i| snapshot.goroutines[i as usize].args_hash)
+        .collect();
+    let args_shared = if args.contains(&0) || members.len() < 2 {
+        None
+    } else if args.len() == 1 {
+        Some(true)
+    } else if args.len() == members.len() {
+        Some(false)
+    } else {
+        None
+    };
     let creators = (!creator_ids.is_empty()).then(|| Creators {
         distinct: creator_ids.len() as u64,
         alive: creator_ids
@@ -353,13 +375,12 @@ fn gather<'a>(
             .filter(|id| world.by_id.contains_key(id))
             .count() as u64,
     });
-    let site = leak_site(world, frames);
     let site_is_own = site.is_some_and(|i| world.code.is_own(snapshot, frames[i]));
     let site_text = match (site, source) {
         (Some(i), Some(source)) => {
             let frame = snapshot.frame(frames[i]);
             let file = snapshot.str(frame.file);
-            (0..4)
+            (0..=SOURCE_LINES_ABOVE)
                 .filter_map(|back| frame.line.checked_sub(back).filter(|&l| l > 0))
                 .filter_map(|l| source.line(file, l))
                 .collect()
@@ -382,6 +403,7 @@ fn gather<'a>(
         minutes,
         includes_main: members.iter().any(|&i| snapshot.goroutines[i as usize].id == 1),
         site_text,
+        args_shared,
     }
 }
 

@@ -18,6 +18,8 @@ pub(crate) struct Verdict {
 const LIKELY: i32 = 3;
 /// Runnable goroutines at one site from which creation looks unbounded.
 const MANY_RUNNABLE: u64 = 1000;
+/// Request goroutines blocked at one line from which they are piling up rather than contending briefly.
+const QUEUED_REQUESTS: u64 = 5;
 /// Goroutines at one site that are many by themselves.
 const MANY: u64 = 100;
 /// …and very many.
@@ -123,10 +125,6 @@ fn proof(world: &World<'_>, facts: &Facts<'_>) -> Option<Evidence> {
 /// The catalogue pattern that explains a group's block, reading the source line when it is at hand.
 fn pattern(facts: &Facts<'_>) -> PatternId {
     let line = facts.site_text.first().map(|l| l.trim()).unwrap_or_default();
-    let in_loop = facts.site_text.iter().any(|l| {
-        let l = l.trim_start();
-        l.starts_with("for ") || l.starts_with("for{") || l == "for"
-    });
     match facts.blocking {
         Blocking::NilChanSend | Blocking::NilChanReceive => PatternId::NilChannel,
         Blocking::SelectNoCases => PatternId::SelectNoCases,
@@ -135,7 +133,7 @@ fn pattern(facts: &Facts<'_>) -> PatternId {
             PatternId::RangeNeverClosed
         }
         Blocking::ChanReceive => PatternId::ReceiveNeverSent,
-        Blocking::Select if in_loop => PatternId::LoopWithoutExit,
+        Blocking::Select if in_loop(facts) => PatternId::LoopWithoutExit,
         Blocking::Select => PatternId::SelectNeverFires,
         Blocking::Sleep => PatternId::LoopWithoutExit,
         Blocking::WaitGroup => PatternId::WaitgroupMismatch,
@@ -146,66 +144,32 @@ fn pattern(facts: &Facts<'_>) -> PatternId {
     }
 }
 
+/// Whether the source above the leak site opens a `for` loop.
+fn in_loop(facts: &Facts<'_>) -> bool {
+    facts.site_text.iter().any(|l| {
+        let l = l.trim_start();
+        l.starts_with("for ") || l.starts_with("for{") || l == "for"
+    })
+}
+
 /// Weighs the evidence of a group that can block for ever.
 fn weigh(facts: &Facts<'_>, pattern: PatternId, mut reasons: Vec<Evidence>) -> Verdict {
-    let half = facts.count.div_ceil(2);
-    if facts.in_request {
-        if facts.blocking.ignores_cancellation() {
+    creation_evidence(facts, &mut reasons);
+    if facts.blocking == Blocking::Sleep {
+        if in_loop(facts) {
             reasons.push(evidence(
-                "stuck-request",
-                2,
-                format!(
-                    "blocked inside a request handler on a {}, which cannot notice the client going away",
-                    facts.blocking.describe()
-                ),
+                "sleep-in-loop",
+                1,
+                "sleeping inside a loop: it wakes only to wait again".to_owned(),
             ));
         } else {
             reasons.push(evidence(
-                "in-flight-request",
-                0,
-                "inside a request handler; it may be waiting on the request's context (a long poll) and end with it"
+                "sleep-ends",
+                -1,
+                "a sleep ends by itself; only a loop around it (not seen in the source) makes it a leak"
                     .to_owned(),
             ));
         }
-    }
-    if facts.outlived >= half && facts.outlived > 0 {
-        reasons.push(evidence(
-            "outlived-creator",
-            2,
-            format!(
-                "outlived its creator: {} of {} were started by a function or goroutine that has since finished",
-                facts.outlived, facts.count
-            ),
-        ));
-    }
-    if facts.request_created >= half && facts.request_created > 0 && !facts.in_request {
-        reasons.push(evidence(
-            "per-request",
-            2,
-            "started while serving a request: one more for each request, not tied to the request's lifetime"
-                .to_owned(),
-        ));
-    }
-    if let Some(creators) = facts.creators.filter(|c| c.distinct >= 2) {
-        reasons.push(evidence(
-            "many-creators",
-            1,
-            format!(
-                "started by {} different goroutines: created per call, not once at start-up",
-                creators.distinct
-            ),
-        ));
-    }
-    if facts.count >= 3 && !facts.created_together() {
-        reasons.push(evidence(
-            "created-over-time",
-            1,
-            format!(
-                "ids spread from {} to {}: started one by one over time, not together",
-                facts.ids[0],
-                facts.ids[facts.ids.len() - 1]
-            ),
-        ));
     }
     if facts.count >= VERY_MANY {
         reasons.push(evidence(
@@ -241,7 +205,7 @@ fn weigh(facts: &Facts<'_>, pattern: PatternId, mut reasons: Vec<Evidence>) -> V
         reasons.push(evidence(
             "no-evidence",
             0,
-            "started once by a function that is still running, and nothing else suggests a leak".to_owned(),
+            "nothing here adds up to a leak".to_owned(),
         ));
         return Verdict {
             level,
@@ -255,5 +219,93 @@ fn weigh(facts: &Facts<'_>, pattern: PatternId, mut reasons: Vec<Evidence>) -> V
         pattern: Some(pattern),
         shape: None,
         evidence: reasons,
+    }
+}
+
+/// Evidence from how the goroutines came to be: per request, outliving their creator, one per call. It applies to
+/// waits on other goroutines of the program; a network wait's partner is a remote peer.
+fn creation_evidence(facts: &Facts<'_>, reasons: &mut Vec<Evidence>) {
+    if facts.in_request {
+        // Request goroutines are started per connection by the server, by design: only what they block on counts.
+        if facts.blocking.ignores_cancellation() && facts.blocking != Blocking::Sleep {
+            reasons.push(evidence(
+                "stuck-request",
+                2,
+                format!(
+                    "blocked inside a request handler on a {}, which cannot notice the client going away",
+                    facts.blocking.describe()
+                ),
+            ));
+            if facts.count >= QUEUED_REQUESTS {
+                reasons.push(evidence(
+                    "queued-requests",
+                    1,
+                    format!(
+                        "{} requests wait at this same line: they pile up rather than pass through",
+                        facts.count
+                    ),
+                ));
+            }
+        } else {
+            reasons.push(evidence(
+                "in-flight-request",
+                0,
+                "inside a request handler, which ends with the request (a select may be watching its context)"
+                    .to_owned(),
+            ));
+        }
+        return;
+    }
+    if matches!(facts.blocking, Blocking::NetRead | Blocking::NetOther) {
+        return;
+    }
+    let half = facts.count.div_ceil(2);
+    if facts.outlived >= half && facts.outlived > 0 {
+        reasons.push(evidence(
+            "outlived-creator",
+            2,
+            format!(
+                "outlived its creator: {} of {} were started by a function or goroutine that has since finished",
+                facts.outlived, facts.count
+            ),
+        ));
+    }
+    if facts.request_created >= half && facts.request_created > 0 {
+        reasons.push(evidence(
+            "per-request",
+            2,
+            "started while serving a request: one more for each request, not tied to the request's lifetime"
+                .to_owned(),
+        ));
+    }
+    if let Some(creators) = facts.creators.filter(|c| c.distinct >= 2) {
+        reasons.push(evidence(
+            "many-creators",
+            1,
+            format!(
+                "started by {} different goroutines: created per call, not once at start-up",
+                creators.distinct
+            ),
+        ));
+    }
+    if facts.args_shared == Some(false) {
+        reasons.push(evidence(
+            "own-arguments",
+            1,
+            "each was called with different arguments (its own channel, lock or object): one per call, not a shared \
+             pool"
+                .to_owned(),
+        ));
+    }
+    if facts.count >= 3 && !facts.created_together() {
+        reasons.push(evidence(
+            "created-over-time",
+            1,
+            format!(
+                "ids spread from {} to {}: started one by one over time, not together",
+                facts.ids[0],
+                facts.ids[facts.ids.len() - 1]
+            ),
+        ));
     }
 }

@@ -108,14 +108,26 @@ pub(crate) const SHAPES: &[Shape] = &[
         },
     },
     Shape {
-        id: "worker-pool",
+        id: "started-once",
         matches: |_, f| {
             let idle = matches!(
                 f.blocking,
-                Blocking::ChanReceive | Blocking::Select | Blocking::Cond
+                Blocking::ChanReceive | Blocking::Select | Blocking::Cond | Blocking::Sleep
             );
-            let one_creator = f.creators.is_none_or(|c| c.distinct <= 1);
-            (idle && f.created_together() && one_creator && f.request_created == 0 && !f.in_request).then(|| {
+            if !idle || f.request_created > 0 || f.in_request || f.args_shared == Some(false) {
+                return None;
+            }
+            let creator_alive = f.creators.is_some_and(|c| c.distinct == 1 && c.alive == 1);
+            if f.count == 1 && creator_alive {
+                return Some(
+                    "a single background goroutine, started once by a goroutine that is still running"
+                        .to_owned(),
+                );
+            }
+            // A tight run of ids from one creator: started together, like a pool. Goroutines leaked once per
+            // call from a loop at start-up look the same in one snapshot; growth between snapshots tells them apart.
+            let one_creator = f.creators.is_none_or(|c| c.distinct == 1);
+            (f.created_together() && one_creator).then(|| {
                 format!(
                     "an idle pool of {} goroutines started together (ids {}–{}) by one creator, waiting for work",
                     f.count,

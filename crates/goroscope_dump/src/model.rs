@@ -144,6 +144,9 @@ pub struct Goroutine {
     pub state: StateId,
     /// Whole minutes blocked, as printed (only from 1 minute on; a lower bound, see FORMATS.md).
     pub wait_minutes: Option<NonZeroU32>,
+    /// Hash of the argument words printed in its frames; 0 when no frame printed any. Goroutines of one pool
+    /// share their arguments (the same channel or lock); goroutines started once per call each have their own.
+    pub args_hash: u64,
     pub(crate) flags: u8,
 }
 

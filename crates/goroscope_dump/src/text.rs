@@ -1,6 +1,9 @@
 //! Traceback text (FORMATS.md §1): one chunk of the input, cut at goroutine boundaries, parsed on its own.
 
+use std::hash::Hasher;
 use std::num::NonZeroU64;
+
+use rustc_hash::FxHasher;
 
 use crate::header::{parse_header, parse_u64};
 use crate::model::{
@@ -63,6 +66,8 @@ struct Record {
     /// Frames seen so far of the ancestor being read, if inside an `[originating from goroutine N]:` section.
     ancestor: Option<(u64, Vec<FrameId>)>,
     frame_lines: u32,
+    /// Hash of the argument words seen so far, if any frame printed some.
+    args: Option<FxHasher>,
 }
 
 enum Pending {
@@ -120,11 +125,13 @@ impl Parser {
                 stack: crate::model::StackId(0),
                 state,
                 wait_minutes: header.minutes,
+                args_hash: 0,
                 flags: header.flags,
             },
             pending: None,
             ancestor: None,
             frame_lines: 0,
+            args: None,
         });
     }
 
@@ -230,6 +237,10 @@ impl Parser {
             let Some(open) = memchr::memrchr(b'(', line).filter(|&at| at > 0) else {
                 return false;
             };
+            let args = &line[open + 1..line.len() - 1];
+            if record.ancestor.is_none() && !args.is_empty() && args != b"..." {
+                record.args.get_or_insert_default().write(args);
+            }
             record.pending = Some(Pending::Frame(self.out.tables.sym(&line[..open])));
         } else {
             return false;
@@ -286,6 +297,7 @@ impl Parser {
                 .push((id, stack, None));
         }
         record.goroutine.stack = self.out.tables.stack(&self.frames);
+        record.goroutine.args_hash = record.args.map_or(0, |h| h.finish().max(1));
         self.out.goroutines.push(record.goroutine);
     }
 

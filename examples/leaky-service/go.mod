@@ -1,0 +1,3 @@
+module goroscope.test/leakyservice
+
+go 1.21

@@ -1,0 +1,3 @@
+module goroscope.test/patterns
+
+go 1.21
