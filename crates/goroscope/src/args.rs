@@ -26,7 +26,7 @@ pub(crate) enum Command {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum ColorChoice {
-    /// Colour when standard output is a terminal and NO_COLOR is unset.
+    /// Colour when standard output is a terminal and `NO_COLOR` is unset.
     Auto,
     Always,
     Never,

@@ -179,6 +179,10 @@ pub const CATALOGUE: &[Pattern] = &[
 
 impl PatternId {
     /// The catalogue entry.
+    ///
+    /// # Panics
+    ///
+    /// Never: a test checks that every id has an entry.
     pub fn pattern(self) -> &'static Pattern {
         CATALOGUE
             .iter()

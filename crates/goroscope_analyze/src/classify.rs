@@ -186,27 +186,18 @@ fn classify_reason(snapshot: &Snapshot, reason: WaitReason, frames: &[FrameId]) 
             }
         }
         WaitReason::IoWait => {
-            let functions = frames.iter().map(|&f| snapshot.function(f));
-            let mut kind = Blocking::NetOther;
-            for function in functions {
-                if function.ends_with(".accept")
-                    || function.ends_with(".Accept")
-                    || function.contains("AcceptTCP")
-                {
-                    kind = Blocking::NetAccept;
-                    break;
+            // The innermost method that names the operation: `(*netFD).accept`, `(*conn).Read`, `(*Reader).Peek`.
+            let operation = frames.iter().find_map(|&f| {
+                let method = snapshot.function(f).rsplit('.').next().unwrap_or_default();
+                match method {
+                    "accept" | "Accept" | "AcceptTCP" | "AcceptUnix" => Some(Blocking::NetAccept),
+                    "Read" | "read" | "ReadFrom" | "ReadMsgUDP" | "ReadFromUDP" | "Peek" => {
+                        Some(Blocking::NetRead)
+                    }
+                    _ => None,
                 }
-                if function.ends_with(".Read")
-                    || function.ends_with(".read")
-                    || function.ends_with(".ReadFrom")
-                    || function.ends_with(".ReadMsgUDP")
-                    || function.ends_with(".Peek")
-                {
-                    kind = Blocking::NetRead;
-                    break;
-                }
-            }
-            kind
+            });
+            operation.unwrap_or(Blocking::NetOther)
         }
         WaitReason::Running => Blocking::Running,
         WaitReason::Runnable => Blocking::Runnable,

@@ -1,6 +1,6 @@
 //! Grouping goroutines and gathering the facts each verdict is built from.
 
-use goroscope_dump::{FrameId, Snapshot, StackId, StateId, Sym, WaitReason};
+use goroscope_dump::{FrameId, Goroutine, Snapshot, StackId, StateId, Sym, WaitReason};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::classify::{Blocking, classify};
@@ -294,13 +294,8 @@ fn gather<'a>(
     let snapshot = world.snapshot;
     let first = &snapshot.goroutines[members[0] as usize];
     let created_by = first.created_by;
-    let creator_function = created_by.map(|f| snapshot.frame(f).function);
-    let mut ids = Vec::with_capacity(members.len());
-    let mut minutes = Vec::new();
-    let mut creator_ids = FxHashSet::default();
-    let (mut outlived, mut request_created, mut leaked) = (0, 0, 0);
-    let creator_is_own = created_by.is_some_and(|f| world.code.is_own(snapshot, f));
-    let function_runs_in_requests = creator_function.is_some_and(|f| world.request_functions.contains(&f));
+    let mut creators = CreatorTally::default();
+    let (mut leaked, mut ids, mut minutes) = (0, Vec::with_capacity(members.len()), Vec::new());
     for &i in members {
         let g = &snapshot.goroutines[i as usize];
         ids.push(g.id);
@@ -310,49 +305,7 @@ fn gather<'a>(
         if g.leaked() {
             leaked += 1;
         }
-        let Some(function) = creator_function else {
-            continue;
-        };
-        match g.creator_id {
-            Some(creator) => {
-                creator_ids.insert(creator.get());
-                match world.by_id.get(&creator.get()) {
-                    Some(&at) => {
-                        let creator_stack = snapshot.goroutines[at as usize].stack;
-                        // A library helper (errgroup.Go, WaitGroup.Go) returns at once by design: only the
-                        // program's own functions are expected to stay on the creator's stack.
-                        let still_inside = !creator_is_own
-                            || snapshot
-                                .stack(creator_stack)
-                                .iter()
-                                .any(|&f| snapshot.frame(f).function == function);
-                        if !still_inside {
-                            outlived += 1;
-                        }
-                        if world.request_stacks.contains(&creator_stack) || function_runs_in_requests {
-                            request_created += 1;
-                        }
-                    }
-                    None => {
-                        if !world.truncated {
-                            outlived += 1;
-                        }
-                        if function_runs_in_requests {
-                            request_created += 1;
-                        }
-                    }
-                }
-            }
-            None if !world.has_creator_ids => {
-                if !world.on_stacks.contains(&function) {
-                    outlived += 1;
-                }
-                if function_runs_in_requests {
-                    request_created += 1;
-                }
-            }
-            None => {}
-        }
+        creators.count(world, g);
     }
     ids.sort_unstable();
     let args: FxHashSet<u64> = members
@@ -368,6 +321,11 @@ fn gather<'a>(
     } else {
         None
     };
+    let CreatorTally {
+        outlived,
+        request_created,
+        ids: creator_ids,
+    } = creators;
     let creators = (!creator_ids.is_empty()).then(|| Creators {
         distinct: creator_ids.len() as u64,
         alive: creator_ids
@@ -404,6 +362,54 @@ fn gather<'a>(
         includes_main: members.iter().any(|&i| snapshot.goroutines[i as usize].id == 1),
         site_text,
         args_shared,
+    }
+}
+
+/// What the creators of a group's members tell, counted member by member.
+#[derive(Default)]
+struct CreatorTally {
+    /// Members whose creator has returned from the function that started them, or exited.
+    outlived: u64,
+    /// Members started by a goroutine serving a request, or by a function that runs inside requests.
+    request_created: u64,
+    /// Distinct creator goroutine ids.
+    ids: FxHashSet<u64>,
+}
+
+impl CreatorTally {
+    fn count(&mut self, world: &World<'_>, g: &Goroutine) {
+        let snapshot = world.snapshot;
+        let Some(created_by) = g.created_by else { return };
+        let function = snapshot.frame(created_by).function;
+        let runs_in_requests = world.request_functions.contains(&function);
+        let (outlived, request_created) = match g.creator_id {
+            Some(creator) => {
+                self.ids.insert(creator.get());
+                match world.by_id.get(&creator.get()) {
+                    Some(&at) => {
+                        let creator_stack = snapshot.goroutines[at as usize].stack;
+                        // A library helper (errgroup.Go, WaitGroup.Go) returns at once by design: only the
+                        // program's own functions are expected to stay on the creator's stack.
+                        let still_inside = !world.code.is_own(snapshot, created_by)
+                            || snapshot
+                                .stack(creator_stack)
+                                .iter()
+                                .any(|&f| snapshot.frame(f).function == function);
+                        (
+                            !still_inside,
+                            world.request_stacks.contains(&creator_stack) || runs_in_requests,
+                        )
+                    }
+                    // A creator cut off by truncation is not evidence.
+                    None => (!world.truncated, runs_in_requests),
+                }
+            }
+            // Before Go 1.21: judge by whether the creating function runs anywhere.
+            None if !world.has_creator_ids => (!world.on_stacks.contains(&function), runs_in_requests),
+            None => (false, false),
+        };
+        self.outlived += u64::from(outlived);
+        self.request_created += u64::from(request_created);
     }
 }
 

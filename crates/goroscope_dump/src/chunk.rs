@@ -224,7 +224,7 @@ struct Merged {
 
 impl Merged {
     fn absorb(&mut self, result: ChunkResult) {
-        let remap = self.tables.absorb(result.tables);
+        let remap = self.tables.absorb(&result.tables);
         self.goroutines.reserve(result.goroutines.len());
         for mut goroutine in result.goroutines {
             remap.goroutine(&mut goroutine);

@@ -225,7 +225,7 @@ pub enum WaitReason {
     WaitGroupWait,
     /// `sync.Cond.Wait`
     CondWait,
-    /// `semacquire` (a mutex or WaitGroup before Go 1.20/1.24, or runtime semaphores)
+    /// `semacquire` (a mutex or `WaitGroup` before Go 1.20/1.24, or runtime semaphores)
     Semacquire,
     /// `sleep`
     Sleep,
@@ -424,7 +424,7 @@ impl Tables {
     }
 
     /// Moves the tables of a later chunk into these, returning maps from its ids to ours.
-    pub(crate) fn absorb(&mut self, other: Tables) -> Remap {
+    pub(crate) fn absorb(&mut self, other: &Tables) -> Remap {
         let syms: Vec<Sym> = other.strings.iter().map(|s| self.sym(s.as_bytes())).collect();
         let frames: Vec<FrameId> = other
             .frames

@@ -137,63 +137,11 @@ impl Parser {
 
     /// Handles a line inside a record; `false` when the line does not belong to one.
     fn record_line(&mut self, line: &[u8]) -> bool {
-        let lineno = self.out.lines;
         let Some(record) = self.record.as_mut() else {
             return false;
         };
         if let Some(indented) = line.strip_prefix(b"\t") {
-            match record.pending.take() {
-                Some(Pending::Frame(function)) => {
-                    let (file, line_no) = split_file_line(indented).unwrap_or_else(|| {
-                        self.out
-                            .warnings
-                            .push(lineno, || format!("unreadable file line {:?}", excerpt(line)));
-                        (b"?", 0)
-                    });
-                    let frame = Frame {
-                        function,
-                        file: self.out.tables.sym(file),
-                        line: line_no,
-                    };
-                    let id = self.out.tables.frame(frame);
-                    record.frame_lines += 1;
-                    match record.ancestor.as_mut() {
-                        Some((_, frames)) => frames.push(id),
-                        None => self.frames.push(id),
-                    }
-                }
-                Some(Pending::CreatedBy(function, creator)) => {
-                    let (file, line_no) = split_file_line(indented).unwrap_or((b"?", 0));
-                    let frame = Frame {
-                        function,
-                        file: self.out.tables.sym(file),
-                        line: line_no,
-                    };
-                    let id = self.out.tables.frame(frame);
-                    match record.ancestor.take() {
-                        Some((ancestor, frames)) => {
-                            let stack = self.out.tables.stack(&frames);
-                            record.goroutine.extra.get_or_insert_default().ancestors.push((
-                                ancestor,
-                                stack,
-                                Some(id),
-                            ));
-                        }
-                        None => {
-                            record.goroutine.created_by = Some(id);
-                            record.goroutine.creator_id = creator;
-                        }
-                    }
-                }
-                None if indented == b"goroutine running on other thread; stack unavailable" => {
-                    record.goroutine.flags |= flag::UNAVAILABLE;
-                }
-                None if indented.starts_with(b"pc=") => {}
-                None => self
-                    .out
-                    .warnings
-                    .push(lineno, || format!("unexpected indented line {:?}", excerpt(line))),
-            }
+            self.indented_line(line, indented);
             return true;
         }
         if let Some(Pending::Frame(function)) = record.pending.take() {
@@ -246,6 +194,66 @@ impl Parser {
             return false;
         }
         true
+    }
+
+    /// A line starting with a tab: the file line of a frame or of `created by`, or a note on the goroutine.
+    fn indented_line(&mut self, line: &[u8], indented: &[u8]) {
+        let lineno = self.out.lines;
+        let Some(record) = self.record.as_mut() else {
+            return;
+        };
+        match record.pending.take() {
+            Some(Pending::Frame(function)) => {
+                let (file, line_no) = split_file_line(indented).unwrap_or_else(|| {
+                    self.out
+                        .warnings
+                        .push(lineno, || format!("unreadable file line {:?}", excerpt(line)));
+                    (b"?", 0)
+                });
+                let frame = Frame {
+                    function,
+                    file: self.out.tables.sym(file),
+                    line: line_no,
+                };
+                let id = self.out.tables.frame(frame);
+                record.frame_lines += 1;
+                match record.ancestor.as_mut() {
+                    Some((_, frames)) => frames.push(id),
+                    None => self.frames.push(id),
+                }
+            }
+            Some(Pending::CreatedBy(function, creator)) => {
+                let (file, line_no) = split_file_line(indented).unwrap_or((b"?", 0));
+                let frame = Frame {
+                    function,
+                    file: self.out.tables.sym(file),
+                    line: line_no,
+                };
+                let id = self.out.tables.frame(frame);
+                match record.ancestor.take() {
+                    Some((ancestor, frames)) => {
+                        let stack = self.out.tables.stack(&frames);
+                        record.goroutine.extra.get_or_insert_default().ancestors.push((
+                            ancestor,
+                            stack,
+                            Some(id),
+                        ));
+                    }
+                    None => {
+                        record.goroutine.created_by = Some(id);
+                        record.goroutine.creator_id = creator;
+                    }
+                }
+            }
+            None if indented == b"goroutine running on other thread; stack unavailable" => {
+                record.goroutine.flags |= flag::UNAVAILABLE;
+            }
+            None if indented.starts_with(b"pc=") => {}
+            None => self
+                .out
+                .warnings
+                .push(lineno, || format!("unexpected indented line {:?}", excerpt(line))),
+        }
     }
 
     fn outside_line(&mut self, line: &[u8]) {

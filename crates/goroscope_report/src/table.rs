@@ -171,7 +171,7 @@ impl Table {
         };
         for group in &suspects[..full] {
             writeln!(out)?;
-            self.group(report, group, p, out)?;
+            full_group(report, group, p, out)?;
         }
         if full < suspects.len() {
             writeln!(out)?;
@@ -190,7 +190,7 @@ impl Table {
         writeln!(out)?;
         if self.options.all {
             for group in &healthy {
-                self.group(report, group, p, out)?;
+                full_group(report, group, p, out)?;
                 writeln!(out)?;
             }
             return Ok(());
@@ -211,121 +211,128 @@ impl Table {
         }
         Ok(())
     }
+}
 
-    fn group(&self, report: &Report, g: &Group, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
-        let mut head = format!(
-            "{}  {}  [{}]",
-            p.level(g.level),
-            p.bold(&plural(g.count, "goroutine", "goroutines")),
-            g.state
-        );
-        if let Some(w) = g.wait_minutes {
-            if w.min == w.max {
-                head.push_str(&format!(" for {} min", w.max));
-            } else {
-                head.push_str(&format!(" for {}–{} min (median {})", w.min, w.max, w.median));
-            }
-        }
-        if g.leaked > 0 {
-            head.push_str(&format!(" · {} marked (leaked) by the runtime", g.leaked));
-        }
-        writeln!(out, "{head}")?;
-        let label = |name: &str| p.dim(&format!("  {name:<9}"));
-        if let Some(site) = &g.leak_site {
-            writeln!(
-                out,
-                "{}{}  {}",
-                label("at"),
-                p.bold(&site.function),
-                location(&site.file, site.line)
-            )?;
-        }
-        if let Some(by) = &g.created_by {
-            let mut text = format!("{}  {}", by.function, location(&by.file, by.line));
-            if let Some(c) = g.creators {
-                text.push_str(&format!(
-                    "  (from {}, {} still running)",
-                    plural(c.distinct, "goroutine", "goroutines"),
-                    c.alive
-                ));
-            }
-            writeln!(out, "{}{text}", label("created"))?;
-        }
-        if let Some(pattern) = g
-            .pattern
-            .and_then(|id| report.patterns.iter().find(|p| p.id == id))
-        {
-            writeln!(
-                out,
-                "{}{} ({})",
-                label("pattern"),
-                p.bold(pattern.title),
-                pattern.id.as_str()
-            )?;
-            wrap(out, &label("why"), &pattern.why)?;
-        }
-        if let Some(shape) = g.shape {
-            writeln!(out, "{}{shape}", label("shape"))?;
-        }
-        for (i, e) in g.evidence.iter().enumerate() {
-            let sign = match e.weight {
-                w if w > 0 => "+",
-                w if w < 0 => "−",
-                _ => "·",
-            };
-            let name = if i == 0 { "evidence" } else { "" };
-            writeln!(out, "{}{sign} {}", label(name), e.text)?;
-        }
-        if let Some(pattern) = g
-            .pattern
-            .and_then(|id| report.patterns.iter().find(|p| p.id == id))
-        {
-            wrap(out, &label("fix"), &pattern.fix)?;
-        }
-        if let Some(excerpt) = &g.source {
-            let width = (excerpt.first_line as usize + excerpt.lines.len())
-                .to_string()
-                .len();
-            writeln!(out, "{}{}", label("source"), excerpt.file)?;
-            for (i, text) in excerpt.lines.iter().enumerate() {
-                let n = excerpt.first_line + i as u32;
-                let gutter = format!("{n:>width$}");
-                if n == excerpt.marked_line {
-                    writeln!(
-                        out,
-                        "{}{} {} {}",
-                        label(""),
-                        p.paint("▶", Style::new().red()),
-                        p.bold(&gutter),
-                        p.bold(text)
-                    )?;
-                } else {
-                    writeln!(out, "{}  {} {}", label(""), p.dim(&gutter), text)?;
-                }
-            }
-        }
-        let frames: Vec<String> = g
-            .frames
-            .iter()
-            .take(STACK_FRAMES)
-            .map(|f| {
-                let text = format!("{} {}", f.function, location(&f.file, f.line));
-                if f.own { text } else { p.dim(&text) }
-            })
-            .collect();
-        for (i, frame) in frames.iter().enumerate() {
-            writeln!(out, "{}{frame}", label(if i == 0 { "stack" } else { "" }))?;
-        }
-        if g.frames.len() > STACK_FRAMES {
-            writeln!(
-                out,
-                "{}… {} more frames",
-                label(""),
-                g.frames.len() - STACK_FRAMES
-            )?;
-        }
-        Ok(())
+/// One group in full: headline, where, why, evidence, fix, source and stack.
+fn full_group(report: &Report, g: &Group, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{}", headline(g, p))?;
+    let label = |name: &str| p.dim(&format!("  {name:<9}"));
+    if let Some(site) = &g.leak_site {
+        writeln!(
+            out,
+            "{}{}  {}",
+            label("at"),
+            p.bold(&site.function),
+            location(&site.file, site.line)
+        )?;
     }
+    if let Some(by) = &g.created_by {
+        let creators = g.creators.map_or_else(String::new, |c| {
+            format!(
+                "  (from {}, {} still running)",
+                plural(c.distinct, "goroutine", "goroutines"),
+                c.alive
+            )
+        });
+        writeln!(
+            out,
+            "{}{}  {}{creators}",
+            label("created"),
+            by.function,
+            location(&by.file, by.line)
+        )?;
+    }
+    let pattern = g
+        .pattern
+        .and_then(|id| report.patterns.iter().find(|p| p.id == id));
+    if let Some(pattern) = pattern {
+        writeln!(
+            out,
+            "{}{} ({})",
+            label("pattern"),
+            p.bold(pattern.title),
+            pattern.id.as_str()
+        )?;
+        wrap(out, &label("why"), pattern.why)?;
+    }
+    if let Some(shape) = g.shape {
+        writeln!(out, "{}{shape}", label("shape"))?;
+    }
+    for (i, e) in g.evidence.iter().enumerate() {
+        let sign = match e.weight {
+            w if w > 0 => "+",
+            w if w < 0 => "−",
+            _ => "·",
+        };
+        writeln!(
+            out,
+            "{}{sign} {}",
+            label(if i == 0 { "evidence" } else { "" }),
+            e.text
+        )?;
+    }
+    if let Some(pattern) = pattern {
+        wrap(out, &label("fix"), pattern.fix)?;
+    }
+    if let Some(excerpt) = &g.source {
+        let width = (excerpt.first_line as usize + excerpt.lines.len())
+            .to_string()
+            .len();
+        writeln!(out, "{}{}", label("source"), excerpt.file)?;
+        for (n, text) in (excerpt.first_line..).zip(&excerpt.lines) {
+            let gutter = format!("{n:>width$}");
+            if n == excerpt.marked_line {
+                writeln!(
+                    out,
+                    "{}{} {} {}",
+                    label(""),
+                    p.paint("▶", Style::new().red()),
+                    p.bold(&gutter),
+                    p.bold(text)
+                )?;
+            } else {
+                writeln!(out, "{}  {} {}", label(""), p.dim(&gutter), text)?;
+            }
+        }
+    }
+    for (i, f) in g.frames.iter().take(STACK_FRAMES).enumerate() {
+        let text = format!("{} {}", f.function, location(&f.file, f.line));
+        writeln!(
+            out,
+            "{}{}",
+            label(if i == 0 { "stack" } else { "" }),
+            if f.own { text } else { p.dim(&text) }
+        )?;
+    }
+    if g.frames.len() > STACK_FRAMES {
+        writeln!(
+            out,
+            "{}… {} more frames",
+            label(""),
+            g.frames.len() - STACK_FRAMES
+        )?;
+    }
+    Ok(())
+}
+
+/// `LIKELY  30 goroutines  [chan send] for 3–12 min (median 7)`.
+fn headline(g: &Group, p: &Painter) -> String {
+    let wait = match g.wait_minutes {
+        Some(w) if w.min == w.max => format!(" for {} min", w.max),
+        Some(w) => format!(" for {}–{} min (median {})", w.min, w.max, w.median),
+        None => String::new(),
+    };
+    let leaked = if g.leaked > 0 {
+        format!(" · {} marked (leaked) by the runtime", g.leaked)
+    } else {
+        String::new()
+    };
+    format!(
+        "{}  {}  [{}]{wait}{leaked}",
+        p.level(g.level),
+        p.bold(&plural(g.count, "goroutine", "goroutines")),
+        g.state
+    )
 }
 
 fn one_line(g: &Group, p: &Painter) -> String {
