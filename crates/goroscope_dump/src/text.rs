@@ -310,17 +310,17 @@ impl Parser {
     }
 
     fn finish(mut self, unterminated: bool) -> ChunkResult {
-        if let Some(record) = &self.record {
-            let incomplete = unterminated
-                || record.pending.is_some()
-                || (record.frame_lines == 0 && record.goroutine.flags & flag::UNAVAILABLE == 0);
-            if incomplete {
-                self.out.tail = Tail::MidRecord {
-                    id: record.goroutine.id,
-                };
+        let incomplete = self.record.as_ref().is_some_and(|record| {
+            record.pending.is_some()
+                || (record.frame_lines == 0 && record.goroutine.flags & flag::UNAVAILABLE == 0)
+        });
+        self.end_record();
+        // A last line with no line end was cut mid-line, whatever it was.
+        if incomplete || unterminated {
+            if let Some(last) = self.out.goroutines.last() {
+                self.out.tail = Tail::MidRecord { id: last.id };
             }
         }
-        self.end_record();
         self.out
     }
 }

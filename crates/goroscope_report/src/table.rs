@@ -307,9 +307,13 @@ fn full_group(report: &Report, g: &Group, p: &Painter, out: &mut dyn Write) -> i
     if g.frames.len() > STACK_FRAMES {
         writeln!(
             out,
-            "{}… {} more frames",
+            "{}… {}",
             label(""),
-            g.frames.len() - STACK_FRAMES
+            plural(
+                (g.frames.len() - STACK_FRAMES) as u64,
+                "more frame",
+                "more frames"
+            )
         )?;
     }
     Ok(())

@@ -130,6 +130,7 @@ pub fn goroscope(args: &[&str], stdin: Option<&[u8]>) -> (i32, String, String) {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_goroscope"))
         .args(args)
+        .current_dir(repo())
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
