@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use goroscope_analyze::{Group, Level};
+use goroscope_analyze::{Excerpt, Group, Level};
 use owo_colors::{OwoColorize, Style};
 
 use crate::{InputReport, Render, Report};
@@ -275,25 +275,7 @@ fn full_group(report: &Report, g: &Group, p: &Painter, out: &mut dyn Write) -> i
         wrap(out, &label("fix"), pattern.fix)?;
     }
     if let Some(excerpt) = &g.source {
-        let width = (excerpt.first_line as usize + excerpt.lines.len())
-            .to_string()
-            .len();
-        writeln!(out, "{}{}", label("source"), excerpt.file)?;
-        for (n, text) in (excerpt.first_line..).zip(&excerpt.lines) {
-            let gutter = format!("{n:>width$}");
-            if n == excerpt.marked_line {
-                writeln!(
-                    out,
-                    "{}{} {} {}",
-                    label(""),
-                    p.paint("▶", Style::new().red()),
-                    p.bold(&gutter),
-                    p.bold(text)
-                )?;
-            } else {
-                writeln!(out, "{}  {} {}", label(""), p.dim(&gutter), text)?;
-            }
-        }
+        write_excerpt(out, excerpt, p)?;
     }
     for (i, f) in g.frames.iter().take(STACK_FRAMES).enumerate() {
         let text = format!("{} {}", f.function, location(&f.file, f.line));
@@ -315,6 +297,31 @@ fn full_group(report: &Report, g: &Group, p: &Painter, out: &mut dyn Write) -> i
                 "more frames"
             )
         )?;
+    }
+    Ok(())
+}
+
+/// Source lines around the leak site, the blocking line marked, as `pprof list` shows them.
+fn write_excerpt(out: &mut dyn Write, excerpt: &Excerpt, p: &Painter) -> io::Result<()> {
+    let label = |name: &str| p.dim(&format!("  {name:<9}"));
+    let width = (excerpt.first_line as usize + excerpt.lines.len())
+        .to_string()
+        .len();
+    writeln!(out, "{}{}", label("source"), excerpt.file)?;
+    for (n, text) in (excerpt.first_line..).zip(&excerpt.lines) {
+        let gutter = format!("{n:>width$}");
+        if n == excerpt.marked_line {
+            writeln!(
+                out,
+                "{}{} {} {}",
+                label(""),
+                p.paint("▶", Style::new().red()),
+                p.bold(&gutter),
+                p.bold(text)
+            )?;
+        } else {
+            writeln!(out, "{}  {} {}", label(""), p.dim(&gutter), text)?;
+        }
     }
     Ok(())
 }
