@@ -40,9 +40,6 @@ impl std::fmt::Debug for ParseOptions<'_> {
     }
 }
 
-/// A line longer than this, with no line end in sight, is skipped rather than buffered.
-const MAX_LINE: usize = 8 << 20;
-
 /// The runtime's cap on `debug=2` output (FORMATS.md §6).
 const DEBUG2_CAP: u64 = 64 << 20;
 
@@ -63,7 +60,8 @@ pub fn parse_reader(
         options.threads
     };
     let chunk_size = options.chunk_size.max(1 << 10);
-    let batch = (chunk_size * threads * 2).max(MAX_LINE);
+    // Bytes read at a time; a line longer than this is skipped rather than buffered.
+    let batch = chunk_size * threads.max(1) * 2;
     let pool = (threads > 1)
         .then(|| rayon::ThreadPoolBuilder::new().num_threads(threads).build().ok())
         .flatten();
@@ -111,9 +109,9 @@ pub fn parse_reader(
         } else {
             // One line fills the whole batch: skip it instead of holding it.
             let line = merged.lines + 1;
-            merged.warnings.push(line, || {
-                format!("skipped a line longer than {} MiB", MAX_LINE >> 20)
-            });
+            merged
+                .warnings
+                .push(line, || format!("skipped a line longer than {} KiB", batch >> 10));
             merged.lines += 1;
             buf.clear();
             skipping_long_line = true;

@@ -1,0 +1,152 @@
+//! Parser properties over real captured dumps: the same result for any thread count and piece size, no panic on
+//! any cut or any bytes.
+
+use std::path::{Path, PathBuf};
+
+use goroscope_dump::{ParseOptions, Snapshot, parse_bytes};
+use proptest::prelude::*;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Every captured dump in the repository.
+fn fixtures() -> Vec<PathBuf> {
+    let mut files = vec![repo().join("examples/demo-dump.txt")];
+    let mut dirs = vec![repo().join("testdata/dumps")];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "txt") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The snapshot as text: every goroutine with its state, annotations, frames and creator, in input order.
+fn canonical(s: &Snapshot) -> Vec<String> {
+    let mut out: Vec<String> = s
+        .goroutines
+        .iter()
+        .map(|g| {
+            let frames: Vec<String> = s
+                .stack(g.stack)
+                .iter()
+                .map(|&f| format!("{} {}:{}", s.function(f), s.file(f), s.frame(f).line))
+                .collect();
+            let created = g
+                .created_by
+                .map(|f| format!("{} {}:{}", s.function(f), s.file(f), s.frame(f).line));
+            format!(
+                "{} [{}] {:?} locked={} leaked={} elided={} args={:x} creator={:?} {:?} {:?} {frames:?}",
+                g.id,
+                s.state(g.state),
+                g.wait_minutes,
+                g.locked_to_thread(),
+                g.leaked(),
+                g.frames_elided(),
+                g.args_hash,
+                g.creator_id,
+                created,
+                g.extra.as_ref().map(|e| (
+                    e.labels.clone(),
+                    e.bubble,
+                    e.ancestors.len(),
+                    e.unknown_annotations.clone()
+                )),
+            )
+        })
+        .collect();
+    out.push(format!(
+        "crash={:?} truncated={:?} warnings={:?}",
+        s.crash, s.truncated, s.warnings
+    ));
+    out
+}
+
+fn parse(bytes: &[u8], threads: usize, chunk_size: usize) -> Snapshot {
+    parse_bytes(
+        "test",
+        bytes,
+        &ParseOptions {
+            threads,
+            chunk_size,
+            progress: None,
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn one_thread_and_many_give_identical_snapshots() {
+    for path in fixtures() {
+        let bytes = std::fs::read(&path).unwrap();
+        let reference = canonical(&parse(&bytes, 1, 1 << 20));
+        for (threads, chunk) in [(2, 1 << 10), (4, 4 << 10), (3, 1 << 20), (8, 1 << 10)] {
+            assert_eq!(
+                canonical(&parse(&bytes, threads, chunk)),
+                reference,
+                "{} with {threads} threads",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn crlf_line_endings_parse_like_lf() {
+    let lf = std::fs::read(repo().join("examples/demo-dump.txt")).unwrap();
+    let crlf: Vec<u8> = lf
+        .iter()
+        .flat_map(|&b| if b == b'\n' { vec![b'\r', b'\n'] } else { vec![b] })
+        .collect();
+    let (a, b) = (parse(&lf, 2, 4 << 10), parse(&crlf, 2, 4 << 10));
+    assert_eq!(
+        canonical(&a)[..a.goroutines.len()],
+        canonical(&b)[..b.goroutines.len()]
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_piece_size_and_thread_count_agree(chunk in 1usize..64, threads in 1usize..5) {
+        let bytes = std::fs::read(repo().join("examples/demo-dump.txt")).unwrap();
+        let reference = canonical(&parse(&bytes, 1, 1 << 20));
+        prop_assert_eq!(canonical(&parse(&bytes, threads, chunk << 10)), reference);
+    }
+
+    #[test]
+    fn any_cut_parses_without_panic(cut in 0usize..140_000) {
+        let bytes = std::fs::read(repo().join("examples/demo-dump.txt")).unwrap();
+        let cut = cut.min(bytes.len());
+        if let Ok(snapshot) = parse_bytes("cut", &bytes[..cut], &ParseOptions::default()) {
+            prop_assert!(snapshot.goroutines.len() <= 289);
+            if cut < bytes.len() && bytes[cut - 1] != b'\n' {
+                prop_assert!(snapshot.truncated.is_some(), "a cut mid-line is reported");
+            }
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
+        let _ = parse_bytes("junk", &bytes, &ParseOptions { threads: 2, chunk_size: 1 << 10, progress: None });
+    }
+
+    #[test]
+    fn mutated_dumps_never_panic(at in 0usize..130_000, junk in proptest::collection::vec(any::<u8>(), 1..64)) {
+        let mut bytes = std::fs::read(repo().join("examples/demo-dump.txt")).unwrap();
+        let at = at.min(bytes.len());
+        bytes.splice(at..at, junk);
+        let _ = parse_bytes("mutated", &bytes, &ParseOptions { threads: 2, chunk_size: 2 << 10, progress: None });
+    }
+}
