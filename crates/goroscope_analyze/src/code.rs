@@ -33,23 +33,19 @@ const PLUMBING: &[&str] = &[
 
 impl CodeModel {
     pub(crate) fn new(snapshot: &Snapshot, own: &[String]) -> CodeModel {
-        let goroot_src = snapshot
-            .goroutines
-            .iter()
-            .flat_map(|g| snapshot.stack(g.stack))
-            .find_map(|&f| {
-                let function = snapshot.function(f);
-                let package = package_of(function);
-                if !matches!(
-                    package,
-                    "runtime" | "sync" | "net/http" | "net" | "time" | "os" | "runtime/pprof"
-                ) {
-                    return None;
-                }
-                let file = snapshot.file(f);
-                let at = file.rfind(&format!("/src/{package}/"))?;
-                Some(file[..at + 5].to_owned())
-            });
+        let goroot_src = snapshot.frame_ids().find_map(|f| {
+            let function = snapshot.function(f);
+            let package = package_of(function);
+            if !matches!(
+                package,
+                "runtime" | "sync" | "net/http" | "net" | "time" | "os" | "runtime/pprof"
+            ) {
+                return None;
+            }
+            let file = snapshot.file(f);
+            let at = file.rfind(&format!("/src/{package}/"))?;
+            Some(file[..at + 5].to_owned())
+        });
         CodeModel {
             goroot_src,
             own: own.to_vec(),

@@ -28,6 +28,7 @@ const SOURCE_LINES_ABOVE: u32 = 6;
 pub(crate) struct World<'a> {
     pub(crate) snapshot: &'a Snapshot,
     pub(crate) code: CodeModel,
+    /// Index of each goroutine that created another, by id.
     by_id: FxHashMap<u64, u32>,
     /// Functions on some live stack (for dumps without creator ids).
     on_stacks: FxHashSet<Sym>,
@@ -42,10 +43,19 @@ pub(crate) struct World<'a> {
 
 impl<'a> World<'a> {
     fn new(snapshot: &'a Snapshot, code: CodeModel) -> World<'a> {
+        // Only creators are ever looked up by id: index just those.
+        let creator_ids: FxHashSet<u64> = snapshot
+            .goroutines
+            .iter()
+            .filter_map(|g| g.creator_id)
+            .map(|c| c.get())
+            .collect();
         let mut by_id = FxHashMap::default();
         let mut used_stacks = FxHashSet::default();
         for (i, g) in snapshot.goroutines.iter().enumerate() {
-            by_id.insert(g.id, i as u32);
+            if creator_ids.contains(&g.id) {
+                by_id.insert(g.id, i as u32);
+            }
             used_stacks.insert(g.stack);
         }
         let mut on_stacks = FxHashSet::default();
@@ -295,6 +305,7 @@ fn gather<'a>(
     let first = &snapshot.goroutines[members[0] as usize];
     let created_by = first.created_by;
     let mut creators = CreatorTally::default();
+    let creation_site = created_by.map(|f| CreationSite::new(world, f));
     let (mut leaked, mut ids, mut minutes) = (0, Vec::with_capacity(members.len()), Vec::new());
     for &i in members {
         let g = &snapshot.goroutines[i as usize];
@@ -305,7 +316,9 @@ fn gather<'a>(
         if g.leaked() {
             leaked += 1;
         }
-        creators.count(world, g);
+        if let Some(site) = &creation_site {
+            creators.count(world, site, g);
+        }
     }
     ids.sort_unstable();
     let args: FxHashSet<u64> = members
@@ -329,7 +342,7 @@ fn gather<'a>(
     let creators = (!creator_ids.is_empty()).then(|| Creators {
         distinct: creator_ids.len() as u64,
         alive: creator_ids
-            .iter()
+            .keys()
             .filter(|id| world.by_id.contains_key(id))
             .count() as u64,
     });
@@ -372,40 +385,60 @@ struct CreatorTally {
     outlived: u64,
     /// Members started by a goroutine serving a request, or by a function that runs inside requests.
     request_created: u64,
-    /// Distinct creator goroutine ids.
-    ids: FxHashSet<u64>,
+    /// Distinct creator goroutine ids, with whether each has outlived-the-`go` and request facts.
+    ids: FxHashMap<u64, (bool, bool)>,
+}
+
+/// The `go` statement a group's members share (the group key includes it), judged once per group.
+struct CreationSite {
+    function: Sym,
+    /// The program's own code: its function is expected to stay on the creator's stack while the work lasts.
+    own: bool,
+    runs_in_requests: bool,
+}
+
+impl CreationSite {
+    fn new(world: &World<'_>, created_by: FrameId) -> CreationSite {
+        let function = world.snapshot.frame(created_by).function;
+        CreationSite {
+            function,
+            own: world.code.is_own(world.snapshot, created_by),
+            runs_in_requests: world.request_functions.contains(&function),
+        }
+    }
 }
 
 impl CreatorTally {
-    fn count(&mut self, world: &World<'_>, g: &Goroutine) {
+    fn count(&mut self, world: &World<'_>, site: &CreationSite, g: &Goroutine) {
         let snapshot = world.snapshot;
-        let Some(created_by) = g.created_by else { return };
-        let function = snapshot.frame(created_by).function;
-        let runs_in_requests = world.request_functions.contains(&function);
         let (outlived, request_created) = match g.creator_id {
             Some(creator) => {
-                self.ids.insert(creator.get());
-                match world.by_id.get(&creator.get()) {
-                    Some(&at) => {
-                        let creator_stack = snapshot.goroutines[at as usize].stack;
-                        // A library helper (errgroup.Go, WaitGroup.Go) returns at once by design: only the
-                        // program's own functions are expected to stay on the creator's stack.
-                        let still_inside = !world.code.is_own(snapshot, created_by)
-                            || snapshot
-                                .stack(creator_stack)
-                                .iter()
-                                .any(|&f| snapshot.frame(f).function == function);
-                        (
-                            !still_inside,
-                            world.request_stacks.contains(&creator_stack) || runs_in_requests,
-                        )
-                    }
-                    // A creator cut off by truncation is not evidence.
-                    None => (!world.truncated, runs_in_requests),
-                }
+                *self
+                    .ids
+                    .entry(creator.get())
+                    .or_insert_with(|| match world.by_id.get(&creator.get()) {
+                        Some(&at) => {
+                            let creator_stack = snapshot.goroutines[at as usize].stack;
+                            // A library helper (errgroup.Go, WaitGroup.Go) returns at once by design: only the program's
+                            // own functions are expected to stay on the creator's stack.
+                            let still_inside = !site.own
+                                || snapshot
+                                    .stack(creator_stack)
+                                    .iter()
+                                    .any(|&f| snapshot.frame(f).function == site.function);
+                            (
+                                !still_inside,
+                                world.request_stacks.contains(&creator_stack) || site.runs_in_requests,
+                            )
+                        }
+                        // A creator cut off by truncation is not evidence.
+                        None => (!world.truncated, site.runs_in_requests),
+                    })
             }
             // Before Go 1.21: judge by whether the creating function runs anywhere.
-            None if !world.has_creator_ids => (!world.on_stacks.contains(&function), runs_in_requests),
+            None if !world.has_creator_ids => {
+                (!world.on_stacks.contains(&site.function), site.runs_in_requests)
+            }
             None => (false, false),
         };
         self.outlived += u64::from(outlived);

@@ -343,6 +343,10 @@ impl Snapshot {
     pub fn stack_count(&self) -> usize {
         self.stacks.len()
     }
+    /// Every unique frame.
+    pub fn frame_ids(&self) -> impl Iterator<Item = FrameId> + '_ {
+        (0..self.frames.len() as u32).map(FrameId)
+    }
     /// Number of unique frames.
     pub fn frame_count(&self) -> usize {
         self.frames.len()
@@ -373,6 +377,9 @@ pub(crate) struct Tables {
     stack_ids: FxHashMap<Box<[FrameId]>, StackId>,
     pub(crate) states: Vec<Box<str>>,
     state_ids: FxHashMap<Box<[u8]>, StateId>,
+    /// Frames by their printed text (`function\0file:line`): one lookup per frame while parsing.
+    frame_texts: FxHashMap<Box<[u8]>, FrameId>,
+    scratch: Vec<u8>,
 }
 
 impl Tables {
@@ -394,13 +401,36 @@ impl Tables {
     }
 
     /// A frame printed with no file line (cgo, or cut short).
-    pub(crate) fn frame_without_file(&mut self, function: Sym) -> FrameId {
+    pub(crate) fn frame_without_file(&mut self, function: &[u8]) -> FrameId {
+        let function = self.sym(function);
         let file = self.sym(b"?");
         self.frame(Frame {
             function,
             file,
             line: 0,
         })
+    }
+
+    /// The frame of a function line and its file line (`file:line`, offsets trimmed); `None` when the file line
+    /// has no line number.
+    pub(crate) fn frame_from_text(&mut self, function: &[u8], file_line: &[u8]) -> Option<FrameId> {
+        self.scratch.clear();
+        self.scratch.extend_from_slice(function);
+        self.scratch.push(0);
+        self.scratch.extend_from_slice(file_line);
+        if let Some(&id) = self.frame_texts.get(self.scratch.as_slice()) {
+            return Some(id);
+        }
+        let colon = memchr::memrchr(b':', file_line)?;
+        let line = crate::header::parse_u64(&file_line[colon + 1..]).and_then(|l| u32::try_from(l).ok())?;
+        let frame = Frame {
+            function: self.sym(function),
+            file: self.sym(&file_line[..colon]),
+            line,
+        };
+        let id = self.frame(frame);
+        self.frame_texts.insert(self.scratch.as_slice().into(), id);
+        Some(id)
     }
 
     pub(crate) fn stack(&mut self, frames: &[FrameId]) -> StackId {

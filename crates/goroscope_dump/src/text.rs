@@ -52,17 +52,17 @@ pub(crate) fn parse_chunk(chunk: &[u8]) -> ChunkResult {
 }
 
 #[derive(Default)]
-struct Parser {
+struct Parser<'a> {
     out: ChunkResult,
-    record: Option<Record>,
+    record: Option<Record<'a>>,
     frames: Vec<FrameId>,
 }
 
 /// The goroutine being read.
-struct Record {
+struct Record<'a> {
     goroutine: Goroutine,
     /// A function line waiting for its file line.
-    pending: Option<Pending>,
+    pending: Option<Pending<'a>>,
     /// Frames seen so far of the ancestor being read, if inside an `[originating from goroutine N]:` section.
     ancestor: Option<(u64, Vec<FrameId>)>,
     frame_lines: u32,
@@ -70,13 +70,14 @@ struct Record {
     args: Option<FxHasher>,
 }
 
-enum Pending {
-    Frame(Sym),
+enum Pending<'a> {
+    /// The function name as printed, resolved together with its file line in one lookup.
+    Frame(&'a [u8]),
     CreatedBy(Sym, Option<NonZeroU64>),
 }
 
-impl Parser {
-    fn line(&mut self, raw: &[u8]) {
+impl<'a> Parser<'a> {
+    fn line(&mut self, raw: &'a [u8]) {
         self.out.lines += 1;
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
         if line.is_empty() {
@@ -136,7 +137,7 @@ impl Parser {
     }
 
     /// Handles a line inside a record; `false` when the line does not belong to one.
-    fn record_line(&mut self, line: &[u8]) -> bool {
+    fn record_line(&mut self, line: &'a [u8]) -> bool {
         let Some(record) = self.record.as_mut() else {
             return false;
         };
@@ -180,7 +181,7 @@ impl Parser {
         } else if line.starts_with(b"runtime: ") || line.starts_with(b"stack: frame={") {
             // Unwinder diagnostics printed inside a record.
         } else if line.starts_with(b"non-Go function") {
-            record.pending = Some(Pending::Frame(self.out.tables.sym(b"non-Go function")));
+            record.pending = Some(Pending::Frame(b"non-Go function"));
         } else if line.ends_with(b")") {
             let Some(open) = memchr::memrchr(b'(', line).filter(|&at| at > 0) else {
                 return false;
@@ -189,7 +190,7 @@ impl Parser {
             if record.ancestor.is_none() && !args.is_empty() && args != b"..." {
                 record.args.get_or_insert_default().write(args);
             }
-            record.pending = Some(Pending::Frame(self.out.tables.sym(&line[..open])));
+            record.pending = Some(Pending::Frame(&line[..open]));
         } else {
             return false;
         }
@@ -197,25 +198,23 @@ impl Parser {
     }
 
     /// A line starting with a tab: the file line of a frame or of `created by`, or a note on the goroutine.
-    fn indented_line(&mut self, line: &[u8], indented: &[u8]) {
+    fn indented_line(&mut self, line: &'a [u8], indented: &'a [u8]) {
         let lineno = self.out.lines;
         let Some(record) = self.record.as_mut() else {
             return;
         };
         match record.pending.take() {
             Some(Pending::Frame(function)) => {
-                let (file, line_no) = split_file_line(indented).unwrap_or_else(|| {
-                    self.out
-                        .warnings
-                        .push(lineno, || format!("unreadable file line {:?}", excerpt(line)));
-                    (b"?", 0)
-                });
-                let frame = Frame {
-                    function,
-                    file: self.out.tables.sym(file),
-                    line: line_no,
-                };
-                let id = self.out.tables.frame(frame);
+                let id = self
+                    .out
+                    .tables
+                    .frame_from_text(function, trim_file_line(indented))
+                    .unwrap_or_else(|| {
+                        self.out
+                            .warnings
+                            .push(lineno, || format!("unreadable file line {:?}", excerpt(line)));
+                        self.out.tables.frame_without_file(function)
+                    });
                 record.frame_lines += 1;
                 match record.ancestor.as_mut() {
                     Some((_, frames)) => frames.push(id),
@@ -327,6 +326,14 @@ impl Parser {
 
 /// Splits `file:line[ +0x1f][ fp=… sp=… pc=…]` into the file and the line number.
 fn split_file_line(text: &[u8]) -> Option<(&[u8], u32)> {
+    let text = trim_file_line(text);
+    let colon = memchr::memrchr(b':', text)?;
+    let line = parse_u64(&text[colon + 1..])?;
+    Some((&text[..colon], u32::try_from(line).ok()?))
+}
+
+/// `file:line[ +0x1f][ fp=… sp=… pc=…]` without the pc offset and frame pointers: the part that places a frame.
+pub(crate) fn trim_file_line(text: &[u8]) -> &[u8] {
     let mut text = text;
     while let Some(space) = memchr::memrchr(b' ', text) {
         let tail = &text[space + 1..];
@@ -340,9 +347,7 @@ fn split_file_line(text: &[u8]) -> Option<(&[u8], u32)> {
             break;
         }
     }
-    let colon = memchr::memrchr(b':', text)?;
-    let line = parse_u64(&text[colon + 1..])?;
-    Some((&text[..colon], u32::try_from(line).ok()?))
+    text
 }
 
 /// The start of a line, for messages.
