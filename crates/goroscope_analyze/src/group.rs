@@ -36,6 +36,8 @@ pub(crate) struct World<'a> {
     request_stacks: FxHashSet<StackId>,
     /// Functions seen running inside a request, above its dispatch frame.
     request_functions: FxHashSet<Sym>,
+    /// Goroutines reading an HTTP client response body.
+    pub(crate) body_readers: u64,
     pub(crate) has_creator_ids: bool,
     pub(crate) truncated: bool,
     pub(crate) deadlock: bool,
@@ -61,9 +63,16 @@ impl<'a> World<'a> {
         let mut on_stacks = FxHashSet::default();
         let mut request_stacks = FxHashSet::default();
         let mut request_functions = FxHashSet::default();
+        let mut body_reading_stacks = FxHashSet::default();
         for &stack in &used_stacks {
             let frames = snapshot.stack(stack);
             on_stacks.extend(frames.iter().map(|&f| snapshot.frame(f).function));
+            if frames
+                .iter()
+                .any(|&f| snapshot.function(f) == "net/http.(*bodyEOFSignal).Read")
+            {
+                body_reading_stacks.insert(stack);
+            }
             if let Some(dispatch) = frames
                 .iter()
                 .position(|&f| REQUEST_FRAMES.contains(&snapshot.function(f)))
@@ -79,6 +88,11 @@ impl<'a> World<'a> {
             on_stacks,
             request_stacks,
             request_functions,
+            body_readers: snapshot
+                .goroutines
+                .iter()
+                .filter(|g| body_reading_stacks.contains(&g.stack))
+                .count() as u64,
             has_creator_ids: snapshot.has_creator_ids(),
             truncated: snapshot.truncated.is_some(),
             deadlock: snapshot.crash.as_ref().is_some_and(|c| c.is_global_deadlock()),
@@ -130,6 +144,11 @@ impl Facts<'_> {
         self.frames
             .iter()
             .any(|&f| names.contains(&world.snapshot.function(f)))
+    }
+
+    /// The function at the leak site.
+    pub(crate) fn site_function<'w>(&self, world: &World<'w>) -> Option<&'w str> {
+        self.site.map(|i| world.snapshot.function(self.frames[i]))
     }
 
     pub(crate) fn max_minutes(&self) -> u32 {

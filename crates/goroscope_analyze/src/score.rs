@@ -20,6 +20,8 @@ const LIKELY: i32 = 3;
 const MANY_RUNNABLE: u64 = 1000;
 /// Request goroutines blocked at one line from which they are piling up rather than contending briefly.
 const QUEUED_REQUESTS: u64 = 5;
+/// Open response bodies nobody reads from which a leak is likely rather than a moment between Do and Read.
+const UNREAD_BODIES: u64 = 5;
 /// Goroutines at one site that are many by themselves.
 const MANY: u64 = 100;
 /// …and very many.
@@ -38,20 +40,10 @@ pub(crate) fn judge(world: &World<'_>, facts: &Facts<'_>) -> Verdict {
             evidence: vec![proof],
         };
     }
-    if facts.has_function(world, &["net/http.(*persistConn).readLoop"]) && facts.blocking == Blocking::Select
+    if facts.blocking == Blocking::Select
+        && facts.site_function(world) == Some("net/http.(*persistConn).readLoop")
     {
-        return weigh(
-            facts,
-            PatternId::BodyNotClosed,
-            vec![evidence(
-                "response-body-open",
-                1,
-                format!(
-                    "{} HTTP client connection(s) wait for their response body to be read or closed",
-                    facts.count
-                ),
-            )],
-        );
+        return open_bodies(world, facts);
     }
     if let Some((shape, text)) = healthy_shape(world, facts) {
         return Verdict {
@@ -86,6 +78,31 @@ pub(crate) fn judge(world: &World<'_>, facts: &Facts<'_>) -> Verdict {
             )],
         },
     }
+}
+
+/// HTTP client connections whose read loop waits for the response body to be read to the end or closed. Open
+/// bodies that no goroutine is reading are bodies nobody will close.
+fn open_bodies(world: &World<'_>, facts: &Facts<'_>) -> Verdict {
+    let unread = facts.count.saturating_sub(world.body_readers);
+    let mut reasons = vec![evidence(
+        "response-body-open",
+        1,
+        format!(
+            "{} HTTP client connection(s) wait for their response body to be read or closed",
+            facts.count
+        ),
+    )];
+    if unread > 0 {
+        reasons.push(evidence(
+            "unread-bodies",
+            if unread >= UNREAD_BODIES { 2 } else { 1 },
+            format!(
+                "{unread} of these bodies have no goroutine reading them ({} reading)",
+                world.body_readers
+            ),
+        ));
+    }
+    weigh(facts, PatternId::BodyNotClosed, reasons)
 }
 
 /// Evidence that the group can never be woken.
@@ -256,7 +273,9 @@ fn creation_evidence(facts: &Facts<'_>, reasons: &mut Vec<Evidence>) {
         }
         return;
     }
-    if matches!(facts.blocking, Blocking::NetRead | Blocking::NetOther) {
+    // A network wait's partner is a remote peer; a goroutine with no frame of the program's own was started by a
+    // library for its own purposes, so who started it says nothing about a leak.
+    if matches!(facts.blocking, Blocking::NetRead | Blocking::NetOther) || !facts.site_is_own {
         return;
     }
     let half = facts.count.div_ceil(2);
