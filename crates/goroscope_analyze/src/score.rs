@@ -172,7 +172,8 @@ fn in_loop(facts: &Facts<'_>) -> bool {
 /// Weighs the evidence of a group that can block for ever.
 fn weigh(facts: &Facts<'_>, pattern: PatternId, mut reasons: Vec<Evidence>) -> Verdict {
     creation_evidence(facts, &mut reasons);
-    if facts.blocking == Blocking::Sleep {
+    // A request goroutine's loop ends with the request; a sleep there is work pacing, not a leak.
+    if facts.blocking == Blocking::Sleep && !facts.in_request {
         if in_loop(facts) {
             reasons.push(evidence(
                 "sleep-in-loop",
