@@ -232,7 +232,11 @@ fn leak_fixtures_name_their_pattern() {
             .filter(|g| g.level != Level::Healthy)
             .collect();
         assert_eq!(suspects.len(), 1, "{name}: {suspects:#?}");
-        assert!(suspects[0].source.is_some(), "{name}: source found");
+        // body-not-closed blocks inside net/http, whose source is not in this repository.
+        assert!(
+            suspects[0].source.is_some() || pattern == PatternId::BodyNotClosed,
+            "{name}: source found"
+        );
         assert_eq!(suspects[0].pattern, Some(pattern), "{name}");
         assert_eq!(suspects[0].level, level, "{name}: {:#?}", suspects[0].evidence);
         assert!(suspects[0].count >= 20, "{name}");
