@@ -1,6 +1,7 @@
 //! Parser throughput (bytes/s) with one and two threads, and analysis time, over a dump built from the real
 //! demo dump repeated to about 32 MiB (goroutine ids renumbered so that every goroutine is distinct).
 
+use std::fmt::Write;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -16,7 +17,7 @@ fn big_dump() -> Vec<u8> {
         for record in text.split("\n\n") {
             let rest = record.strip_prefix("goroutine ").and_then(|r| r.split_once(' ')).map(|(_, r)| r);
             if let Some(rest) = rest {
-                out.push_str(&format!("goroutine {next_id} {rest}\n\n"));
+                let _ = write!(out, "goroutine {next_id} {rest}\n\n");
                 next_id += 1;
             }
         }
