@@ -109,7 +109,7 @@ pub(crate) const SHAPES: &[Shape] = &[
     },
     Shape {
         id: "started-once",
-        matches: |_, f| {
+        matches: |w, f| {
             let idle = matches!(
                 f.blocking,
                 Blocking::ChanReceive | Blocking::Select | Blocking::Cond | Blocking::Sleep
@@ -123,6 +123,10 @@ pub(crate) const SHAPES: &[Shape] = &[
                     "a single background goroutine, started once by a goroutine that is still running"
                         .to_owned(),
                 );
+            }
+            if f.count == 1 && !w.has_creator_ids {
+                // Before Go 1.21 the creator goroutine is unknown; a lone idle goroutine is a background loop.
+                return Some("a single background goroutine, started once".to_owned());
             }
             // A tight run of ids from one creator: started together, like a pool. Goroutines leaked once per
             // call from a loop at start-up look the same in one snapshot; growth between snapshots tells them apart.

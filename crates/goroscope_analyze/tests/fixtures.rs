@@ -242,3 +242,44 @@ fn leak_fixtures_name_their_pattern() {
         assert!(suspects[0].count >= 20, "{name}");
     }
 }
+
+/// The suspects of a dump as (level, leak-site function, pattern).
+fn suspects(path: &Path) -> Vec<(Level, String, Option<PatternId>)> {
+    let bytes = std::fs::read(path).unwrap();
+    let snapshot = parse_bytes("x", &bytes, &ParseOptions::default()).unwrap();
+    let analysis = analyze(&snapshot, &Options::default(), None);
+    let mut out: Vec<_> = analysis
+        .groups
+        .iter()
+        .filter(|g| g.level != Level::Healthy)
+        .map(|g| {
+            (
+                g.level,
+                g.leak_site.as_ref().unwrap().function.replace("[...]", ""),
+                g.pattern,
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn the_same_program_gets_the_same_verdicts_on_every_go_version() {
+    // testdata/dumps/go1.X/debug2.txt: one program, captured with each toolchain (see testdata/dumps/README.md).
+    let dumps = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/dumps");
+    let reference = suspects(&dumps.join("go1.26/debug2.txt"));
+    assert!(reference.len() >= 5, "{reference:?}");
+    let mut versions = 0;
+    for entry in std::fs::read_dir(&dumps).unwrap() {
+        let path = entry.unwrap().path().join("debug2.txt");
+        if path.is_file() {
+            versions += 1;
+            assert_eq!(suspects(&path), reference, "{}", path.display());
+        }
+    }
+    assert!(
+        versions >= 8,
+        "fixtures from at least eight Go versions, found {versions}"
+    );
+}

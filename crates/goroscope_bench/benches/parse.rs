@@ -9,13 +9,20 @@ use goroscope_analyze::{Options, analyze};
 use goroscope_dump::{ParseOptions, parse_bytes};
 
 fn big_dump() -> Vec<u8> {
-    let demo = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo-dump.txt")).unwrap();
+    let demo = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/demo-dump.txt"
+    ))
+    .unwrap();
     let text = String::from_utf8(demo).unwrap();
     let mut out = String::new();
     let mut next_id = 1u64;
     while out.len() < 32 << 20 {
         for record in text.split("\n\n") {
-            let rest = record.strip_prefix("goroutine ").and_then(|r| r.split_once(' ')).map(|(_, r)| r);
+            let rest = record
+                .strip_prefix("goroutine ")
+                .and_then(|r| r.split_once(' '))
+                .map(|(_, r)| r);
             if let Some(rest) = rest {
                 let _ = write!(out, "goroutine {next_id} {rest}\n\n");
                 next_id += 1;
@@ -32,7 +39,10 @@ fn parse(c: &mut Criterion) {
     group.sample_size(10);
     for threads in [1, 2] {
         group.bench_function(format!("{threads} thread(s)"), |b| {
-            let options = ParseOptions { threads, ..ParseOptions::default() };
+            let options = ParseOptions {
+                threads,
+                ..ParseOptions::default()
+            };
             b.iter(|| parse_bytes("bench", black_box(&dump), &options).unwrap());
         });
     }
@@ -42,7 +52,9 @@ fn parse(c: &mut Criterion) {
     let mut group = c.benchmark_group("analyze");
     group.throughput(Throughput::Elements(snapshot.goroutines.len() as u64));
     group.sample_size(10);
-    group.bench_function("group and score", |b| b.iter(|| analyze(black_box(&snapshot), &Options::default(), None)));
+    group.bench_function("group and score", |b| {
+        b.iter(|| analyze(black_box(&snapshot), &Options::default(), None))
+    });
     group.finish();
 }
 

@@ -25,7 +25,7 @@ impl Default for ParseOptions<'_> {
     fn default() -> Self {
         ParseOptions {
             threads: 0,
-            chunk_size: 4 << 20,
+            chunk_size: 2 << 20,
             progress: None,
         }
     }
@@ -40,6 +40,9 @@ impl std::fmt::Debug for ParseOptions<'_> {
     }
 }
 
+/// The smallest batch: larger than any goroutine record the runtime prints (at most 100 frames, plus ancestors).
+const MIN_BATCH: usize = 1 << 20;
+
 /// The runtime's cap on `debug=2` output (FORMATS.md §6).
 const DEBUG2_CAP: u64 = 64 << 20;
 
@@ -51,7 +54,7 @@ pub fn parse_bytes(source: &str, bytes: &[u8], options: &ParseOptions<'_>) -> Re
 /// Parses a dump from a reader, streaming.
 pub fn parse_reader(
     source: &str,
-    mut reader: impl Read,
+    reader: impl Read + Send,
     options: &ParseOptions<'_>,
 ) -> Result<Snapshot, DumpError> {
     let threads = if options.threads == 0 {
@@ -61,99 +64,130 @@ pub fn parse_reader(
     };
     let chunk_size = options.chunk_size.max(1 << 10);
     // Bytes read at a time; a line longer than this is skipped rather than buffered.
-    let batch = chunk_size * threads.max(1) * 2;
+    let batch = (chunk_size * threads.max(1) * 2).max(MIN_BATCH);
     let pool = (threads > 1)
         .then(|| rayon::ThreadPoolBuilder::new().num_threads(threads).build().ok())
         .flatten();
 
     let mut merged = Merged::default();
+    let mut input = Input {
+        reader,
+        batch,
+        read: 0,
+        eof: false,
+        sniff: Vec::new(),
+    };
     let mut buf: Vec<u8> = Vec::with_capacity(batch);
-    let mut sniff: Vec<u8> = Vec::new();
-    let mut read_total: u64 = 0;
-    let mut eof = false;
-    let mut skipping_long_line = false;
+    let mut next: Vec<u8> = Vec::with_capacity(batch);
+    input.fill(&mut buf)?;
     loop {
-        while buf.len() < batch && !eof {
-            let n = read_some(&mut reader, &mut buf, batch, read_total)?;
-            if sniff.len() < 512 {
-                let take = n.min(512 - sniff.len());
-                sniff.extend_from_slice(&buf[buf.len() - n..buf.len() - n + take]);
-            }
-            read_total += n as u64;
-            eof = n == 0;
-        }
-        if skipping_long_line {
-            match memchr::memchr(b'\n', &buf) {
-                Some(end) => {
-                    buf.drain(..=end);
-                    skipping_long_line = false;
-                }
-                None => {
-                    buf.clear();
-                    if eof {
-                        break;
-                    }
-                    continue;
-                }
-            }
-        }
-        if buf.is_empty() {
+        if buf.is_empty() && input.eof {
             break;
         }
-        let cut = if eof {
+        let cut = if input.eof {
             buf.len()
         } else if let Some(header) = last_header_start(&buf) {
             header
         } else if let Some(newline) = memchr::memrchr(b'\n', &buf) {
+            if is_header_at(&buf, 0) {
+                let line = merged.lines + 1;
+                merged.warnings.push(line, || {
+                    format!(
+                        "a goroutine record longer than {} KiB was split; some of its frames are lost",
+                        batch >> 10
+                    )
+                });
+            }
             newline + 1
         } else {
             // One line fills the whole batch: skip it instead of holding it.
-            let line = merged.lines + 1;
+            merged.lines += 1;
+            let line = merged.lines;
             merged
                 .warnings
                 .push(line, || format!("skipped a line longer than {} KiB", batch >> 10));
-            merged.lines += 1;
             buf.clear();
-            skipping_long_line = true;
+            input.skip_line(&mut buf)?;
             continue;
         };
+        // Read the next batch while this one is parsed.
+        next.clear();
+        next.extend_from_slice(&buf[cut..]);
         let pieces = split_pieces(&buf[..cut], chunk_size);
-        let results: Vec<ChunkResult> = match &pool {
-            Some(pool) => pool.install(|| pieces.par_iter().map(|p| parse_chunk(p)).collect()),
-            None => pieces.iter().map(|p| parse_chunk(p)).collect(),
+        let parse_pieces = || -> Vec<ChunkResult> {
+            match &pool {
+                Some(pool) => pool.install(|| pieces.par_iter().map(|p| parse_chunk(p)).collect()),
+                None => pieces.iter().map(|p| parse_chunk(p)).collect(),
+            }
+        };
+        let (results, filled) = match &pool {
+            Some(pool) => pool.join(parse_pieces, || input.fill(&mut next)),
+            None => (parse_pieces(), input.fill(&mut next)),
         };
         for result in results {
             merged.absorb(result);
         }
-        buf.drain(..cut);
+        filled?;
+        std::mem::swap(&mut buf, &mut next);
         if let Some(progress) = options.progress {
-            progress(read_total - buf.len() as u64);
+            progress(input.read - buf.len() as u64);
         }
     }
-    merged.finish(source, read_total, &sniff)
+    merged.finish(source, input.read, &input.sniff)
 }
 
-/// Reads once into the spare room of `buf`, retrying on interrupts.
-fn read_some(
-    reader: &mut impl Read,
-    buf: &mut Vec<u8>,
+/// The input being read in batches.
+struct Input<R> {
+    reader: R,
     batch: usize,
-    offset: u64,
-) -> Result<usize, DumpError> {
-    let start = buf.len();
-    let want = (batch - start).max(64 << 10);
-    buf.resize(start + want, 0);
-    loop {
-        match reader.read(&mut buf[start..]) {
-            Ok(n) => {
-                buf.truncate(start + n);
-                return Ok(n);
+    read: u64,
+    eof: bool,
+    /// The first bytes, to name the format of an input that is not a dump.
+    sniff: Vec<u8>,
+}
+
+impl<R: Read> Input<R> {
+    /// Reads until `buf` holds a batch or the input ends.
+    fn fill(&mut self, buf: &mut Vec<u8>) -> Result<(), DumpError> {
+        while buf.len() < self.batch && !self.eof {
+            let start = buf.len();
+            let want = (self.batch - start) as u64;
+            // `read_to_end` reads into spare capacity without zeroing it first.
+            let n = loop {
+                match self.reader.by_ref().take(want).read_to_end(buf) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                    Err(source) => {
+                        return Err(DumpError::Io {
+                            offset: self.read,
+                            source,
+                        });
+                    }
+                }
+            };
+            if self.sniff.len() < 512 {
+                let take = n.min(512 - self.sniff.len());
+                self.sniff.extend_from_slice(&buf[start..start + take]);
             }
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(source) => {
-                buf.truncate(start);
-                return Err(DumpError::Io { offset, source });
+            self.read += n as u64;
+            self.eof = n == 0;
+        }
+        Ok(())
+    }
+
+    /// Discards input up to and including the next line end, then refills `buf` after it.
+    fn skip_line(&mut self, buf: &mut Vec<u8>) -> Result<(), DumpError> {
+        loop {
+            self.fill(buf)?;
+            if let Some(end) = memchr::memchr(b'\n', buf) {
+                buf.drain(..=end);
+                return self.fill(buf);
             }
+            if self.eof {
+                buf.clear();
+                return Ok(());
+            }
+            buf.clear();
         }
     }
 }
@@ -293,6 +327,12 @@ fn not_a_dump(bytes: u64, sniff: &[u8]) -> DumpError {
         return DumpError::UnsupportedFormat {
             what: "an HTML page",
             hint: "the URL served a web page: add ?debug=2 to the goroutine profile URL",
+        };
+    }
+    if trimmed.starts_with(b"{\"Time\":") || trimmed.starts_with(b"{\"Action\":") {
+        return DumpError::UnsupportedFormat {
+            what: "`go test -json` output",
+            hint: "run the tests without -json, or extract the Output fields: jq -j 'select(.Output) | .Output'",
         };
     }
     let first_line = trimmed.split(|&b| b == b'\n').next().unwrap_or_default();

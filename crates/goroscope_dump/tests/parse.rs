@@ -89,6 +89,22 @@ fn parse(bytes: &[u8], threads: usize, chunk_size: usize) -> Snapshot {
 fn one_thread_and_many_give_identical_snapshots() {
     for path in fixtures() {
         let bytes = std::fs::read(&path).unwrap();
+        let name = path.file_name().unwrap().to_str().unwrap();
+        if name.contains("debug1") || name.contains("json") {
+            // Other formats: refused with a message naming them.
+            let err = parse_bytes("x", &bytes, &ParseOptions::default()).unwrap_err();
+            assert!(
+                matches!(err, goroscope_dump::DumpError::UnsupportedFormat { .. }),
+                "{name}: {err}"
+            );
+            continue;
+        }
+        assert_eq!(
+            parse(&bytes, 1, 1 << 20).warnings.count,
+            0,
+            "{} parses without warnings",
+            path.display()
+        );
         let reference = canonical(&parse(&bytes, 1, 1 << 20));
         for (threads, chunk) in [(2, 1 << 10), (4, 4 << 10), (3, 1 << 20), (8, 1 << 10)] {
             assert_eq!(
@@ -148,5 +164,35 @@ proptest! {
         let at = at.min(bytes.len());
         bytes.splice(at..at, junk);
         let _ = parse_bytes("mutated", &bytes, &ParseOptions { threads: 2, chunk_size: 2 << 10, progress: None });
+    }
+}
+
+#[test]
+fn batches_carry_records_over_their_boundaries() {
+    // Ten copies of the demo dump (1.4 MB) are read in several 1 MiB batches.
+    let one = std::fs::read(repo().join("examples/demo-dump.txt")).unwrap();
+    let mut bytes = Vec::new();
+    for _ in 0..10 {
+        bytes.extend_from_slice(&one);
+        bytes.extend_from_slice(b"\n\n");
+    }
+    let whole = canonical(
+        &parse_bytes(
+            "x",
+            &bytes,
+            &ParseOptions {
+                threads: 1,
+                chunk_size: 64 << 20,
+                progress: None,
+            },
+        )
+        .unwrap(),
+    );
+    for (threads, chunk) in [(1, 1 << 10), (2, 100 << 10), (4, 1 << 10)] {
+        assert_eq!(
+            canonical(&parse(&bytes, threads, chunk)),
+            whole,
+            "{threads} threads, {chunk} byte pieces"
+        );
     }
 }

@@ -93,7 +93,7 @@ fn read_snapshot(name: &str, threads: usize, quiet: bool) -> Result<Snapshot, In
     if name == "-" {
         let stdin = io::stdin();
         let bar = progress_bar(None, quiet);
-        return parse(name, stdin.lock(), threads, bar.as_ref());
+        return parse(name, stdin, threads, bar.as_ref());
     }
     let file = File::open(name).map_err(InputError::Open)?;
     let meta = file.metadata().map_err(InputError::Open)?;
@@ -111,7 +111,7 @@ fn read_snapshot(name: &str, threads: usize, quiet: bool) -> Result<Snapshot, In
 
 fn parse(
     name: &str,
-    reader: impl Read,
+    reader: impl Read + Send,
     threads: usize,
     bar: Option<&ProgressBar>,
 ) -> Result<Snapshot, InputError> {

@@ -1,0 +1,3 @@
+module goroscope.test/forms
+
+go 1.19
