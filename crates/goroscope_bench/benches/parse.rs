@@ -53,7 +53,7 @@ fn parse(c: &mut Criterion) {
     group.throughput(Throughput::Elements(snapshot.goroutines.len() as u64));
     group.sample_size(10);
     group.bench_function("group and score", |b| {
-        b.iter(|| analyze(black_box(&snapshot), &Options::default(), None))
+        b.iter(|| analyze(black_box(&snapshot), &Options::default(), None));
     });
     group.finish();
 }
