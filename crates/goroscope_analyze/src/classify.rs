@@ -73,19 +73,8 @@ impl Blocking {
 
     /// A plain operation that cannot notice a cancelled context or a client that went away; `select` can.
     pub fn ignores_cancellation(self) -> bool {
-        matches!(
-            self,
-            Blocking::ChanSend
-                | Blocking::ChanReceive
-                | Blocking::NilChanSend
-                | Blocking::NilChanReceive
-                | Blocking::SelectNoCases
-                | Blocking::Mutex
-                | Blocking::RwMutex
-                | Blocking::WaitGroup
-                | Blocking::Cond
-                | Blocking::Sleep
-        )
+        self.can_block_forever()
+            && !matches!(self, Blocking::Select | Blocking::Semaphore | Blocking::NetRead)
     }
 
     /// Words for the operation.

@@ -37,6 +37,14 @@ fn run(name: &str) -> Analysis {
     )
 }
 
+fn suspects_of(analysis: &Analysis) -> Vec<&Group> {
+    analysis
+        .groups
+        .iter()
+        .filter(|g| g.level != Level::Healthy)
+        .collect()
+}
+
 fn with_shape<'a>(analysis: &'a Analysis, shape: &str) -> Vec<&'a Group> {
     analysis
         .groups
@@ -161,11 +169,7 @@ fn healthy_programs_have_no_suspects() {
         "healthy-background-loops.txt",
     ] {
         let analysis = run(name);
-        let suspects: Vec<_> = analysis
-            .groups
-            .iter()
-            .filter(|g| g.level != Level::Healthy)
-            .collect();
+        let suspects = suspects_of(&analysis);
         assert!(suspects.is_empty(), "{name}: {suspects:#?}");
     }
 }
@@ -226,11 +230,7 @@ fn leak_fixtures_name_their_pattern() {
         ),
     ] {
         let analysis = run(name);
-        let suspects: Vec<_> = analysis
-            .groups
-            .iter()
-            .filter(|g| g.level != Level::Healthy)
-            .collect();
+        let suspects = suspects_of(&analysis);
         assert_eq!(suspects.len(), 1, "{name}: {suspects:#?}");
         // body-not-closed blocks inside net/http, whose source is not in this repository.
         assert!(

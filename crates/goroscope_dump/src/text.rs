@@ -70,6 +70,22 @@ struct Record<'a> {
     args: Option<FxHasher>,
 }
 
+impl Record<'_> {
+    /// Ends the ancestor section being read, if any, with the creator it printed. `false` when there was none.
+    fn close_ancestor(&mut self, tables: &mut Tables, creator: Option<FrameId>) -> bool {
+        let Some((id, frames)) = self.ancestor.take() else {
+            return false;
+        };
+        let stack = tables.stack(&frames);
+        self.goroutine
+            .extra
+            .get_or_insert_default()
+            .ancestors
+            .push((id, stack, creator));
+        true
+    }
+}
+
 enum Pending<'a> {
     /// The function name as printed, resolved together with its file line in one lookup.
     Frame(&'a [u8]),
@@ -168,15 +184,7 @@ impl<'a> Parser<'a> {
             .strip_prefix(b"[originating from goroutine ")
             .and_then(|r| r.strip_suffix(b"]:"))
         {
-            if let Some((id, frames)) = record.ancestor.take() {
-                let stack = self.out.tables.stack(&frames);
-                record
-                    .goroutine
-                    .extra
-                    .get_or_insert_default()
-                    .ancestors
-                    .push((id, stack, None));
-            }
+            record.close_ancestor(&mut self.out.tables, None);
             record.ancestor = Some((parse_u64(ancestor).unwrap_or(0), Vec::new()));
         } else if line.starts_with(b"runtime: ") || line.starts_with(b"stack: frame={") {
             // Unwinder diagnostics printed inside a record.
@@ -229,19 +237,9 @@ impl<'a> Parser<'a> {
                     line: line_no,
                 };
                 let id = self.out.tables.frame(frame);
-                match record.ancestor.take() {
-                    Some((ancestor, frames)) => {
-                        let stack = self.out.tables.stack(&frames);
-                        record.goroutine.extra.get_or_insert_default().ancestors.push((
-                            ancestor,
-                            stack,
-                            Some(id),
-                        ));
-                    }
-                    None => {
-                        record.goroutine.created_by = Some(id);
-                        record.goroutine.creator_id = creator;
-                    }
+                if !record.close_ancestor(&mut self.out.tables, Some(id)) {
+                    record.goroutine.created_by = Some(id);
+                    record.goroutine.creator_id = creator;
                 }
             }
             None if indented == b"goroutine running on other thread; stack unavailable" => {
@@ -294,15 +292,7 @@ impl<'a> Parser<'a> {
             }
             None => {}
         }
-        if let Some((id, frames)) = record.ancestor.take() {
-            let stack = self.out.tables.stack(&frames);
-            record
-                .goroutine
-                .extra
-                .get_or_insert_default()
-                .ancestors
-                .push((id, stack, None));
-        }
+        record.close_ancestor(&mut self.out.tables, None);
         record.goroutine.stack = self.out.tables.stack(&self.frames);
         record.goroutine.args_hash = record.args.map_or(0, |h| h.finish().max(1));
         self.out.goroutines.push(record.goroutine);
