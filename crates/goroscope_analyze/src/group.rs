@@ -40,7 +40,19 @@ pub(crate) struct World<'a> {
     pub(crate) body_readers: u64,
     pub(crate) has_creator_ids: bool,
     pub(crate) truncated: bool,
-    pub(crate) deadlock: bool,
+    /// How the program that printed the dump stopped, when that says something about its goroutines.
+    pub(crate) ending: Ending,
+}
+
+/// How the program stopped, as far as the verdicts care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ending {
+    /// Still running (a pprof dump), or a crash that says nothing about blocked goroutines.
+    Other,
+    /// The runtime found every goroutine asleep.
+    Deadlock,
+    /// A `go test` binary's timeout panic.
+    TestTimeout,
 }
 
 impl<'a> World<'a> {
@@ -95,7 +107,11 @@ impl<'a> World<'a> {
                 .count() as u64,
             has_creator_ids: snapshot.has_creator_ids(),
             truncated: snapshot.truncated.is_some(),
-            deadlock: snapshot.crash.as_ref().is_some_and(|c| c.is_global_deadlock()),
+            ending: match &snapshot.crash {
+                Some(crash) if crash.is_global_deadlock() => Ending::Deadlock,
+                Some(crash) if crash.message.starts_with("test timed out after") => Ending::TestTimeout,
+                _ => Ending::Other,
+            },
         }
     }
 }
@@ -224,7 +240,7 @@ fn notes(world: &World<'_>) -> Vec<String> {
                 .to_owned(),
         );
     }
-    if world.deadlock {
+    if world.ending == Ending::Deadlock {
         notes.push(
             "The runtime reported `all goroutines are asleep - deadlock!`: every blocked goroutine is stuck."
                 .to_owned(),

@@ -2,7 +2,7 @@
 
 use crate::catalogue::PatternId;
 use crate::classify::Blocking;
-use crate::group::{Facts, World};
+use crate::group::{Ending, Facts, World};
 use crate::shapes::healthy_shape;
 use crate::{Evidence, Level};
 
@@ -45,7 +45,24 @@ pub(crate) fn judge(world: &World<'_>, facts: &Facts<'_>) -> Verdict {
     {
         return open_bodies(world, facts);
     }
-    if let Some((shape, text)) = healthy_shape(world, facts) {
+    let shape = healthy_shape(world, facts);
+    // The test runner's own waits (main, t.Run) are how a timeout looks, not why it happened.
+    let runner = shape
+        .as_ref()
+        .is_some_and(|(id, _)| matches!(*id, "test-waiting-for-subtest" | "main-goroutine"));
+    if world.ending == Ending::TestTimeout
+        && facts.blocking.can_block_forever()
+        && facts.site_is_own
+        && !runner
+    {
+        let reason = evidence(
+            "test-timeout",
+            LIKELY,
+            "the test binary timed out while this goroutine was blocked in the program's own code".to_owned(),
+        );
+        return weigh(facts, pattern(facts), vec![reason]);
+    }
+    if let Some((shape, text)) = shape {
         return Verdict {
             level: Level::Healthy,
             pattern: None,
@@ -128,7 +145,10 @@ fn proof(world: &World<'_>, facts: &Facts<'_>) -> Option<Evidence> {
             100,
             "`select {}` outside the main goroutine blocks for ever".to_owned(),
         )),
-        b if world.deadlock && b.can_block_forever() && !matches!(b, Blocking::Sleep | Blocking::NetRead) => {
+        b if world.ending == Ending::Deadlock
+            && b.can_block_forever()
+            && !matches!(b, Blocking::Sleep | Blocking::NetRead) =>
+        {
             Some(evidence(
                 "global-deadlock",
                 100,

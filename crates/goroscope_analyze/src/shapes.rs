@@ -2,7 +2,7 @@
 //! connection, a fixed pool, the runtime itself). Checked in order; the first match explains the group.
 
 use crate::classify::Blocking;
-use crate::group::{Facts, World};
+use crate::group::{Ending, Facts, World};
 
 /// A healthy shape: its id and a test that explains the match.
 pub(crate) struct Shape {
@@ -29,6 +29,14 @@ const LIBRARY_LOOPS: &[&str] = &[
     "github.com/patrickmn/go-cache.(*janitor).Run",
 ];
 
+/// Where the testing package waits for (sub)tests to finish.
+const TEST_RUNNER_WAITS: &[&str] = &[
+    "testing.(*T).Run",
+    "testing.(*M).Run",
+    "testing.runTests",
+    "testing.tRunner.func1",
+];
+
 /// More instances than this of one library loop suggest clients created per request and never closed.
 const LIBRARY_LOOP_LIMIT: u64 = 50;
 
@@ -51,8 +59,18 @@ pub(crate) const SHAPES: &[Shape] = &[
     Shape {
         id: "main-goroutine",
         matches: |w, f| {
-            (f.includes_main && f.count == 1 && !w.deadlock)
+            (f.includes_main && f.count == 1 && w.ending != Ending::Deadlock)
                 .then(|| "the main goroutine, waiting for the program's work to finish".to_owned())
+        },
+    },
+    Shape {
+        id: "test-waiting-for-subtest",
+        matches: |w, f| {
+            let below_site = &f.frames[..f.site.unwrap_or(0)];
+            below_site
+                .iter()
+                .any(|&fr| TEST_RUNNER_WAITS.contains(&w.snapshot.function(fr)))
+                .then(|| "the test runner or a parent test, waiting for tests to finish".to_owned())
         },
     },
     Shape {

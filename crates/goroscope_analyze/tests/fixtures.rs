@@ -283,3 +283,32 @@ fn the_same_program_gets_the_same_verdicts_on_every_go_version() {
         "fixtures from at least eight Go versions, found {versions}"
     );
 }
+
+#[test]
+fn a_test_timeout_names_the_goroutines_that_hung_the_test() {
+    // testdata/forms/testtimeout: a test leaks a sender, then its subtest blocks until `go test -timeout` fires.
+    let dumps = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/dumps");
+    let mut versions = 0;
+    for entry in std::fs::read_dir(&dumps).unwrap() {
+        let path = entry.unwrap().path().join("testtimeout.txt");
+        if !path.is_file() {
+            continue;
+        }
+        versions += 1;
+        let found = suspects(&path);
+        let expected = vec![
+            (
+                Level::Likely,
+                "goroscope.test/forms/testtimeout.TestHangs.func1".to_owned(),
+                Some(PatternId::SendNoReceiver),
+            ),
+            (
+                Level::Likely,
+                "goroscope.test/forms/testtimeout.TestHangs.func2".to_owned(),
+                Some(PatternId::ReceiveNeverSent),
+            ),
+        ];
+        assert_eq!(found, expected, "{}", path.display());
+    }
+    assert!(versions >= 8);
+}
