@@ -17,10 +17,7 @@ pub(crate) struct SourceFinder {
 
 impl SourceFinder {
     pub(crate) fn new(roots: Vec<PathBuf>) -> SourceFinder {
-        SourceFinder {
-            roots,
-            files: RefCell::default(),
-        }
+        SourceFinder { roots, files: RefCell::default() }
     }
 
     fn locate(&self, printed: &str) -> Option<PathBuf> {
@@ -31,9 +28,7 @@ impl SourceFinder {
         let parts: Vec<&str> = printed.split('/').filter(|p| !p.is_empty()).collect();
         for root in &self.roots {
             for start in 0..parts.len() {
-                let candidate = parts[start..]
-                    .iter()
-                    .fold(root.clone(), |path, part| path.join(part));
+                let candidate = parts[start..].iter().fold(root.clone(), |path, part| path.join(part));
                 if candidate.is_file() {
                     return Some(candidate);
                 }
@@ -48,12 +43,7 @@ impl SourceFinder {
             return None;
         }
         let bytes = std::fs::read(&path).ok()?;
-        Some(
-            String::from_utf8_lossy(&bytes)
-                .lines()
-                .map(str::to_owned)
-                .collect(),
-        )
+        Some(String::from_utf8_lossy(&bytes).lines().map(str::to_owned).collect())
     }
 }
 
@@ -61,10 +51,7 @@ impl SourceLines for SourceFinder {
     fn line(&self, file: &str, line: u32) -> Option<String> {
         let mut files = self.files.borrow_mut();
         let lines = files.entry(file.to_owned()).or_insert_with(|| self.load(file));
-        lines
-            .as_ref()?
-            .get((line as usize).checked_sub(1)?)
-            .map(|l| l.replace('\t', "    "))
+        lines.as_ref()?.get((line as usize).checked_sub(1)?).map(|l| l.replace('\t', "    "))
     }
 }
 
@@ -76,20 +63,11 @@ mod tests {
     fn finds_files_by_suffix_under_a_root() {
         let root = std::env::temp_dir().join(format!("goroscope-src-{}", std::process::id()));
         std::fs::create_dir_all(root.join("internal/store")).unwrap();
-        std::fs::write(
-            root.join("internal/store/db.go"),
-            "package store\n\nfunc f() {\n\tch <- 1\n}\n",
-        )
-        .unwrap();
+        std::fs::write(root.join("internal/store/db.go"), "package store\n\nfunc f() {\n\tch <- 1\n}\n")
+            .unwrap();
         let finder = SourceFinder::new(vec![root.clone()]);
-        assert_eq!(
-            finder.line("/build/ci/app/internal/store/db.go", 4).as_deref(),
-            Some("    ch <- 1")
-        );
-        assert_eq!(
-            finder.line("example.com/app/internal/store/db.go", 1).as_deref(),
-            Some("package store")
-        );
+        assert_eq!(finder.line("/build/ci/app/internal/store/db.go", 4).as_deref(), Some("    ch <- 1"));
+        assert_eq!(finder.line("example.com/app/internal/store/db.go", 1).as_deref(), Some("package store"));
         assert_eq!(finder.line("/nowhere/else.go", 1), None);
         assert_eq!(finder.line("/build/ci/app/internal/store/db.go", 99), None);
         std::fs::remove_dir_all(root).unwrap();

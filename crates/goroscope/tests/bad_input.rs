@@ -39,9 +39,7 @@ fn empty_and_blank_inputs() {
 
 #[test]
 fn binary_junk() {
-    let junk: Vec<u8> = (0..100_000u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-        .collect();
+    let junk: Vec<u8> = (0..100_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
     assert_refused(&temp("junk.bin", &junk), "no goroutine found");
 }
 
@@ -49,14 +47,8 @@ fn binary_junk() {
 fn files_that_are_not_dumps() {
     assert_refused(&repo().join("README.md"), "no goroutine found");
     assert_refused(&temp("debug1.txt", b"goroutine profile: total 4\n2 @ 0x43e2ee 0x40826d\n#\t0x4a5d3a\tmain.worker+0x3a\t/x/main.go:12\n"), "debug=1");
-    assert_refused(
-        &temp("profile.pb.gz", &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255, 1, 2, 3]),
-        "gzip",
-    );
-    assert_refused(
-        &temp("page.html", b"<!DOCTYPE html><html><body>404</body></html>"),
-        "HTML",
-    );
+    assert_refused(&temp("profile.pb.gz", &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255, 1, 2, 3]), "gzip");
+    assert_refused(&temp("page.html", b"<!DOCTYPE html><html><body>404</body></html>"), "HTML");
 }
 
 #[test]
@@ -71,21 +63,10 @@ fn a_dump_cut_mid_goroutine_is_analysed_and_reported_truncated() {
     let cut = &dump[..dump.len() * 2 / 3];
     let (code, stdout, stderr) = run(&temp("cut.txt", cut));
     assert_eq!(code, 0, "{stderr}");
-    assert!(
-        stdout.contains("truncated: the dump ends in the middle of goroutine"),
-        "{stdout}"
-    );
-    let (_, json, _) = goroscope(
-        &["analyze", temp("cut.txt", cut).to_str().unwrap(), "-f", "json"],
-        None,
-    );
+    assert!(stdout.contains("truncated: the dump ends in the middle of goroutine"), "{stdout}");
+    let (_, json, _) = goroscope(&["analyze", temp("cut.txt", cut).to_str().unwrap(), "-f", "json"], None);
     let report: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert!(
-        report["inputs"][0]["truncated"]["reason"]
-            .as_str()
-            .unwrap()
-            .contains("middle of goroutine")
-    );
+    assert!(report["inputs"][0]["truncated"]["reason"].as_str().unwrap().contains("middle of goroutine"));
     assert!(report["inputs"][0]["summary"]["goroutines"].as_u64().unwrap() > 100);
 }
 
@@ -100,11 +81,7 @@ fn a_dump_of_exactly_64_mib_is_the_runtime_cap() {
     dump.truncate(64 << 20);
     let (code, stdout, _) = run(&temp("cap.txt", &dump));
     assert_eq!(code, 0);
-    assert!(
-        stdout.contains("exactly 64 MiB"),
-        "{}",
-        &stdout[..400.min(stdout.len())]
-    );
+    assert!(stdout.contains("exactly 64 MiB"), "{}", &stdout[..400.min(stdout.len())]);
 }
 
 #[test]
@@ -116,52 +93,28 @@ fn a_huge_line_is_skipped_with_a_warning() {
     dump.splice(0..0, huge);
     let (code, stdout, stderr) = run(&temp("huge-line.txt", &dump));
     assert_eq!(code, 0, "{stderr}");
-    assert!(
-        stdout.contains("289 goroutines"),
-        "{}",
-        &stdout[..300.min(stdout.len())]
-    );
-    assert!(
-        stdout.contains("skipped a line longer than"),
-        "{}",
-        &stdout[..600.min(stdout.len())]
-    );
+    assert!(stdout.contains("289 goroutines"), "{}", &stdout[..300.min(stdout.len())]);
+    assert!(stdout.contains("skipped a line longer than"), "{}", &stdout[..600.min(stdout.len())]);
 }
 
 #[test]
 fn invalid_utf8_in_paths_is_kept_lossily() {
     let dump = b"goroutine 7 [chan send]:\nmain.f(0x1)\n\t/tmp/\xff\xfe/main.go:12 +0x2c\ncreated by main.main in goroutine 1\n\t/tmp/\xff\xfe/main.go:20 +0x45\n";
-    let (code, stdout, stderr) = goroscope(
-        &["analyze", temp("utf8.txt", dump).to_str().unwrap(), "-f", "json"],
-        None,
-    );
+    let (code, stdout, stderr) =
+        goroscope(&["analyze", temp("utf8.txt", dump).to_str().unwrap(), "-f", "json"], None);
     assert_eq!(code, 0, "{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(
-        report["inputs"][0]["groups"][0]["leak_site"]["file"],
-        "/tmp/\u{fffd}\u{fffd}/main.go"
-    );
+    assert_eq!(report["inputs"][0]["groups"][0]["leak_site"]["file"], "/tmp/\u{fffd}\u{fffd}/main.go");
 }
 
 #[test]
 fn one_bad_input_does_not_stop_the_others() {
     let good = repo().join("examples/demo-dump.txt");
-    let (code, stdout, stderr) = goroscope(
-        &[
-            "analyze",
-            "no-such-file.txt",
-            good.to_str().unwrap(),
-            "--color",
-            "never",
-        ],
-        None,
-    );
+    let (code, stdout, stderr) =
+        goroscope(&["analyze", "no-such-file.txt", good.to_str().unwrap(), "--color", "never"], None);
     assert_eq!(code, 2, "the final code says an input failed");
     assert!(stderr.contains("no-such-file.txt: cannot open"), "{stderr}");
-    assert!(
-        stdout.contains("289 goroutines"),
-        "the good input is still reported"
-    );
+    assert!(stdout.contains("289 goroutines"), "the good input is still reported");
 }
 
 #[test]
@@ -177,15 +130,7 @@ fn bad_flags_exit_2_with_usage() {
 #[test]
 fn a_closed_pipe_exits_quietly() {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_goroscope"))
-        .args([
-            "analyze",
-            "examples/demo-dump.txt",
-            "--all",
-            "--top",
-            "0",
-            "-f",
-            "json",
-        ])
+        .args(["analyze", "examples/demo-dump.txt", "--all", "--top", "0", "-f", "json"])
         .current_dir(repo())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -193,12 +138,7 @@ fn a_closed_pipe_exits_quietly() {
         .unwrap();
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
@@ -218,7 +158,5 @@ fn junk_between_and_inside_records_is_counted_not_fatal() {
 }
 
 fn temp_path(name: &str) -> PathBuf {
-    std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("bad-input")
-        .join(name)
+    std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("bad-input").join(name)
 }

@@ -14,38 +14,24 @@ fn assert_planted_leaks(input: &serde_json::Value) {
     for want in &planted {
         let file_name = want.file.file_name().unwrap().to_str().unwrap();
         let hit = groups.iter().find(|g| {
-            g["leak_site"]["file"]
-                .as_str()
-                .is_some_and(|f| f.ends_with(&format!("/{file_name}")))
+            g["leak_site"]["file"].as_str().is_some_and(|f| f.ends_with(&format!("/{file_name}")))
                 && g["leak_site"]["line"] == want.line
         });
         let Some(hit) = hit else {
-            panic!(
-                "no group at {file_name}:{}; groups:\n{}",
-                want.line,
-                describe(input)
-            );
+            panic!("no group at {file_name}:{}; groups:\n{}", want.line, describe(input));
         };
         assert_eq!(hit["pattern"], want.pattern.as_str(), "{file_name}:{}", want.line);
         assert_eq!(hit["level"], want.level.as_str(), "{file_name}:{}", want.line);
     }
     let suspects = groups.iter().filter(|g| g["level"] != "healthy").count();
-    assert_eq!(
-        suspects,
-        planted.len(),
-        "only the planted leaks are suspects:\n{}",
-        describe(input)
-    );
+    assert_eq!(suspects, planted.len(), "only the planted leaks are suspects:\n{}", describe(input));
 }
 
 #[test]
 fn shipped_demo_dump_names_every_planted_leak() {
     // Captured with -trimpath: the source is found under --src by path suffix.
     let src = repo().join("examples/leaky-service");
-    let input = analyze_json(
-        &repo().join("examples/demo-dump.txt"),
-        &["--src", src.to_str().unwrap()],
-    );
+    let input = analyze_json(&repo().join("examples/demo-dump.txt"), &["--src", src.to_str().unwrap()]);
     assert_planted_leaks(&input);
 }
 
@@ -66,14 +52,7 @@ fn live_demo_service_names_every_planted_leak() {
 #[test]
 fn terminal_report_of_the_demo_dump() {
     let (code, stdout, stderr) = goroscope(
-        &[
-            "analyze",
-            "examples/demo-dump.txt",
-            "--src",
-            "examples/leaky-service",
-            "--color",
-            "never",
-        ],
+        &["analyze", "examples/demo-dump.txt", "--src", "examples/leaky-service", "--color", "never"],
         None,
     );
     assert_eq!(code, 0, "{stderr}");
@@ -83,14 +62,7 @@ fn terminal_report_of_the_demo_dump() {
 #[test]
 fn json_report_of_the_demo_dump() {
     let (code, stdout, stderr) = goroscope(
-        &[
-            "analyze",
-            "examples/demo-dump.txt",
-            "--src",
-            "examples/leaky-service",
-            "--format",
-            "json",
-        ],
+        &["analyze", "examples/demo-dump.txt", "--src", "examples/leaky-service", "--format", "json"],
         None,
     );
     assert_eq!(code, 0, "{stderr}");
@@ -103,14 +75,7 @@ fn json_report_of_the_demo_dump() {
 fn json_file_and_table_in_one_run() {
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("both.json");
     let (code, stdout, _) = goroscope(
-        &[
-            "analyze",
-            "examples/demo-dump.txt",
-            "--json",
-            out.to_str().unwrap(),
-            "--color",
-            "never",
-        ],
+        &["analyze", "examples/demo-dump.txt", "--json", out.to_str().unwrap(), "--color", "never"],
         None,
     );
     assert_eq!(code, 0);
@@ -122,35 +87,13 @@ fn json_file_and_table_in_one_run() {
 
 #[test]
 fn top_and_all_control_what_is_shown_in_full() {
-    let (_, stdout, _) = goroscope(
-        &[
-            "analyze",
-            "examples/demo-dump.txt",
-            "--top",
-            "2",
-            "--color",
-            "never",
-        ],
-        None,
-    );
+    let (_, stdout, _) =
+        goroscope(&["analyze", "examples/demo-dump.txt", "--top", "2", "--color", "never"], None);
     assert_eq!(stdout.matches("\n  evidence ").count(), 2, "{stdout}");
     assert!(stdout.contains("5 more suspect groups (--top 0 shows all in full):"));
-    let (_, all, _) = goroscope(
-        &[
-            "analyze",
-            "examples/demo-dump.txt",
-            "--all",
-            "--top",
-            "0",
-            "--color",
-            "never",
-        ],
-        None,
-    );
-    assert!(
-        all.contains("shape    accept-loop") && all.contains("· a listener's accept loop"),
-        "{all}"
-    );
+    let (_, all, _) =
+        goroscope(&["analyze", "examples/demo-dump.txt", "--all", "--top", "0", "--color", "never"], None);
+    assert!(all.contains("shape    accept-loop") && all.contains("· a listener's accept loop"), "{all}");
 }
 
 #[test]
@@ -158,14 +101,7 @@ fn standard_input_and_colour() {
     let dump = std::fs::read(repo().join("examples/demo-dump.txt")).unwrap();
     let (code, stdout, _) = goroscope(&["analyze", "-", "--color", "always"], Some(&dump));
     assert_eq!(code, 0);
-    assert!(
-        stdout.starts_with("\u{1b}[1m-\u{1b}[0m: 289 goroutines"),
-        "{}",
-        &stdout[..80]
-    );
+    assert!(stdout.starts_with("\u{1b}[1m-\u{1b}[0m: 289 goroutines"), "{}", &stdout[..80]);
     let (_, plain, _) = goroscope(&["analyze", "-"], Some(&dump));
-    assert!(
-        !plain.contains('\u{1b}'),
-        "no colour when standard output is not a terminal"
-    );
+    assert!(!plain.contains('\u{1b}'), "no colour when standard output is not a terminal");
 }

@@ -42,34 +42,20 @@ fn assert_flags_exactly_the_planted_leak(name: &str) {
             // The leak site is the marked line (body-not-closed blocks inside net/http, not on the marked call).
             let site = &hit["leak_site"];
             assert!(
-                site["file"]
-                    .as_str()
-                    .unwrap()
-                    .ends_with(&format!("leaks/{name}/main.go"))
+                site["file"].as_str().unwrap().ends_with(&format!("leaks/{name}/main.go"))
                     && site["line"] == want.line,
                 "{name}: leak site is {site}, want line {} of {}",
                 want.line,
                 want.file.display()
             );
             let excerpt = &hit["source"];
-            assert_eq!(
-                excerpt["marked_line"], want.line,
-                "{name}: source excerpt marks the leak site"
-            );
+            assert_eq!(excerpt["marked_line"], want.line, "{name}: source excerpt marks the leak site");
         }
         assert!(hit["count"].as_u64().unwrap() >= 1);
-        assert!(
-            !hit["evidence"].as_array().unwrap().is_empty(),
-            "{name}: verdict without evidence"
-        );
+        assert!(!hit["evidence"].as_array().unwrap().is_empty(), "{name}: verdict without evidence");
     }
     let flagged = groups.iter().filter(|g| g["level"] != "healthy").count();
-    assert_eq!(
-        flagged,
-        planted.len(),
-        "{name}: only the planted leaks are suspects:\n{}",
-        describe(&input)
-    );
+    assert_eq!(flagged, planted.len(), "{name}: only the planted leaks are suspects:\n{}", describe(&input));
 }
 
 fn assert_healthy(name: &str) {
@@ -80,11 +66,7 @@ fn assert_healthy(name: &str) {
         .iter()
         .filter(|g| g["level"] == "certain" || g["level"] == "likely")
         .collect();
-    assert!(
-        flagged.is_empty(),
-        "{name} is healthy but goroscope flags:\n{}",
-        describe(&input)
-    );
+    assert!(flagged.is_empty(), "{name} is healthy but goroscope flags:\n{}", describe(&input));
     assert!(
         input["summary"]["goroutines"].as_u64().unwrap() >= 4,
         "{name}: dump has too few goroutines to mean anything"
@@ -138,9 +120,6 @@ fn every_leak_program_has_a_test() {
         .collect();
     let this_file = include_str!("go_programs.rs");
     for program in programs {
-        assert!(
-            this_file.contains(&format!("=> \"{program}\"")),
-            "testdata/go/leaks/{program} has no test"
-        );
+        assert!(this_file.contains(&format!("=> \"{program}\"")), "testdata/go/leaks/{program} has no test");
     }
 }

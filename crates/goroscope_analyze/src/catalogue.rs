@@ -184,10 +184,7 @@ impl PatternId {
     ///
     /// Never: a test checks that every id has an entry.
     pub fn pattern(self) -> &'static Pattern {
-        CATALOGUE
-            .iter()
-            .find(|p| p.id == self)
-            .expect("every pattern id has a catalogue entry")
+        CATALOGUE.iter().find(|p| p.id == self).expect("every pattern id has a catalogue entry")
     }
 
     /// The id as written in JSON and on the command line.

@@ -106,14 +106,8 @@ impl Blocking {
 
 /// Packages whose channel and lock waits are waits on a remote peer (a response, a stream), not on another
 /// goroutine of the program.
-const NETWORK_CLIENT_PACKAGES: &[&str] = &[
-    "net",
-    "net/http",
-    "net/rpc",
-    "crypto/tls",
-    "google.golang.org/grpc",
-    "golang.org/x/net/http2",
-];
+const NETWORK_CLIENT_PACKAGES: &[&str] =
+    &["net", "net/http", "net/rpc", "crypto/tls", "google.golang.org/grpc", "golang.org/x/net/http2"];
 
 /// Classifies a goroutine's block from its wait reason and frames (innermost first). `site` is the index of the
 /// leak site: the frames below it carry out the wait.
@@ -127,15 +121,9 @@ pub(crate) fn classify(
     let waiting_frames = &frames[..site.unwrap_or(0)];
     let in_network_client = waiting_frames.iter().any(|&f| {
         let package = crate::code::package_of(snapshot.function(f));
-        NETWORK_CLIENT_PACKAGES
-            .iter()
-            .any(|p| package == *p || package.starts_with(&format!("{p}/")))
+        NETWORK_CLIENT_PACKAGES.iter().any(|p| package == *p || package.starts_with(&format!("{p}/")))
     });
-    if in_network_client
-        && matches!(
-            blocking,
-            Blocking::Select | Blocking::ChanReceive | Blocking::ChanSend
-        )
+    if in_network_client && matches!(blocking, Blocking::Select | Blocking::ChanReceive | Blocking::ChanSend)
     {
         return Blocking::NetRead;
     }
@@ -158,11 +146,7 @@ fn classify_reason(snapshot: &Snapshot, reason: WaitReason, frames: &[FrameId]) 
         WaitReason::Sleep => Blocking::Sleep,
         WaitReason::Semacquire => {
             // Before Go 1.20 (mutexes) and 1.24 (WaitGroup) these all showed as `semacquire`.
-            if has(&[
-                "sync.(*Mutex).Lock",
-                "sync.(*Mutex).lockSlow",
-                "internal/sync.(*Mutex).lockSlow",
-            ]) {
+            if has(&["sync.(*Mutex).Lock", "sync.(*Mutex).lockSlow", "internal/sync.(*Mutex).lockSlow"]) {
                 Blocking::Mutex
             } else if has(&["sync.(*RWMutex).Lock", "sync.(*RWMutex).RLock"]) {
                 Blocking::RwMutex

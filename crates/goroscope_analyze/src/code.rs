@@ -21,35 +21,21 @@ pub(crate) struct CodeModel {
 }
 
 /// Packages whose frames only carry out a block: the leak site is never inside them.
-const PLUMBING: &[&str] = &[
-    "runtime",
-    "sync",
-    "sync/atomic",
-    "time",
-    "context",
-    "internal/",
-    "runtime/",
-];
+const PLUMBING: &[&str] = &["runtime", "sync", "sync/atomic", "time", "context", "internal/", "runtime/"];
 
 impl CodeModel {
     pub(crate) fn new(snapshot: &Snapshot, own: &[String]) -> CodeModel {
         let goroot_src = snapshot.frame_ids().find_map(|f| {
             let function = snapshot.function(f);
             let package = package_of(function);
-            if !matches!(
-                package,
-                "runtime" | "sync" | "net/http" | "net" | "time" | "os" | "runtime/pprof"
-            ) {
+            if !matches!(package, "runtime" | "sync" | "net/http" | "net" | "time" | "os" | "runtime/pprof") {
                 return None;
             }
             let file = snapshot.file(f);
             let at = file.rfind(&format!("/src/{package}/"))?;
             Some(file[..at + 5].to_owned())
         });
-        CodeModel {
-            goroot_src,
-            own: own.to_vec(),
-        }
+        CodeModel { goroot_src, own: own.to_vec() }
     }
 
     /// Part of the Go distribution (runtime or standard library).
@@ -79,11 +65,7 @@ impl CodeModel {
     /// The program's own code: everything outside the Go distribution, or only `--own` packages when given.
     pub(crate) fn is_own(&self, snapshot: &Snapshot, frame: FrameId) -> bool {
         let package = package_of(snapshot.function(frame));
-        if self.own.is_empty() {
-            !self.is_std(snapshot, frame)
-        } else {
-            self.is_own_package(package)
-        }
+        if self.own.is_empty() { !self.is_std(snapshot, frame) } else { self.is_own_package(package) }
     }
 
     /// Code that merely carries out a wait (runtime, sync, time, context, internal): never the leak site.
@@ -91,21 +73,13 @@ impl CodeModel {
         let function = snapshot.function(frame);
         let package = package_of(function);
         self.is_std(snapshot, frame)
-            && PLUMBING.iter().any(|p| {
-                if p.ends_with('/') {
-                    package.starts_with(p)
-                } else {
-                    package == *p
-                }
-            })
+            && PLUMBING.iter().any(|p| if p.ends_with('/') { package.starts_with(p) } else { package == *p })
     }
 
     fn is_own_package(&self, package: &str) -> bool {
         self.own.iter().any(|prefix| {
             package == prefix
-                || package
-                    .strip_prefix(prefix.as_str())
-                    .is_some_and(|rest| rest.starts_with('/'))
+                || package.strip_prefix(prefix.as_str()).is_some_and(|rest| rest.starts_with('/'))
         })
     }
 }

@@ -58,12 +58,8 @@ pub(crate) enum Ending {
 impl<'a> World<'a> {
     fn new(snapshot: &'a Snapshot, code: CodeModel) -> World<'a> {
         // Only creators are ever looked up by id: index just those.
-        let creator_ids: FxHashSet<u64> = snapshot
-            .goroutines
-            .iter()
-            .filter_map(|g| g.creator_id)
-            .map(|c| c.get())
-            .collect();
+        let creator_ids: FxHashSet<u64> =
+            snapshot.goroutines.iter().filter_map(|g| g.creator_id).map(|c| c.get()).collect();
         let mut by_id = FxHashMap::default();
         let mut used_stacks = FxHashSet::default();
         for (i, g) in snapshot.goroutines.iter().enumerate() {
@@ -79,15 +75,11 @@ impl<'a> World<'a> {
         for &stack in &used_stacks {
             let frames = snapshot.stack(stack);
             on_stacks.extend(frames.iter().map(|&f| snapshot.frame(f).function));
-            if frames
-                .iter()
-                .any(|&f| snapshot.function(f) == "net/http.(*bodyEOFSignal).Read")
-            {
+            if frames.iter().any(|&f| snapshot.function(f) == "net/http.(*bodyEOFSignal).Read") {
                 body_reading_stacks.insert(stack);
             }
-            if let Some(dispatch) = frames
-                .iter()
-                .position(|&f| REQUEST_FRAMES.contains(&snapshot.function(f)))
+            if let Some(dispatch) =
+                frames.iter().position(|&f| REQUEST_FRAMES.contains(&snapshot.function(f)))
             {
                 request_stacks.insert(stack);
                 request_functions.extend(frames[..dispatch].iter().map(|&f| snapshot.frame(f).function));
@@ -157,9 +149,7 @@ impl Facts<'_> {
     }
 
     pub(crate) fn has_function(&self, world: &World<'_>, names: &[&str]) -> bool {
-        self.frames
-            .iter()
-            .any(|&f| names.contains(&world.snapshot.function(f)))
+        self.frames.iter().any(|&f| names.contains(&world.snapshot.function(f)))
     }
 
     /// The function at the leak site.
@@ -184,17 +174,9 @@ pub fn analyze(snapshot: &Snapshot, options: &Options, source: Option<&dyn Sourc
         });
         members[slot].push(i as u32);
     }
-    let mut groups: Vec<Group> = members
-        .iter()
-        .map(|m| build_group(&world, m, options, source))
-        .collect();
+    let mut groups: Vec<Group> = members.iter().map(|m| build_group(&world, m, options, source)).collect();
     groups.sort_by(|a, b| {
-        (
-            a.level,
-            std::cmp::Reverse(a.count),
-            &a.leak_site.as_ref().map(|s| (&s.file, s.line)),
-            a.id_range,
-        )
+        (a.level, std::cmp::Reverse(a.count), &a.leak_site.as_ref().map(|s| (&s.file, s.line)), a.id_range)
             .cmp(&(
                 b.level,
                 std::cmp::Reverse(b.count),
@@ -217,11 +199,7 @@ pub fn analyze(snapshot: &Snapshot, options: &Options, source: Option<&dyn Sourc
         slot.groups += 1;
         slot.goroutines += group.count;
     }
-    Analysis {
-        summary,
-        groups,
-        notes: notes(&world),
-    }
+    Analysis { summary, groups, notes: notes(&world) }
 }
 
 fn notes(world: &World<'_>) -> Vec<String> {
@@ -262,12 +240,7 @@ fn build_group(
     let site = leak_site(world, frames);
     let blocking = classify(snapshot, WaitReason::from_status(state), frames, site);
     let facts = gather(world, members, frames, site, blocking, source);
-    let Verdict {
-        level,
-        pattern,
-        shape,
-        evidence,
-    } = judge(world, &facts);
+    let Verdict { level, pattern, shape, evidence } = judge(world, &facts);
 
     let site = |f: FrameId| {
         let frame = snapshot.frame(f);
@@ -292,10 +265,8 @@ fn build_group(
             max: sorted[sorted.len() - 1],
         }
     });
-    let locked = members
-        .iter()
-        .filter(|&&i| snapshot.goroutines[i as usize].locked_to_thread())
-        .count();
+    let labels = label_sets(snapshot, members);
+    let locked = members.iter().filter(|&&i| snapshot.goroutines[i as usize].locked_to_thread()).count();
     Group {
         count: facts.count,
         level,
@@ -312,16 +283,12 @@ fn build_group(
         id_range: (facts.ids[0], facts.ids[facts.ids.len() - 1]),
         leaked: facts.leaked,
         locked_to_thread: locked as u64,
+        labels,
         frames: frames
             .iter()
             .map(|&f| {
                 let Site { function, file, line } = site(f);
-                FrameOut {
-                    function,
-                    file,
-                    line,
-                    own: world.code.is_own(snapshot, f),
-                }
+                FrameOut { function, file, line, own: world.code.is_own(snapshot, f) }
             })
             .collect(),
         source: excerpt,
@@ -356,10 +323,7 @@ fn gather<'a>(
         }
     }
     ids.sort_unstable();
-    let args: FxHashSet<u64> = members
-        .iter()
-        .map(|&i| snapshot.goroutines[i as usize].args_hash)
-        .collect();
+    let args: FxHashSet<u64> = members.iter().map(|&i| snapshot.goroutines[i as usize].args_hash).collect();
     let args_shared = if args.contains(&0) || members.len() < 2 {
         None
     } else if args.len() == 1 {
@@ -369,17 +333,10 @@ fn gather<'a>(
     } else {
         None
     };
-    let CreatorTally {
-        outlived,
-        request_created,
-        ids: creator_ids,
-    } = creators;
+    let CreatorTally { outlived, request_created, ids: creator_ids } = creators;
     let creators = (!creator_ids.is_empty()).then(|| Creators {
         distinct: creator_ids.len() as u64,
-        alive: creator_ids
-            .keys()
-            .filter(|id| world.by_id.contains_key(id))
-            .count() as u64,
+        alive: creator_ids.keys().filter(|id| world.by_id.contains_key(id)).count() as u64,
     });
     let site_is_own = site.is_some_and(|i| world.code.is_own(snapshot, frames[i]));
     let site_text = match (site, source) {
@@ -448,27 +405,24 @@ impl CreatorTally {
         let snapshot = world.snapshot;
         let (outlived, request_created) = match g.creator_id {
             Some(creator) => {
-                *self
-                    .ids
-                    .entry(creator.get())
-                    .or_insert_with(|| match world.by_id.get(&creator.get()) {
-                        Some(&at) => {
-                            let creator_stack = snapshot.goroutines[at as usize].stack;
-                            // A library helper (errgroup.Go, WaitGroup.Go) returns at once by design: only the program's
-                            // own functions are expected to stay on the creator's stack.
-                            let still_inside = !site.own
-                                || snapshot
-                                    .stack(creator_stack)
-                                    .iter()
-                                    .any(|&f| snapshot.frame(f).function == site.function);
-                            (
-                                !still_inside,
-                                world.request_stacks.contains(&creator_stack) || site.runs_in_requests,
-                            )
-                        }
-                        // A creator cut off by truncation is not evidence.
-                        None => (!world.truncated, site.runs_in_requests),
-                    })
+                *self.ids.entry(creator.get()).or_insert_with(|| match world.by_id.get(&creator.get()) {
+                    Some(&at) => {
+                        let creator_stack = snapshot.goroutines[at as usize].stack;
+                        // A library helper (errgroup.Go, WaitGroup.Go) returns at once by design: only the program's
+                        // own functions are expected to stay on the creator's stack.
+                        let still_inside = !site.own
+                            || snapshot
+                                .stack(creator_stack)
+                                .iter()
+                                .any(|&f| snapshot.frame(f).function == site.function);
+                        (
+                            !still_inside,
+                            world.request_stacks.contains(&creator_stack) || site.runs_in_requests,
+                        )
+                    }
+                    // A creator cut off by truncation is not evidence.
+                    None => (!world.truncated, site.runs_in_requests),
+                })
             }
             // Before Go 1.21: judge by whether the creating function runs anywhere.
             None if !world.has_creator_ids => {
@@ -479,6 +433,21 @@ impl CreatorTally {
         self.outlived += u64::from(outlived);
         self.request_created += u64::from(request_created);
     }
+}
+
+/// The label sets of a group's members, most common first (then by text), at most five.
+fn label_sets(snapshot: &Snapshot, members: &[u32]) -> Vec<(String, u64)> {
+    let mut counts: FxHashMap<&str, u64> = FxHashMap::default();
+    for &i in members {
+        if let Some(labels) = snapshot.goroutines[i as usize].extra.as_ref().and_then(|e| e.labels.as_deref())
+        {
+            *counts.entry(labels).or_default() += 1;
+        }
+    }
+    let mut sets: Vec<(String, u64)> = counts.into_iter().map(|(l, n)| (l.to_owned(), n)).collect();
+    sets.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    sets.truncate(5);
+    sets
 }
 
 /// The first frame of the program's own code; failing that, the first frame above the wait machinery.
@@ -507,10 +476,5 @@ fn excerpt(source: &dyn SourceLines, site: &Site, context: u32) -> Option<Excerp
             None => break,
         }
     }
-    Some(Excerpt {
-        file: site.file.clone(),
-        first_line,
-        marked_line: site.line,
-        lines,
-    })
+    Some(Excerpt { file: site.file.clone(), first_line, marked_line: site.line, lines })
 }

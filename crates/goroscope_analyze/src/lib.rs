@@ -169,6 +169,9 @@ pub struct Group {
     pub leaked: u64,
     /// Goroutines locked to their thread.
     pub locked_to_thread: u64,
+    /// pprof labels printed in the headers (Go 1.26+), most common first, with how many members carry each set;
+    /// at most five sets.
+    pub labels: Vec<(String, u64)>,
     /// The stack, innermost first.
     pub frames: Vec<FrameOut>,
     /// Source around the leak site, when the file was found.

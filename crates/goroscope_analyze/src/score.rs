@@ -47,9 +47,8 @@ pub(crate) fn judge(world: &World<'_>, facts: &Facts<'_>) -> Verdict {
     }
     let shape = healthy_shape(world, facts);
     // The test runner's own waits (main, t.Run) are how a timeout looks, not why it happened.
-    let runner = shape
-        .as_ref()
-        .is_some_and(|(id, _)| matches!(*id, "test-waiting-for-subtest" | "main-goroutine"));
+    let runner =
+        shape.as_ref().is_some_and(|(id, _)| matches!(*id, "test-waiting-for-subtest" | "main-goroutine"));
     if world.ending == Ending::TestTimeout
         && facts.blocking.can_block_forever()
         && facts.site_is_own
@@ -77,11 +76,7 @@ pub(crate) fn judge(world: &World<'_>, facts: &Facts<'_>) -> Verdict {
                 "{} goroutines runnable or running at one site: more than the CPUs can run",
                 facts.count
             );
-            weigh(
-                facts,
-                PatternId::UnboundedCreation,
-                vec![evidence("many-runnable", weight, text)],
-            )
+            weigh(facts, PatternId::UnboundedCreation, vec![evidence("many-runnable", weight, text)])
         }
         blocking if blocking.can_block_forever() => weigh(facts, pattern(facts), Vec::new()),
         blocking => Verdict {
@@ -225,11 +220,7 @@ fn weigh(facts: &Facts<'_>, pattern: PatternId, mut reasons: Vec<Evidence>) -> V
     let max = facts.max_minutes();
     if max >= 10 {
         let weight = if max >= 60 { 2 } else { 1 };
-        reasons.push(evidence(
-            "long-wait",
-            weight,
-            format!("blocked for at least {max} minutes"),
-        ));
+        reasons.push(evidence("long-wait", weight, format!("blocked for at least {max} minutes")));
     }
     let score: i32 = reasons.iter().map(|e| e.weight).sum();
     let level = if score >= LIKELY {
@@ -240,24 +231,10 @@ fn weigh(facts: &Facts<'_>, pattern: PatternId, mut reasons: Vec<Evidence>) -> V
         Level::Healthy
     };
     if level == Level::Healthy {
-        reasons.push(evidence(
-            "no-evidence",
-            0,
-            "nothing here adds up to a leak".to_owned(),
-        ));
-        return Verdict {
-            level,
-            pattern: None,
-            shape: None,
-            evidence: reasons,
-        };
+        reasons.push(evidence("no-evidence", 0, "nothing here adds up to a leak".to_owned()));
+        return Verdict { level, pattern: None, shape: None, evidence: reasons };
     }
-    Verdict {
-        level,
-        pattern: Some(pattern),
-        shape: None,
-        evidence: reasons,
-    }
+    Verdict { level, pattern: Some(pattern), shape: None, evidence: reasons }
 }
 
 /// Evidence from how the goroutines came to be: per request, outliving their creator, one per call. It applies to

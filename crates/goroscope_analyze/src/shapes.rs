@@ -30,12 +30,8 @@ const LIBRARY_LOOPS: &[&str] = &[
 ];
 
 /// Where the testing package waits for (sub)tests to finish.
-const TEST_RUNNER_WAITS: &[&str] = &[
-    "testing.(*T).Run",
-    "testing.(*M).Run",
-    "testing.runTests",
-    "testing.tRunner.func1",
-];
+const TEST_RUNNER_WAITS: &[&str] =
+    &["testing.(*T).Run", "testing.(*M).Run", "testing.runTests", "testing.tRunner.func1"];
 
 /// More instances than this of one library loop suggest clients created per request and never closed.
 const LIBRARY_LOOP_LIMIT: u64 = 50;
@@ -47,11 +43,7 @@ pub(crate) const SHAPES: &[Shape] = &[
             (f.blocking == Blocking::Running
                 && f.has_function(
                     w,
-                    &[
-                        "runtime/pprof.writeGoroutineStacks",
-                        "runtime.Stack",
-                        "runtime/debug.Stack",
-                    ],
+                    &["runtime/pprof.writeGoroutineStacks", "runtime.Stack", "runtime/debug.Stack"],
                 ))
             .then(|| "the goroutine that wrote this dump".to_owned())
         },
@@ -85,10 +77,7 @@ pub(crate) const SHAPES: &[Shape] = &[
         id: "http-server-connection",
         matches: |w, f| {
             (f.blocking == Blocking::NetRead
-                && f.has_function(
-                    w,
-                    &["net/http.(*conn).serve", "net/http.(*connReader).backgroundRead"],
-                )
+                && f.has_function(w, &["net/http.(*conn).serve", "net/http.(*connReader).backgroundRead"])
                 && !f.site_is_own)
                 .then(|| {
                     "HTTP server connections waiting for the next request: bounded by open client connections"
@@ -163,7 +152,5 @@ pub(crate) const SHAPES: &[Shape] = &[
 
 /// The first healthy shape the group matches.
 pub(crate) fn healthy_shape(world: &World<'_>, facts: &Facts<'_>) -> Option<(&'static str, String)> {
-    SHAPES
-        .iter()
-        .find_map(|shape| (shape.matches)(world, facts).map(|text| (shape.id, text)))
+    SHAPES.iter().find_map(|shape| (shape.matches)(world, facts).map(|text| (shape.id, text)))
 }

@@ -7,9 +7,7 @@ use goroscope_analyze::{Analysis, Group, Level, Options, PatternId, SourceLines,
 use goroscope_dump::{ParseOptions, parse_bytes};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata/dumps/programs")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/dumps/programs").join(name)
 }
 
 /// Reads the programs' source from this checkout, wherever the dump was captured (`…/testdata/go/…`).
@@ -27,61 +25,31 @@ impl SourceLines for Disk {
 fn run(name: &str) -> Analysis {
     let bytes = std::fs::read(fixture(name)).unwrap();
     let snapshot = parse_bytes(name, &bytes, &ParseOptions::default()).unwrap();
-    analyze(
-        &snapshot,
-        &Options {
-            context_lines: 3,
-            ..Options::default()
-        },
-        Some(&Disk),
-    )
+    analyze(&snapshot, &Options { context_lines: 3, ..Options::default() }, Some(&Disk))
 }
 
 fn suspects_of(analysis: &Analysis) -> Vec<&Group> {
-    analysis
-        .groups
-        .iter()
-        .filter(|g| g.level != Level::Healthy)
-        .collect()
+    analysis.groups.iter().filter(|g| g.level != Level::Healthy).collect()
 }
 
 fn with_shape<'a>(analysis: &'a Analysis, shape: &str) -> Vec<&'a Group> {
-    analysis
-        .groups
-        .iter()
-        .filter(|g| g.shape == Some(shape))
-        .collect()
+    analysis.groups.iter().filter(|g| g.shape == Some(shape)).collect()
 }
 
 fn assert_shape(name: &str, shape: &str, site_function: &str) {
     let analysis = run(name);
     let groups = with_shape(&analysis, shape);
     assert!(
-        groups.iter().any(|g| g
-            .leak_site
-            .as_ref()
-            .is_some_and(|s| s.function.contains(site_function))),
+        groups.iter().any(|g| g.leak_site.as_ref().is_some_and(|s| s.function.contains(site_function))),
         "{name}: no {shape} group at {site_function}: {:#?}",
-        analysis
-            .groups
-            .iter()
-            .map(|g| (g.shape, g.level, &g.leak_site))
-            .collect::<Vec<_>>()
+        analysis.groups.iter().map(|g| (g.shape, g.level, &g.leak_site)).collect::<Vec<_>>()
     );
-    assert!(
-        groups
-            .iter()
-            .all(|g| g.level == Level::Healthy && g.pattern.is_none())
-    );
+    assert!(groups.iter().all(|g| g.level == Level::Healthy && g.pattern.is_none()));
 }
 
 #[test]
 fn shape_dump_writer() {
-    assert_shape(
-        "healthy-worker-pool.txt",
-        "dump-writer",
-        "net/http/pprof.handler.ServeHTTP",
-    );
+    assert_shape("healthy-worker-pool.txt", "dump-writer", "net/http/pprof.handler.ServeHTTP");
 }
 
 #[test]
@@ -91,43 +59,23 @@ fn shape_main_goroutine() {
 
 #[test]
 fn shape_accept_loop() {
-    assert_shape(
-        "healthy-client-pool.txt",
-        "accept-loop",
-        "harness.ServeLocal.func1",
-    );
+    assert_shape("healthy-client-pool.txt", "accept-loop", "harness.ServeLocal.func1");
 }
 
 #[test]
 fn shape_http_server_connection() {
-    assert_shape(
-        "healthy-http-under-load.txt",
-        "http-server-connection",
-        "net.(*netFD).Read",
-    );
+    assert_shape("healthy-http-under-load.txt", "http-server-connection", "net.(*netFD).Read");
 }
 
 #[test]
 fn shape_http_client_connection() {
-    assert_shape(
-        "healthy-client-pool.txt",
-        "http-client-connection",
-        "net/http.(*persistConn).writeLoop",
-    );
-    assert_shape(
-        "healthy-client-pool.txt",
-        "http-client-connection",
-        "net.(*netFD).Read",
-    );
+    assert_shape("healthy-client-pool.txt", "http-client-connection", "net/http.(*persistConn).writeLoop");
+    assert_shape("healthy-client-pool.txt", "http-client-connection", "net.(*netFD).Read");
 }
 
 #[test]
 fn shape_runtime_internal() {
-    assert_shape(
-        "healthy-background-loops.txt",
-        "runtime-internal",
-        "os/signal.signal_recv",
-    );
+    assert_shape("healthy-background-loops.txt", "runtime-internal", "os/signal.signal_recv");
 }
 
 #[test]
@@ -135,10 +83,7 @@ fn shape_started_once_pool_and_singleton() {
     let analysis = run("healthy-worker-pool.txt");
     let pools = with_shape(&analysis, "started-once");
     let counts: Vec<u64> = pools.iter().map(|g| g.count).collect();
-    assert!(
-        counts.contains(&32) && counts.contains(&8),
-        "both pools: {counts:?}"
-    );
+    assert!(counts.contains(&32) && counts.contains(&8), "both pools: {counts:?}");
     assert_shape("healthy-background-loops.txt", "started-once", "main.refreshLoop");
 }
 
@@ -151,11 +96,7 @@ goroutine 21 [select]:\ndatabase/sql.(*DB).connectionOpener(0xc0001a2000, {0x8e3
 created by database/sql.OpenDB in goroutine 1\n\t/usr/local/go/src/database/sql/sql.go:841 +0x130\n";
     let snapshot = parse_bytes("sql", dump, &ParseOptions::default()).unwrap();
     let analysis = analyze(&snapshot, &Options::default(), None);
-    let group = analysis
-        .groups
-        .iter()
-        .find(|g| g.frames[0].function.starts_with("database/sql"))
-        .unwrap();
+    let group = analysis.groups.iter().find(|g| g.frames[0].function.starts_with("database/sql")).unwrap();
     assert_eq!(group.shape, Some("library-background"));
     assert_eq!(group.level, Level::Healthy);
 }
@@ -177,66 +118,23 @@ fn healthy_programs_have_no_suspects() {
 #[test]
 fn leak_fixtures_name_their_pattern() {
     for (name, pattern, level) in [
-        (
-            "leaks-send-no-receiver.txt",
-            PatternId::SendNoReceiver,
-            Level::Likely,
-        ),
-        (
-            "leaks-receive-never-sent.txt",
-            PatternId::ReceiveNeverSent,
-            Level::Likely,
-        ),
-        (
-            "leaks-range-never-closed.txt",
-            PatternId::RangeNeverClosed,
-            Level::Likely,
-        ),
+        ("leaks-send-no-receiver.txt", PatternId::SendNoReceiver, Level::Likely),
+        ("leaks-receive-never-sent.txt", PatternId::ReceiveNeverSent, Level::Likely),
+        ("leaks-range-never-closed.txt", PatternId::RangeNeverClosed, Level::Likely),
         ("leaks-nil-channel.txt", PatternId::NilChannel, Level::Certain),
-        (
-            "leaks-select-never-fires.txt",
-            PatternId::SelectNeverFires,
-            Level::Likely,
-        ),
-        (
-            "leaks-select-no-cases.txt",
-            PatternId::SelectNoCases,
-            Level::Certain,
-        ),
-        (
-            "leaks-loop-without-exit.txt",
-            PatternId::LoopWithoutExit,
-            Level::Likely,
-        ),
-        (
-            "leaks-lock-never-released.txt",
-            PatternId::LockNeverReleased,
-            Level::Likely,
-        ),
-        (
-            "leaks-waitgroup-mismatch.txt",
-            PatternId::WaitgroupMismatch,
-            Level::Likely,
-        ),
-        (
-            "leaks-cond-never-signalled.txt",
-            PatternId::CondNeverSignalled,
-            Level::Likely,
-        ),
-        (
-            "leaks-body-not-closed.txt",
-            PatternId::BodyNotClosed,
-            Level::Likely,
-        ),
+        ("leaks-select-never-fires.txt", PatternId::SelectNeverFires, Level::Likely),
+        ("leaks-select-no-cases.txt", PatternId::SelectNoCases, Level::Certain),
+        ("leaks-loop-without-exit.txt", PatternId::LoopWithoutExit, Level::Likely),
+        ("leaks-lock-never-released.txt", PatternId::LockNeverReleased, Level::Likely),
+        ("leaks-waitgroup-mismatch.txt", PatternId::WaitgroupMismatch, Level::Likely),
+        ("leaks-cond-never-signalled.txt", PatternId::CondNeverSignalled, Level::Likely),
+        ("leaks-body-not-closed.txt", PatternId::BodyNotClosed, Level::Likely),
     ] {
         let analysis = run(name);
         let suspects = suspects_of(&analysis);
         assert_eq!(suspects.len(), 1, "{name}: {suspects:#?}");
         // body-not-closed blocks inside net/http, whose source is not in this repository.
-        assert!(
-            suspects[0].source.is_some() || pattern == PatternId::BodyNotClosed,
-            "{name}: source found"
-        );
+        assert!(suspects[0].source.is_some() || pattern == PatternId::BodyNotClosed, "{name}: source found");
         assert_eq!(suspects[0].pattern, Some(pattern), "{name}");
         assert_eq!(suspects[0].level, level, "{name}: {:#?}", suspects[0].evidence);
         assert!(suspects[0].count >= 20, "{name}");
@@ -252,13 +150,7 @@ fn suspects(path: &Path) -> Vec<(Level, String, Option<PatternId>)> {
         .groups
         .iter()
         .filter(|g| g.level != Level::Healthy)
-        .map(|g| {
-            (
-                g.level,
-                g.leak_site.as_ref().unwrap().function.replace("[...]", ""),
-                g.pattern,
-            )
-        })
+        .map(|g| (g.level, g.leak_site.as_ref().unwrap().function.replace("[...]", ""), g.pattern))
         .collect();
     out.sort();
     out
@@ -278,10 +170,7 @@ fn the_same_program_gets_the_same_verdicts_on_every_go_version() {
             assert_eq!(suspects(&path), reference, "{}", path.display());
         }
     }
-    assert!(
-        versions >= 8,
-        "fixtures from at least eight Go versions, found {versions}"
-    );
+    assert!(versions >= 8, "fixtures from at least eight Go versions, found {versions}");
 }
 
 #[test]
@@ -311,4 +200,26 @@ fn a_test_timeout_names_the_goroutines_that_hung_the_test() {
         assert_eq!(found, expected, "{}", path.display());
     }
     assert!(versions >= 8);
+}
+
+#[test]
+fn pprof_labels_in_headers_reach_the_groups() {
+    // Go 1.26 prints labels inside the brackets (GODEBUG=tracebacklabels=1), 1.27 after them by default.
+    for version in ["go1.26", "go1.27"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../testdata/dumps")
+            .join(version)
+            .join("labels.txt");
+        let bytes = std::fs::read(&path).unwrap();
+        let snapshot = parse_bytes("labels", &bytes, &ParseOptions::default()).unwrap();
+        let analysis = analyze(&snapshot, &Options::default(), None);
+        let labelled: Vec<&Group> = analysis.groups.iter().filter(|g| !g.labels.is_empty()).collect();
+        assert!(labelled.len() >= 3, "{version}: {labelled:#?}");
+        assert!(
+            labelled
+                .iter()
+                .any(|g| g.labels.iter().any(|(set, _)| set.contains("tenant") && set.contains("acme"))),
+            "{version}"
+        );
+    }
 }

@@ -9,20 +9,13 @@ use goroscope_analyze::{Options, analyze};
 use goroscope_dump::{ParseOptions, parse_bytes};
 
 fn big_dump() -> Vec<u8> {
-    let demo = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../examples/demo-dump.txt"
-    ))
-    .unwrap();
+    let demo = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/demo-dump.txt")).unwrap();
     let text = String::from_utf8(demo).unwrap();
     let mut out = String::new();
     let mut next_id = 1u64;
     while out.len() < 32 << 20 {
         for record in text.split("\n\n") {
-            let rest = record
-                .strip_prefix("goroutine ")
-                .and_then(|r| r.split_once(' '))
-                .map(|(_, r)| r);
+            let rest = record.strip_prefix("goroutine ").and_then(|r| r.split_once(' ')).map(|(_, r)| r);
             if let Some(rest) = rest {
                 let _ = write!(out, "goroutine {next_id} {rest}\n\n");
                 next_id += 1;
@@ -39,10 +32,7 @@ fn parse(c: &mut Criterion) {
     group.sample_size(10);
     for threads in [1, 2] {
         group.bench_function(format!("{threads} thread(s)"), |b| {
-            let options = ParseOptions {
-                threads,
-                ..ParseOptions::default()
-            };
+            let options = ParseOptions { threads, ..ParseOptions::default() };
             b.iter(|| parse_bytes("bench", black_box(&dump), &options).unwrap());
         });
     }

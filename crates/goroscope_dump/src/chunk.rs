@@ -23,11 +23,7 @@ pub struct ParseOptions<'a> {
 
 impl Default for ParseOptions<'_> {
     fn default() -> Self {
-        ParseOptions {
-            threads: 0,
-            chunk_size: 2 << 20,
-            progress: None,
-        }
+        ParseOptions { threads: 0, chunk_size: 2 << 20, progress: None }
     }
 }
 
@@ -57,26 +53,15 @@ pub fn parse_reader(
     reader: impl Read + Send,
     options: &ParseOptions<'_>,
 ) -> Result<Snapshot, DumpError> {
-    let threads = if options.threads == 0 {
-        rayon::current_num_threads()
-    } else {
-        options.threads
-    };
+    let threads = if options.threads == 0 { rayon::current_num_threads() } else { options.threads };
     let chunk_size = options.chunk_size.max(1 << 10);
     // Bytes read at a time; a line longer than this is skipped rather than buffered.
     let batch = (chunk_size * threads.max(1) * 2).max(MIN_BATCH);
-    let pool = (threads > 1)
-        .then(|| rayon::ThreadPoolBuilder::new().num_threads(threads).build().ok())
-        .flatten();
+    let pool =
+        (threads > 1).then(|| rayon::ThreadPoolBuilder::new().num_threads(threads).build().ok()).flatten();
 
     let mut merged = Merged::default();
-    let mut input = Input {
-        reader,
-        batch,
-        read: 0,
-        eof: false,
-        sniff: Vec::new(),
-    };
+    let mut input = Input { reader, batch, read: 0, eof: false, sniff: Vec::new() };
     let mut buf: Vec<u8> = Vec::with_capacity(batch);
     let mut next: Vec<u8> = Vec::with_capacity(batch);
     input.fill(&mut buf)?;
@@ -103,9 +88,7 @@ pub fn parse_reader(
             // One line fills the whole batch: skip it instead of holding it.
             merged.lines += 1;
             let line = merged.lines;
-            merged
-                .warnings
-                .push(line, || format!("skipped a line longer than {} KiB", batch >> 10));
+            merged.warnings.push(line, || format!("skipped a line longer than {} KiB", batch >> 10));
             buf.clear();
             input.skip_line(&mut buf)?;
             continue;
@@ -158,10 +141,7 @@ impl<R: Read> Input<R> {
                     Ok(n) => break n,
                     Err(e) if e.kind() == ErrorKind::Interrupted => {}
                     Err(source) => {
-                        return Err(DumpError::Io {
-                            offset: self.read,
-                            source,
-                        });
+                        return Err(DumpError::Io { offset: self.read, source });
                     }
                 }
             };
@@ -281,9 +261,7 @@ impl Merged {
                     .to_owned(),
             })
         } else if let Tail::MidRecord { id } = self.tail {
-            Some(Truncation {
-                reason: format!("the dump ends in the middle of goroutine {id}"),
-            })
+            Some(Truncation { reason: format!("the dump ends in the middle of goroutine {id}") })
         } else {
             None
         };
@@ -336,8 +314,5 @@ fn not_a_dump(bytes: u64, sniff: &[u8]) -> DumpError {
         };
     }
     let first_line = trimmed.split(|&b| b == b'\n').next().unwrap_or_default();
-    DumpError::NotADump {
-        bytes,
-        excerpt: excerpt(first_line),
-    }
+    DumpError::NotADump { bytes, excerpt: excerpt(first_line) }
 }

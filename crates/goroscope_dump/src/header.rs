@@ -55,9 +55,8 @@ pub(crate) fn parse_header(line: &[u8]) -> Option<Header<'_>> {
         } else if let Some(s) = status.strip_suffix(b" (scan)") {
             flags |= flag::SCAN;
             status = s;
-        } else if let Some(s) = status
-            .strip_suffix(b" (durable)")
-            .or_else(|| status.strip_suffix(b" (synctest)"))
+        } else if let Some(s) =
+            status.strip_suffix(b" (durable)").or_else(|| status.strip_suffix(b" (synctest)"))
         {
             flags |= flag::DURABLE;
             status = s;
@@ -68,23 +67,14 @@ pub(crate) fn parse_header(line: &[u8]) -> Option<Header<'_>> {
     if status.is_empty() {
         return None;
     }
-    let mut header = Header {
-        id,
-        status,
-        flags,
-        minutes: None,
-        labels,
-        bubble: None,
-        unknown: Vec::new(),
-    };
+    let mut header = Header { id, status, flags, minutes: None, labels, bubble: None, unknown: Vec::new() };
     for piece in pieces {
         if let Some(n) = piece.strip_suffix(b" minutes") {
             header.minutes = parse_u64(n).and_then(|n| NonZeroU32::new(n.min(u64::from(u32::MAX)) as u32));
         } else if piece == b"locked to thread" {
             header.flags |= flag::LOCKED;
-        } else if let Some(n) = piece
-            .strip_prefix(b"synctest bubble ")
-            .or_else(|| piece.strip_prefix(b"synctest group "))
+        } else if let Some(n) =
+            piece.strip_prefix(b"synctest bubble ").or_else(|| piece.strip_prefix(b"synctest group "))
         {
             header.bubble = parse_u64(n);
         } else {
@@ -137,17 +127,11 @@ mod tests {
     #[test]
     fn plain_forms() {
         let h = parse_header(b"goroutine 18 [chan receive, 12 minutes]:").unwrap();
-        assert_eq!(
-            (h.id, h.status, h.minutes.map(NonZeroU32::get)),
-            (18, &b"chan receive"[..], Some(12))
-        );
+        assert_eq!((h.id, h.status, h.minutes.map(NonZeroU32::get)), (18, &b"chan receive"[..], Some(12)));
         let h = parse_header(b"goroutine 1 [running, locked to thread]:").unwrap();
         assert_eq!(h.flags, flag::LOCKED);
         assert_eq!(status("goroutine 7 [select (no cases)]:"), "select (no cases)");
-        assert_eq!(
-            status("goroutine 7 [chan send (nil chan), 3 minutes]:"),
-            "chan send (nil chan)"
-        );
+        assert_eq!(status("goroutine 7 [chan send (nil chan), 3 minutes]:"), "chan send (nil chan)");
         assert_eq!(status("goroutine 0 [idle]:"), "idle");
     }
 
@@ -162,10 +146,7 @@ mod tests {
         let h = parse_header(b"goroutine 3 [chan receive (scan)]:").unwrap();
         assert_eq!(h.flags, flag::SCAN);
         let h = parse_header(b"goroutine 9 [sleep (durable), synctest bubble 1]:").unwrap();
-        assert_eq!(
-            (h.status, h.flags, h.bubble),
-            (&b"sleep"[..], flag::DURABLE, Some(1))
-        );
+        assert_eq!((h.status, h.flags, h.bubble), (&b"sleep"[..], flag::DURABLE, Some(1)));
         let h = parse_header(b"goroutine 9 [select (synctest), synctest group 4]:").unwrap();
         assert_eq!((h.status, h.bubble), (&b"select"[..], Some(4)));
     }
@@ -177,10 +158,7 @@ mod tests {
         assert_eq!(h.labels, Some(&br#"{"k": "v, w", "k2": "]"}"#[..]));
         let h = parse_header(br#"goroutine 38 [chan receive, 2 minutes] {pid: "<A.0.1>", role: reader}:"#)
             .unwrap();
-        assert_eq!(
-            (h.status, h.minutes.map(NonZeroU32::get)),
-            (&b"chan receive"[..], Some(2))
-        );
+        assert_eq!((h.status, h.minutes.map(NonZeroU32::get)), (&b"chan receive"[..], Some(2)));
         assert_eq!(h.labels, Some(&br#"{pid: "<A.0.1>", role: reader}"#[..]));
     }
 

@@ -404,11 +404,7 @@ impl Tables {
     pub(crate) fn frame_without_file(&mut self, function: &[u8]) -> FrameId {
         let function = self.sym(function);
         let file = self.sym(b"?");
-        self.frame(Frame {
-            function,
-            file,
-            line: 0,
-        })
+        self.frame(Frame { function, file, line: 0 })
     }
 
     /// The frame of a function line and its file line (`file:line`, offsets trimmed); `None` when the file line
@@ -423,11 +419,7 @@ impl Tables {
         }
         let colon = memchr::memrchr(b':', file_line)?;
         let line = crate::header::parse_u64(&file_line[colon + 1..]).and_then(|l| u32::try_from(l).ok())?;
-        let frame = Frame {
-            function: self.sym(function),
-            file: self.sym(&file_line[..colon]),
-            line,
-        };
+        let frame = Frame { function: self.sym(function), file: self.sym(&file_line[..colon]), line };
         let id = self.frame(frame);
         self.frame_texts.insert(self.scratch.as_slice().into(), id);
         Some(id)
@@ -478,11 +470,7 @@ impl Tables {
             })
             .collect();
         let states = other.states.iter().map(|s| self.state(s.as_bytes())).collect();
-        Remap {
-            frames,
-            stacks,
-            states,
-        }
+        Remap { frames, stacks, states }
     }
 }
 

@@ -77,11 +77,7 @@ impl Record<'_> {
             return false;
         };
         let stack = tables.stack(&frames);
-        self.goroutine
-            .extra
-            .get_or_insert_default()
-            .ancestors
-            .push((id, stack, creator));
+        self.goroutine.extra.get_or_insert_default().ancestors.push((id, stack, creator));
         true
     }
 }
@@ -171,18 +167,14 @@ impl<'a> Parser<'a> {
         }
         if let Some(created) = line.strip_prefix(b"created by ") {
             let (function, creator) = match memchr::memmem::rfind(created, b" in goroutine ") {
-                Some(at) => (
-                    &created[..at],
-                    parse_u64(&created[at + 14..]).and_then(NonZeroU64::new),
-                ),
+                Some(at) => (&created[..at], parse_u64(&created[at + 14..]).and_then(NonZeroU64::new)),
                 None => (created, None),
             };
             record.pending = Some(Pending::CreatedBy(self.out.tables.sym(function), creator));
         } else if line.starts_with(b"...") && line.ends_with(b"elided...") {
             record.goroutine.flags |= flag::ELIDED;
-        } else if let Some(ancestor) = line
-            .strip_prefix(b"[originating from goroutine ")
-            .and_then(|r| r.strip_suffix(b"]:"))
+        } else if let Some(ancestor) =
+            line.strip_prefix(b"[originating from goroutine ").and_then(|r| r.strip_suffix(b"]:"))
         {
             record.close_ancestor(&mut self.out.tables, None);
             record.ancestor = Some((parse_u64(ancestor).unwrap_or(0), Vec::new()));
@@ -213,16 +205,14 @@ impl<'a> Parser<'a> {
         };
         match record.pending.take() {
             Some(Pending::Frame(function)) => {
-                let id = self
-                    .out
-                    .tables
-                    .frame_from_text(function, trim_file_line(indented))
-                    .unwrap_or_else(|| {
+                let id = self.out.tables.frame_from_text(function, trim_file_line(indented)).unwrap_or_else(
+                    || {
                         self.out
                             .warnings
                             .push(lineno, || format!("unreadable file line {:?}", excerpt(line)));
                         self.out.tables.frame_without_file(function)
-                    });
+                    },
+                );
                 record.frame_lines += 1;
                 match record.ancestor.as_mut() {
                     Some((_, frames)) => frames.push(id),
@@ -231,11 +221,7 @@ impl<'a> Parser<'a> {
             }
             Some(Pending::CreatedBy(function, creator)) => {
                 let (file, line_no) = split_file_line(indented).unwrap_or((b"?", 0));
-                let frame = Frame {
-                    function,
-                    file: self.out.tables.sym(file),
-                    line: line_no,
-                };
+                let frame = Frame { function, file: self.out.tables.sym(file), line: line_no };
                 let id = self.out.tables.frame(frame);
                 if !record.close_ancestor(&mut self.out.tables, Some(id)) {
                     record.goroutine.created_by = Some(id);
@@ -246,10 +232,9 @@ impl<'a> Parser<'a> {
                 record.goroutine.flags |= flag::UNAVAILABLE;
             }
             None if indented.starts_with(b"pc=") => {}
-            None => self
-                .out
-                .warnings
-                .push(lineno, || format!("unexpected indented line {:?}", excerpt(line))),
+            None => {
+                self.out.warnings.push(lineno, || format!("unexpected indented line {:?}", excerpt(line)))
+            }
         }
     }
 
@@ -266,10 +251,7 @@ impl<'a> Parser<'a> {
         } else {
             return;
         };
-        self.out.crash = Some(Crash {
-            kind,
-            message: String::from_utf8_lossy(message).into_owned(),
-        });
+        self.out.crash = Some(Crash { kind, message: String::from_utf8_lossy(message).into_owned() });
     }
 
     fn end_record(&mut self) {
@@ -279,16 +261,12 @@ impl<'a> Parser<'a> {
         let lineno = self.out.lines;
         match record.pending.take() {
             Some(Pending::Frame(function)) => {
-                self.out
-                    .warnings
-                    .push(lineno, || "a frame has no file line".to_owned());
+                self.out.warnings.push(lineno, || "a frame has no file line".to_owned());
                 let id = self.out.tables.frame_without_file(function);
                 self.frames.push(id);
             }
             Some(Pending::CreatedBy(..)) => {
-                self.out
-                    .warnings
-                    .push(lineno, || "`created by` has no file line".to_owned());
+                self.out.warnings.push(lineno, || "`created by` has no file line".to_owned());
             }
             None => {}
         }
@@ -356,10 +334,7 @@ mod tests {
 
     #[test]
     fn file_lines() {
-        assert_eq!(
-            split_file_line(b"/tmp/x/main.go:12 +0x2c"),
-            Some((&b"/tmp/x/main.go"[..], 12))
-        );
+        assert_eq!(split_file_line(b"/tmp/x/main.go:12 +0x2c"), Some((&b"/tmp/x/main.go"[..], 12)));
         assert_eq!(
             split_file_line(b"/usr/local/go/src/sync/mutex.go:90"),
             Some((&b"/usr/local/go/src/sync/mutex.go"[..], 90))
@@ -370,10 +345,7 @@ mod tests {
             ),
             Some((&b"/usr/local/go/src/runtime/proc.go"[..], 402))
         );
-        assert_eq!(
-            split_file_line(b"C:/Users/a b/x.go:7 +0x1"),
-            Some((&b"C:/Users/a b/x.go"[..], 7))
-        );
+        assert_eq!(split_file_line(b"C:/Users/a b/x.go:7 +0x1"), Some((&b"C:/Users/a b/x.go"[..], 7)));
         assert_eq!(split_file_line(b"no line here"), None);
     }
 }

@@ -42,9 +42,8 @@ fn canonical(s: &Snapshot) -> Vec<String> {
                 .iter()
                 .map(|&f| format!("{} {}:{}", s.function(f), s.file(f), s.frame(f).line))
                 .collect();
-            let created = g
-                .created_by
-                .map(|f| format!("{} {}:{}", s.function(f), s.file(f), s.frame(f).line));
+            let created =
+                g.created_by.map(|f| format!("{} {}:{}", s.function(f), s.file(f), s.frame(f).line));
             format!(
                 "{} [{}] {:?} locked={} leaked={} elided={} args={:x} creator={:?} {:?} {:?} {frames:?}",
                 g.id,
@@ -65,24 +64,12 @@ fn canonical(s: &Snapshot) -> Vec<String> {
             )
         })
         .collect();
-    out.push(format!(
-        "crash={:?} truncated={:?} warnings={:?}",
-        s.crash, s.truncated, s.warnings
-    ));
+    out.push(format!("crash={:?} truncated={:?} warnings={:?}", s.crash, s.truncated, s.warnings));
     out
 }
 
 fn parse(bytes: &[u8], threads: usize, chunk_size: usize) -> Snapshot {
-    parse_bytes(
-        "test",
-        bytes,
-        &ParseOptions {
-            threads,
-            chunk_size,
-            progress: None,
-        },
-    )
-    .unwrap()
+    parse_bytes("test", bytes, &ParseOptions { threads, chunk_size, progress: None }).unwrap()
 }
 
 #[test]
@@ -93,18 +80,10 @@ fn one_thread_and_many_give_identical_snapshots() {
         if name.contains("debug1") || name.contains("json") {
             // Other formats: refused with a message naming them.
             let err = parse_bytes("x", &bytes, &ParseOptions::default()).unwrap_err();
-            assert!(
-                matches!(err, goroscope_dump::DumpError::UnsupportedFormat { .. }),
-                "{name}: {err}"
-            );
+            assert!(matches!(err, goroscope_dump::DumpError::UnsupportedFormat { .. }), "{name}: {err}");
             continue;
         }
-        assert_eq!(
-            parse(&bytes, 1, 1 << 20).warnings.count,
-            0,
-            "{} parses without warnings",
-            path.display()
-        );
+        assert_eq!(parse(&bytes, 1, 1 << 20).warnings.count, 0, "{} parses without warnings", path.display());
         let reference = canonical(&parse(&bytes, 1, 1 << 20));
         for (threads, chunk) in [(2, 1 << 10), (4, 4 << 10), (3, 1 << 20), (8, 1 << 10)] {
             assert_eq!(
@@ -120,15 +99,10 @@ fn one_thread_and_many_give_identical_snapshots() {
 #[test]
 fn crlf_line_endings_parse_like_lf() {
     let lf = std::fs::read(repo().join("examples/demo-dump.txt")).unwrap();
-    let crlf: Vec<u8> = lf
-        .iter()
-        .flat_map(|&b| if b == b'\n' { vec![b'\r', b'\n'] } else { vec![b] })
-        .collect();
+    let crlf: Vec<u8> =
+        lf.iter().flat_map(|&b| if b == b'\n' { vec![b'\r', b'\n'] } else { vec![b] }).collect();
     let (a, b) = (parse(&lf, 2, 4 << 10), parse(&crlf, 2, 4 << 10));
-    assert_eq!(
-        canonical(&a)[..a.goroutines.len()],
-        canonical(&b)[..b.goroutines.len()]
-    );
+    assert_eq!(canonical(&a)[..a.goroutines.len()], canonical(&b)[..b.goroutines.len()]);
 }
 
 proptest! {
@@ -177,16 +151,8 @@ fn batches_carry_records_over_their_boundaries() {
         bytes.extend_from_slice(b"\n\n");
     }
     let whole = canonical(
-        &parse_bytes(
-            "x",
-            &bytes,
-            &ParseOptions {
-                threads: 1,
-                chunk_size: 64 << 20,
-                progress: None,
-            },
-        )
-        .unwrap(),
+        &parse_bytes("x", &bytes, &ParseOptions { threads: 1, chunk_size: 64 << 20, progress: None })
+            .unwrap(),
     );
     for (threads, chunk) in [(1, 1 << 10), (2, 100 << 10), (4, 1 << 10)] {
         assert_eq!(

@@ -77,20 +77,12 @@ impl Report {
     pub fn new(inputs: Vec<InputReport>) -> Report {
         let patterns = CATALOGUE
             .iter()
-            .filter(|p| {
-                inputs
-                    .iter()
-                    .flat_map(|i| &i.analysis.groups)
-                    .any(|g| g.pattern == Some(p.id))
-            })
+            .filter(|p| inputs.iter().flat_map(|i| &i.analysis.groups).any(|g| g.pattern == Some(p.id)))
             .copied()
             .collect();
         Report {
             schema_version: SCHEMA_VERSION,
-            tool: Tool {
-                name: "goroscope",
-                version: env!("CARGO_PKG_VERSION"),
-            },
+            tool: Tool { name: "goroscope", version: env!("CARGO_PKG_VERSION") },
             inputs,
             patterns,
         }

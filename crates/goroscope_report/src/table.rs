@@ -20,11 +20,7 @@ pub struct TableOptions {
 
 impl Default for TableOptions {
     fn default() -> Self {
-        TableOptions {
-            color: false,
-            top: 10,
-            all: false,
-        }
+        TableOptions { color: false, top: 10, all: false }
     }
 }
 
@@ -42,9 +38,7 @@ const STACK_FRAMES: usize = 8;
 
 impl Render for Table {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        let painter = Painter {
-            color: self.options.color,
-        };
+        let painter = Painter { color: self.options.color };
         for (i, input) in report.inputs.iter().enumerate() {
             if i > 0 {
                 writeln!(out)?;
@@ -61,11 +55,7 @@ struct Painter {
 
 impl Painter {
     fn paint(&self, text: &str, style: Style) -> String {
-        if self.color {
-            text.style(style).to_string()
-        } else {
-            text.to_owned()
-        }
+        if self.color { text.style(style).to_string() } else { text.to_owned() }
     }
     fn level(&self, level: Level) -> String {
         let style = match level {
@@ -122,11 +112,7 @@ impl Table {
                 ));
             }
         }
-        let verdict = if counts.is_empty() {
-            "no leak suspects".to_owned()
-        } else {
-            counts.join(", ")
-        };
+        let verdict = if counts.is_empty() { "no leak suspects".to_owned() } else { counts.join(", ") };
         writeln!(
             out,
             "{}: {} in {} · {}",
@@ -139,12 +125,7 @@ impl Table {
             writeln!(out, "  crash: {}", crash.message)?;
         }
         if let Some(t) = &input.truncated {
-            writeln!(
-                out,
-                "  {} {}",
-                p.paint("truncated:", Style::new().yellow()),
-                t.reason
-            )?;
+            writeln!(out, "  {} {}", p.paint("truncated:", Style::new().yellow()), t.reason)?;
         }
         if input.warnings.count > 0 {
             writeln!(
@@ -159,27 +140,16 @@ impl Table {
             writeln!(out, "  {} {note}", p.dim("note:"))?;
         }
 
-        let (suspects, healthy): (Vec<&Group>, Vec<&Group>) = input
-            .analysis
-            .groups
-            .iter()
-            .partition(|g| g.level != Level::Healthy);
-        let full = if self.options.top == 0 {
-            suspects.len()
-        } else {
-            self.options.top.min(suspects.len())
-        };
+        let (suspects, healthy): (Vec<&Group>, Vec<&Group>) =
+            input.analysis.groups.iter().partition(|g| g.level != Level::Healthy);
+        let full = if self.options.top == 0 { suspects.len() } else { self.options.top.min(suspects.len()) };
         for group in &suspects[..full] {
             writeln!(out)?;
             full_group(report, group, p, out)?;
         }
         if full < suspects.len() {
             writeln!(out)?;
-            writeln!(
-                out,
-                "{} more suspect groups (--top 0 shows all in full):",
-                suspects.len() - full
-            )?;
+            writeln!(out, "{} more suspect groups (--top 0 shows all in full):", suspects.len() - full)?;
             for group in &suspects[full..] {
                 writeln!(out, "  {}", one_line(group, p))?;
             }
@@ -218,41 +188,21 @@ fn full_group(report: &Report, g: &Group, p: &Painter, out: &mut dyn Write) -> i
     writeln!(out, "{}", headline(g, p))?;
     let label = |name: &str| p.dim(&format!("  {name:<9}"));
     if let Some(site) = &g.leak_site {
-        writeln!(
-            out,
-            "{}{}  {}",
-            label("at"),
-            p.bold(&site.function),
-            location(&site.file, site.line)
-        )?;
+        writeln!(out, "{}{}  {}", label("at"), p.bold(&site.function), location(&site.file, site.line))?;
     }
     if let Some(by) = &g.created_by {
         let creators = g.creators.map_or_else(String::new, |c| {
-            format!(
-                "  (from {}, {} still running)",
-                plural(c.distinct, "goroutine", "goroutines"),
-                c.alive
-            )
+            format!("  (from {}, {} still running)", plural(c.distinct, "goroutine", "goroutines"), c.alive)
         });
-        writeln!(
-            out,
-            "{}{}  {}{creators}",
-            label("created"),
-            by.function,
-            location(&by.file, by.line)
-        )?;
+        writeln!(out, "{}{}  {}{creators}", label("created"), by.function, location(&by.file, by.line))?;
     }
-    let pattern = g
-        .pattern
-        .and_then(|id| report.patterns.iter().find(|p| p.id == id));
+    if !g.labels.is_empty() {
+        let sets: Vec<String> = g.labels.iter().map(|(set, n)| format!("{set} ×{n}")).collect();
+        writeln!(out, "{}{}", label("labels"), sets.join(", "))?;
+    }
+    let pattern = g.pattern.and_then(|id| report.patterns.iter().find(|p| p.id == id));
     if let Some(pattern) = pattern {
-        writeln!(
-            out,
-            "{}{} ({})",
-            label("pattern"),
-            p.bold(pattern.title),
-            pattern.id.as_str()
-        )?;
+        writeln!(out, "{}{} ({})", label("pattern"), p.bold(pattern.title), pattern.id.as_str())?;
         wrap(out, &label("why"), pattern.why)?;
     }
     if let Some(shape) = g.shape {
@@ -264,12 +214,7 @@ fn full_group(report: &Report, g: &Group, p: &Painter, out: &mut dyn Write) -> i
             w if w < 0 => "−",
             _ => "·",
         };
-        writeln!(
-            out,
-            "{}{sign} {}",
-            label(if i == 0 { "evidence" } else { "" }),
-            e.text
-        )?;
+        writeln!(out, "{}{sign} {}", label(if i == 0 { "evidence" } else { "" }), e.text)?;
     }
     if let Some(pattern) = pattern {
         wrap(out, &label("fix"), pattern.fix)?;
@@ -291,11 +236,7 @@ fn full_group(report: &Report, g: &Group, p: &Painter, out: &mut dyn Write) -> i
             out,
             "{}… {}",
             label(""),
-            plural(
-                (g.frames.len() - STACK_FRAMES) as u64,
-                "more frame",
-                "more frames"
-            )
+            plural((g.frames.len() - STACK_FRAMES) as u64, "more frame", "more frames")
         )?;
     }
     Ok(())
@@ -304,9 +245,7 @@ fn full_group(report: &Report, g: &Group, p: &Painter, out: &mut dyn Write) -> i
 /// Source lines around the leak site, the blocking line marked, as `pprof list` shows them.
 fn write_excerpt(out: &mut dyn Write, excerpt: &Excerpt, p: &Painter) -> io::Result<()> {
     let label = |name: &str| p.dim(&format!("  {name:<9}"));
-    let width = (excerpt.first_line as usize + excerpt.lines.len())
-        .to_string()
-        .len();
+    let width = (excerpt.first_line as usize + excerpt.lines.len()).to_string().len();
     writeln!(out, "{}{}", label("source"), excerpt.file)?;
     for (n, text) in (excerpt.first_line..).zip(&excerpt.lines) {
         let gutter = format!("{n:>width$}");
@@ -333,11 +272,8 @@ fn headline(g: &Group, p: &Painter) -> String {
         Some(w) => format!(" for {}–{} min (median {})", w.min, w.max, w.median),
         None => String::new(),
     };
-    let leaked = if g.leaked > 0 {
-        format!(" · {} marked (leaked) by the runtime", g.leaked)
-    } else {
-        String::new()
-    };
+    let leaked =
+        if g.leaked > 0 { format!(" · {} marked (leaked) by the runtime", g.leaked) } else { String::new() };
     format!(
         "{}  {}  [{}]{wait}{leaked}",
         p.level(g.level),
@@ -352,27 +288,14 @@ fn one_line(g: &Group, p: &Painter) -> String {
         |s| format!("{} {}", s.function, location(&s.file, s.line)),
     );
     let why = g.evidence.first().map(|e| e.text.as_str()).unwrap_or_default();
-    let level = if g.level == Level::Healthy {
-        String::new()
-    } else {
-        format!("{} ", p.level(g.level))
-    };
-    format!(
-        "{level}{:>7}  {:<14} {site}  {}",
-        thousands(g.count),
-        g.state,
-        p.dim(why)
-    )
+    let level = if g.level == Level::Healthy { String::new() } else { format!("{} ", p.level(g.level)) };
+    format!("{level}{:>7}  {:<14} {site}  {}", thousands(g.count), g.state, p.dim(why))
 }
 
 fn location(file: &str, line: u32) -> String {
     // The last two path elements are enough to find a file and keep lines short.
     let short = file.rsplitn(3, '/').collect::<Vec<_>>();
-    let tail = if short.len() == 3 {
-        format!("{}/{}", short[1], short[0])
-    } else {
-        file.to_owned()
-    };
+    let tail = if short.len() == 3 { format!("{}/{}", short[1], short[0]) } else { file.to_owned() };
     format!("{tail}:{line}")
 }
 
@@ -383,11 +306,7 @@ fn wrap(out: &mut dyn Write, label: &str, text: &str) -> io::Result<()> {
     let mut first = true;
     for word in text.split_whitespace() {
         if !line.is_empty() && line.len() + 1 + word.len() > WIDTH {
-            writeln!(
-                out,
-                "{}{line}",
-                if first { label.to_owned() } else { " ".repeat(11) }
-            )?;
+            writeln!(out, "{}{line}", if first { label.to_owned() } else { " ".repeat(11) })?;
             first = false;
             line.clear();
         }
@@ -397,11 +316,7 @@ fn wrap(out: &mut dyn Write, label: &str, text: &str) -> io::Result<()> {
         line.push_str(word);
     }
     if !line.is_empty() {
-        writeln!(
-            out,
-            "{}{line}",
-            if first { label.to_owned() } else { " ".repeat(11) }
-        )?;
+        writeln!(out, "{}{line}", if first { label.to_owned() } else { " ".repeat(11) })?;
     }
     Ok(())
 }

@@ -18,10 +18,7 @@ use crate::source::SourceFinder;
 const PROGRESS_FROM_BYTES: u64 = 16 << 20;
 
 pub(crate) fn run(args: &AnalyzeArgs, color: bool, quiet: bool) -> Result<Outcome> {
-    let options = Options {
-        own_packages: args.own.clone(),
-        context_lines: args.context,
-    };
+    let options = Options { own_packages: args.own.clone(), context_lines: args.context };
     let finder = SourceFinder::new(args.src.clone());
     let mut inputs = Vec::new();
     let mut failed = false;
@@ -52,14 +49,8 @@ pub(crate) fn run(args: &AnalyzeArgs, color: bool, quiet: bool) -> Result<Outcom
     let mut out = BufWriter::new(stdout.lock());
     match args.format {
         OutputFormat::Table => {
-            Table {
-                options: TableOptions {
-                    color,
-                    top: args.top,
-                    all: args.all,
-                },
-            }
-            .render(&report, &mut out)?;
+            Table { options: TableOptions { color, top: args.top, all: args.all } }
+                .render(&report, &mut out)?;
         }
         OutputFormat::Json => Json.render(&report, &mut out)?,
     }
@@ -78,9 +69,7 @@ fn report_error(name: &str, err: &InputError) {
     match err {
         InputError::Open(e) => eprintln!("goroscope: error: {name}: cannot open: {e}"),
         InputError::Parse(e) => {
-            let cause = std::error::Error::source(e)
-                .map(|c| format!(": {c}"))
-                .unwrap_or_default();
+            let cause = std::error::Error::source(e).map(|c| format!(": {c}")).unwrap_or_default();
             eprintln!("goroscope: error: {name}: {e}{cause}");
             if let Some(hint) = e.hint() {
                 eprintln!("  hint: {hint}");
@@ -103,9 +92,7 @@ fn read_snapshot(name: &str, threads: usize, quiet: bool) -> Result<Snapshot, In
             "is a directory; give a dump file",
         )));
     }
-    let bar = (meta.len() >= PROGRESS_FROM_BYTES)
-        .then(|| progress_bar(Some(meta.len()), quiet))
-        .flatten();
+    let bar = (meta.len() >= PROGRESS_FROM_BYTES).then(|| progress_bar(Some(meta.len()), quiet)).flatten();
     parse(name, file, threads, bar.as_ref())
 }
 
@@ -120,11 +107,7 @@ fn parse(
             bar.set_position(bytes);
         }
     };
-    let options = ParseOptions {
-        threads,
-        progress: Some(&tick),
-        ..ParseOptions::default()
-    };
+    let options = ParseOptions { threads, progress: Some(&tick), ..ParseOptions::default() };
     let result = parse_reader(name, reader, &options).map_err(InputError::Parse);
     if let Some(bar) = bar {
         bar.finish_and_clear();

@@ -10,10 +10,7 @@ use std::time::Duration;
 
 /// The repository root.
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
 }
 
 /// Fails loudly when Go is missing: these tests exist to run real Go programs.
@@ -31,9 +28,7 @@ pub fn require_go() {
 /// Builds every `main` package under `module_dir` matching `pattern` into one directory, once per test run.
 pub fn build(module_dir: &Path, pattern: &str) -> PathBuf {
     require_go();
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("go-bin")
-        .join(module_dir.file_name().unwrap());
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("go-bin").join(module_dir.file_name().unwrap());
     std::fs::create_dir_all(&out).unwrap();
     let status = Command::new("go")
         .args(["build", "-o"])
@@ -43,11 +38,7 @@ pub fn build(module_dir: &Path, pattern: &str) -> PathBuf {
         .env("GOTOOLCHAIN", "local")
         .status()
         .expect("running go build");
-    assert!(
-        status.success(),
-        "go build {pattern} failed in {}",
-        module_dir.display()
-    );
+    assert!(status.success(), "go build {pattern} failed in {}", module_dir.display());
     out
 }
 
@@ -103,26 +94,14 @@ pub fn start(binary: &Path, args: &[&str]) -> Running {
             break;
         }
     }
-    Running {
-        child,
-        _stdin: stdin,
-        base: base.expect("program printed no `pprof URL` line"),
-    }
+    Running { child, _stdin: stdin, base: base.expect("program printed no `pprof URL` line") }
 }
 
 /// Fetches a URL over HTTP with bounded time.
 pub fn fetch(url: &str) -> String {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into();
-    agent
-        .get(url)
-        .call()
-        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
-        .body_mut()
-        .read_to_string()
-        .unwrap()
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(30))).build().into();
+    agent.get(url).call().unwrap_or_else(|e| panic!("GET {url}: {e}")).body_mut().read_to_string().unwrap()
 }
 
 /// Runs the goroscope binary with `args` and returns (exit code, stdout, stderr).
@@ -131,11 +110,7 @@ pub fn goroscope(args: &[&str], stdin: Option<&[u8]>) -> (i32, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_goroscope"))
         .args(args)
         .current_dir(repo())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
