@@ -233,7 +233,7 @@ impl<'a> Parser<'a> {
             }
             None if indented.starts_with(b"pc=") => {}
             None => {
-                self.out.warnings.push(lineno, || format!("unexpected indented line {:?}", excerpt(line)))
+                self.out.warnings.push(lineno, || format!("unexpected indented line {:?}", excerpt(line)));
             }
         }
     }
