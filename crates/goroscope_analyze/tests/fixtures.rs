@@ -223,3 +223,30 @@ fn pprof_labels_in_headers_reach_the_groups() {
         );
     }
 }
+
+#[test]
+fn own_packages_move_the_leak_site_into_the_callers_code() {
+    // Hand-made edge case (labelled): a third-party driver frame above the application's own frame.
+    let dump = b"goroutine 40 [chan receive]:\n\
+github.com/lib/pq.(*conn).recv(0xc000120000)\n\t/go/pkg/mod/github.com/lib/pq@v1.10.9/conn.go:980 +0x45\n\
+github.com/acme/shop/store.(*DB).Orders(0xc000010000)\n\t/src/shop/store/db.go:42 +0x88\n\
+created by github.com/acme/shop/api.(*Server).handle in goroutine 12\n\t/src/shop/api/server.go:77 +0x1f\n";
+    let snapshot = parse_bytes("own", dump, &ParseOptions::default()).unwrap();
+    let site = |own: &[&str]| {
+        let options =
+            Options { own_packages: own.iter().map(|s| (*s).to_owned()).collect(), ..Options::default() };
+        analyze(&snapshot, &options, None).groups[0].leak_site.clone().unwrap().function
+    };
+    assert_eq!(
+        site(&[]),
+        "github.com/lib/pq.(*conn).recv",
+        "default: the first frame outside the Go distribution"
+    );
+    assert_eq!(site(&["github.com/acme"]), "github.com/acme/shop/store.(*DB).Orders");
+    assert_eq!(site(&["github.com/acme/shop/store"]), "github.com/acme/shop/store.(*DB).Orders");
+    assert_eq!(
+        site(&["github.com/acme/sho"]),
+        "github.com/lib/pq.(*conn).recv",
+        "a prefix matches whole path elements"
+    );
+}
