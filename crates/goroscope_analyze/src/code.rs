@@ -62,10 +62,14 @@ impl CodeModel {
         }
     }
 
-    /// The program's own code: everything outside the Go distribution, or only `--own` packages when given.
+    /// The program's own code: outside the Go distribution and the module cache, or only `--own` packages when
+    /// given.
     pub(crate) fn is_own(&self, snapshot: &Snapshot, frame: FrameId) -> bool {
-        let package = package_of(snapshot.function(frame));
-        if self.own.is_empty() { !self.is_std(snapshot, frame) } else { self.is_own_package(package) }
+        if self.own.is_empty() {
+            !self.is_std(snapshot, frame) && !is_dependency(snapshot.file(frame))
+        } else {
+            self.is_own_package(package_of(snapshot.function(frame)))
+        }
     }
 
     /// Code that merely carries out a wait (runtime, sync, time, context, internal): never the leak site.
@@ -84,9 +88,28 @@ impl CodeModel {
     }
 }
 
+/// A file of a dependency: in the module cache (`…/pkg/mod/github.com/x/y@v1.2.3/z.go`, or `github.com/x/y@v1.2.3/z.go`
+/// with `-trimpath`) or vendored.
+pub(crate) fn is_dependency(file: &str) -> bool {
+    let versioned =
+        file.match_indices("@v").any(|(at, _)| file[at + 2..].starts_with(|c: char| c.is_ascii_digit()));
+    versioned || file.contains("/vendor/") || file.starts_with("vendor/")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::package_of;
+    use super::{is_dependency, package_of};
+
+    #[test]
+    fn dependencies() {
+        assert!(is_dependency(
+            "/root/go/pkg/mod/google.golang.org/grpc@v1.60.1/internal/transport/http2_client.go"
+        ));
+        assert!(is_dependency("github.com/lib/pq@v1.10.9/conn.go"));
+        assert!(is_dependency("/src/app/vendor/github.com/lib/pq/conn.go"));
+        assert!(!is_dependency("/src/app/store/db.go"));
+        assert!(!is_dependency("/home/u@vm/app/main.go"));
+    }
 
     #[test]
     fn packages() {
