@@ -1,0 +1,3 @@
+module goroscope.test/gendump
+
+go 1.21
