@@ -144,8 +144,9 @@ pub struct Goroutine {
     pub state: StateId,
     /// Whole minutes blocked, as printed (only from 1 minute on; a lower bound, see FORMATS.md).
     pub wait_minutes: Option<NonZeroU32>,
-    /// Hash of the argument words printed in its frames; 0 when no frame printed any. Goroutines of one pool
-    /// share their arguments (the same channel or lock); goroutines started once per call each have their own.
+    /// Hash of the argument words of its innermost frame outside the runtime, `sync`, `time`, `context` and
+    /// internal packages that printed any; 0 when none did. Goroutines of one
+    /// pool share them (the same channel or lock); goroutines started once per call each have their own.
     pub args_hash: u64,
     pub(crate) flags: u8,
 }
@@ -379,6 +380,8 @@ pub(crate) struct Tables {
     state_ids: FxHashMap<Box<[u8]>, StateId>,
     /// Frames by their printed text (`function\0file:line`): one lookup per frame while parsing.
     frame_texts: FxHashMap<Box<[u8]>, FrameId>,
+    /// Frames by their file line alone (`file:line +0x1f`), checked against the function name.
+    frame_by_file_line: FxHashMap<Box<[u8]>, FrameId>,
     scratch: Vec<u8>,
 }
 
@@ -410,6 +413,13 @@ impl Tables {
     /// The frame of a function line and its file line (`file:line`, offsets trimmed); `None` when the file line
     /// has no line number.
     pub(crate) fn frame_from_text(&mut self, function: &[u8], file_line: &[u8]) -> Option<FrameId> {
+        // A file line with its pc offset almost always pins the function: look it up by that alone and check
+        // the name, falling back to the full key when two functions share a file line.
+        if let Some(&id) = self.frame_by_file_line.get(file_line) {
+            if self.strings[self.frames[id.0 as usize].function.0 as usize].as_bytes() == function {
+                return Some(id);
+            }
+        }
         self.scratch.clear();
         self.scratch.extend_from_slice(function);
         self.scratch.push(0);
@@ -422,6 +432,7 @@ impl Tables {
         let frame = Frame { function: self.sym(function), file: self.sym(&file_line[..colon]), line };
         let id = self.frame(frame);
         self.frame_texts.insert(self.scratch.as_slice().into(), id);
+        self.frame_by_file_line.entry(file_line.into()).or_insert(id);
         Some(id)
     }
 

@@ -35,6 +35,10 @@ pub(crate) enum Tail {
     },
 }
 
+/// Packages that only carry out a wait: their arguments (a duration, a semaphore) say nothing about whose wait it
+/// is, so the argument hash skips them.
+const WAIT_MACHINERY: &[&[u8]] = &[b"runtime.", b"sync.", b"time.", b"context.", b"internal/", b"runtime/"];
+
 /// Parses one chunk. `first_line` is the chunk's 1-based line number in the whole input, used only to place
 /// warnings; the merge renumbers them.
 pub(crate) fn parse_chunk(chunk: &[u8]) -> ChunkResult {
@@ -66,8 +70,6 @@ struct Record<'a> {
     /// Frames seen so far of the ancestor being read, if inside an `[originating from goroutine N]:` section.
     ancestor: Option<(u64, Vec<FrameId>)>,
     frame_lines: u32,
-    /// Hash of the argument words seen so far, if any frame printed some.
-    args: Option<FxHasher>,
 }
 
 impl Record<'_> {
@@ -144,7 +146,6 @@ impl<'a> Parser<'a> {
             pending: None,
             ancestor: None,
             frame_lines: 0,
-            args: None,
         });
     }
 
@@ -187,8 +188,16 @@ impl<'a> Parser<'a> {
                 return false;
             };
             let args = &line[open + 1..line.len() - 1];
-            if record.ancestor.is_none() && !args.is_empty() && args != b"..." {
-                record.args.get_or_insert_default().write(args);
+            let name = &line[..open];
+            if record.goroutine.args_hash == 0
+                && record.ancestor.is_none()
+                && !args.is_empty()
+                && args != b"..."
+                && !WAIT_MACHINERY.iter().any(|p| name.starts_with(p))
+            {
+                let mut hasher = FxHasher::default();
+                hasher.write(args);
+                record.goroutine.args_hash = hasher.finish().max(1);
             }
             record.pending = Some(Pending::Frame(&line[..open]));
         } else {
@@ -272,7 +281,6 @@ impl<'a> Parser<'a> {
         }
         record.close_ancestor(&mut self.out.tables, None);
         record.goroutine.stack = self.out.tables.stack(&self.frames);
-        record.goroutine.args_hash = record.args.map_or(0, |h| h.finish().max(1));
         self.out.goroutines.push(record.goroutine);
     }
 
