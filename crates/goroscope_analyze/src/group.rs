@@ -58,16 +58,20 @@ pub(crate) enum Ending {
 impl<'a> World<'a> {
     fn new(snapshot: &'a Snapshot, code: CodeModel) -> World<'a> {
         // Only creators are ever looked up by id: index just those.
-        let creator_ids: FxHashSet<u64> =
+        let mut creator_ids: Vec<u64> =
             snapshot.goroutines.iter().filter_map(|g| g.creator_id).map(|c| c.get()).collect();
+        creator_ids.sort_unstable();
+        creator_ids.dedup();
         let mut by_id = FxHashMap::default();
-        let mut used_stacks = FxHashSet::default();
+        let mut used = vec![false; snapshot.stack_count()];
         for (i, g) in snapshot.goroutines.iter().enumerate() {
-            if creator_ids.contains(&g.id) {
+            if creator_ids.binary_search(&g.id).is_ok() {
                 by_id.insert(g.id, i as u32);
             }
-            used_stacks.insert(g.stack);
+            used[g.stack.0 as usize] = true;
         }
+        let used_stacks: Vec<StackId> =
+            (0..used.len() as u32).filter(|&s| used[s as usize]).map(StackId).collect();
         let mut on_stacks = FxHashSet::default();
         let mut request_stacks = FxHashSet::default();
         let mut request_functions = FxHashSet::default();
@@ -165,13 +169,19 @@ impl Facts<'_> {
 /// Analyses one snapshot.
 pub fn analyze(snapshot: &Snapshot, options: &Options, source: Option<&dyn SourceLines>) -> Analysis {
     let world = World::new(snapshot, CodeModel::new(snapshot, &options.own_packages));
-    let mut index: FxHashMap<(StackId, Option<FrameId>, StateId), usize> = FxHashMap::default();
+    // Group by (stack, creator, state): index by the dense stack id, then scan the few variants of each stack.
+    let mut by_stack: Vec<Vec<(Option<FrameId>, StateId, usize)>> = vec![Vec::new(); snapshot.stack_count()];
     let mut members: Vec<Vec<u32>> = Vec::new();
     for (i, g) in snapshot.goroutines.iter().enumerate() {
-        let slot = *index.entry((g.stack, g.created_by, g.state)).or_insert_with(|| {
-            members.push(Vec::new());
-            members.len() - 1
-        });
+        let variants = &mut by_stack[g.stack.0 as usize];
+        let slot = match variants.iter().find(|(c, s, _)| *c == g.created_by && *s == g.state) {
+            Some(&(_, _, slot)) => slot,
+            None => {
+                members.push(Vec::new());
+                variants.push((g.created_by, g.state, members.len() - 1));
+                members.len() - 1
+            }
+        };
         members[slot].push(i as u32);
     }
     let mut groups: Vec<Group> = members.iter().map(|m| build_group(&world, m, options, source)).collect();
@@ -323,7 +333,9 @@ fn gather<'a>(
         }
     }
     ids.sort_unstable();
-    let args: FxHashSet<u64> = members.iter().map(|&i| snapshot.goroutines[i as usize].args_hash).collect();
+    let mut args: Vec<u64> = members.iter().map(|&i| snapshot.goroutines[i as usize].args_hash).collect();
+    args.sort_unstable();
+    args.dedup();
     let args_shared = if args.contains(&0) || members.len() < 2 {
         None
     } else if args.len() == 1 {
@@ -333,7 +345,7 @@ fn gather<'a>(
     } else {
         None
     };
-    let CreatorTally { outlived, request_created, ids: creator_ids } = creators;
+    let CreatorTally { outlived, request_created, ids: creator_ids, .. } = creators;
     let creators = (!creator_ids.is_empty()).then(|| Creators {
         distinct: creator_ids.len() as u64,
         alive: creator_ids.keys().filter(|id| world.by_id.contains_key(id)).count() as u64,
@@ -379,6 +391,8 @@ struct CreatorTally {
     request_created: u64,
     /// Distinct creator goroutine ids, with whether each has outlived-the-`go` and request facts.
     ids: FxHashMap<u64, (bool, bool)>,
+    /// The creator of the previous member and its facts.
+    last: Option<(u64, (bool, bool))>,
 }
 
 /// The `go` statement a group's members share (the group key includes it), judged once per group.
@@ -404,6 +418,8 @@ impl CreatorTally {
     fn count(&mut self, world: &World<'_>, site: &CreationSite, g: &Goroutine) {
         let snapshot = world.snapshot;
         let (outlived, request_created) = match g.creator_id {
+            // Members often share their creator with the one before: skip the lookup.
+            Some(creator) if self.last.is_some_and(|(id, _)| id == creator.get()) => self.last.unwrap().1,
             Some(creator) => {
                 *self.ids.entry(creator.get()).or_insert_with(|| match world.by_id.get(&creator.get()) {
                     Some(&at) => {
@@ -430,6 +446,9 @@ impl CreatorTally {
             }
             None => (false, false),
         };
+        if let Some(creator) = g.creator_id {
+            self.last = Some((creator.get(), (outlived, request_created)));
+        }
         self.outlived += u64::from(outlived);
         self.request_created += u64::from(request_created);
     }
