@@ -139,6 +139,10 @@ pub(crate) struct Facts<'a> {
     /// `Some(true)`: every member printed the same arguments (one shared channel, lock or object);
     /// `Some(false)`: every member printed different ones (an object per goroutine); `None`: no arguments.
     pub(crate) args_shared: Option<bool>,
+    /// Members locked to their thread.
+    pub(crate) locked: u64,
+    /// Label sets printed in the members' headers, with counts.
+    pub(crate) labels: Vec<(String, u64)>,
 }
 
 impl Facts<'_> {
@@ -275,8 +279,6 @@ fn build_group(
             max: sorted[sorted.len() - 1],
         }
     });
-    let labels = label_sets(snapshot, members);
-    let locked = members.iter().filter(|&&i| snapshot.goroutines[i as usize].locked_to_thread()).count();
     Group {
         count: facts.count,
         level,
@@ -292,8 +294,8 @@ fn build_group(
         sample_ids: facts.ids.iter().take(5).copied().collect(),
         id_range: (facts.ids[0], facts.ids[facts.ids.len() - 1]),
         leaked: facts.leaked,
-        locked_to_thread: locked as u64,
-        labels,
+        locked_to_thread: facts.locked,
+        labels: facts.labels,
         frames: frames
             .iter()
             .map(|&f| {
@@ -319,6 +321,7 @@ fn gather<'a>(
     let mut creators = CreatorTally::default();
     let creation_site = created_by.map(|f| CreationSite::new(world, f));
     let (mut leaked, mut ids, mut minutes) = (0, Vec::with_capacity(members.len()), Vec::new());
+    let (mut locked, mut labels) = (0, FxHashMap::<&str, u64>::default());
     for &i in members {
         let g = &snapshot.goroutines[i as usize];
         ids.push(g.id);
@@ -327,6 +330,12 @@ fn gather<'a>(
         }
         if g.leaked() {
             leaked += 1;
+        }
+        if g.locked_to_thread() {
+            locked += 1;
+        }
+        if let Some(set) = g.extra.as_ref().and_then(|e| e.labels.as_deref()) {
+            *labels.entry(set).or_default() += 1;
         }
         if let Some(site) = &creation_site {
             creators.count(world, site, g);
@@ -379,6 +388,8 @@ fn gather<'a>(
         includes_main: members.iter().any(|&i| snapshot.goroutines[i as usize].id == 1),
         site_text,
         args_shared,
+        locked,
+        labels: top_label_sets(labels),
     }
 }
 
@@ -454,15 +465,8 @@ impl CreatorTally {
     }
 }
 
-/// The label sets of a group's members, most common first (then by text), at most five.
-fn label_sets(snapshot: &Snapshot, members: &[u32]) -> Vec<(String, u64)> {
-    let mut counts: FxHashMap<&str, u64> = FxHashMap::default();
-    for &i in members {
-        if let Some(labels) = snapshot.goroutines[i as usize].extra.as_ref().and_then(|e| e.labels.as_deref())
-        {
-            *counts.entry(labels).or_default() += 1;
-        }
-    }
+/// Label sets with their counts, most common first (then by text), at most five.
+fn top_label_sets(counts: FxHashMap<&str, u64>) -> Vec<(String, u64)> {
     let mut sets: Vec<(String, u64)> = counts.into_iter().map(|(l, n)| (l.to_owned(), n)).collect();
     sets.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     sets.truncate(5);
