@@ -39,6 +39,10 @@ pub(crate) enum Tail {
 /// is, so the argument hash skips them.
 const WAIT_MACHINERY: &[&[u8]] = &[b"runtime.", b"sync.", b"time.", b"context.", b"internal/", b"runtime/"];
 
+/// How the lines of a goroutine record that are not frames begin.
+const RECORD_LINE_STARTS: &[&[u8]] =
+    &[b"goroutine ", b"created by ", b"[originating from goroutine ", b"..."];
+
 /// Parses one chunk. `first_line` is the chunk's 1-based line number in the whole input, used only to place
 /// warnings; the merge renumbers them.
 pub(crate) fn parse_chunk(chunk: &[u8]) -> ChunkResult {
@@ -48,11 +52,23 @@ pub(crate) fn parse_chunk(chunk: &[u8]) -> ChunkResult {
         parser.line(&chunk[start..end]);
         start = end + 1;
     }
-    let unterminated = start < chunk.len();
-    if unterminated {
-        parser.line(&chunk[start..]);
+    // A last line with no line end may have been cut mid-line: it is when it came inside a record and reads like
+    // part of one (a frame or file line, or a name cut before its `(`), not like a trailer such as `exit status 2`
+    // or `FAIL\tpkg\t0.1s`.
+    let mut cut = false;
+    if start < chunk.len() {
+        let line = &chunk[start..];
+        let inside_record = parser.record.is_some();
+        parser.line(line);
+        let record_start = RECORD_LINE_STARTS.iter().any(|p| line.starts_with(p) || p.starts_with(line));
+        let record_text = record_start
+            || line.starts_with(b"\t")
+            || line.contains(&b'(')
+            || !line.iter().any(|&b| b == b' ' || b == b'\t');
+        let header = line.starts_with(b"goroutine ") || b"goroutine ".starts_with(line);
+        cut = parser.record.is_some() || header || (inside_record && record_text);
     }
-    parser.finish(unterminated)
+    parser.finish(cut)
 }
 
 #[derive(Default)]
@@ -284,14 +300,13 @@ impl<'a> Parser<'a> {
         self.out.goroutines.push(record.goroutine);
     }
 
-    fn finish(mut self, unterminated: bool) -> ChunkResult {
+    fn finish(mut self, cut: bool) -> ChunkResult {
         let incomplete = self.record.as_ref().is_some_and(|record| {
             record.pending.is_some()
                 || (record.frame_lines == 0 && record.goroutine.flags & flag::UNAVAILABLE == 0)
         });
         self.end_record();
-        // A last line with no line end was cut mid-line, whatever it was.
-        if incomplete || unterminated {
+        if incomplete || cut {
             if let Some(last) = self.out.goroutines.last() {
                 self.out.tail = Tail::MidRecord { id: last.id };
             }

@@ -162,3 +162,15 @@ fn batches_carry_records_over_their_boundaries() {
         );
     }
 }
+
+#[test]
+fn a_trailer_without_a_final_line_end_is_not_truncation() {
+    let mut bytes = std::fs::read(repo().join("examples/demo-dump.txt")).unwrap();
+    bytes.extend_from_slice(b"\nexit status 2\nFAIL\texample.com/pkg\t600.123s");
+    let snapshot = parse(&bytes, 2, 4 << 10);
+    assert_eq!(snapshot.goroutines.len(), 289);
+    assert_eq!(snapshot.truncated, None);
+    // …but a frame line cut short is.
+    let cut = b"goroutine 7 [chan send]:\nmain.f(0x1)\n\t/x/main.go:12 +0x2c\n\ngoroutine 8 [chan send]:\nmain.g(0xc0001";
+    assert!(parse(cut, 1, 1 << 20).truncated.is_some());
+}
