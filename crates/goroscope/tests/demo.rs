@@ -8,6 +8,12 @@ use common::{analyze_json, build, describe, goroscope, repo, wants};
 
 /// Checks that the suspects are exactly the `want leak` markers of the demo service.
 fn assert_planted_leaks(input: &serde_json::Value) {
+    if let Err(problem) = check_planted_leaks(input) {
+        panic!("{problem}");
+    }
+}
+
+fn check_planted_leaks(input: &serde_json::Value) -> Result<(), String> {
     let planted = wants(&repo().join("examples/leaky-service"));
     assert_eq!(planted.len(), 7, "the demo plants seven leaks");
     let groups = input["groups"].as_array().unwrap();
@@ -18,13 +24,20 @@ fn assert_planted_leaks(input: &serde_json::Value) {
                 && g["leak_site"]["line"] == want.line
         });
         let Some(hit) = hit else {
-            panic!("no group at {file_name}:{}; groups:\n{}", want.line, describe(input));
+            return Err(format!("no group at {file_name}:{}; groups:\n{}", want.line, describe(input)));
         };
-        assert_eq!(hit["pattern"], want.pattern.as_str(), "{file_name}:{}", want.line);
-        assert_eq!(hit["level"], want.level.as_str(), "{file_name}:{}", want.line);
+        if hit["pattern"] != want.pattern.as_str() || hit["level"] != want.level.as_str() {
+            return Err(format!(
+                "{file_name}:{}: got {} {}, want {} {}",
+                want.line, hit["level"], hit["pattern"], want.level, want.pattern
+            ));
+        }
     }
     let suspects = groups.iter().filter(|g| g["level"] != "healthy").count();
-    assert_eq!(suspects, planted.len(), "only the planted leaks are suspects:\n{}", describe(input));
+    if suspects != planted.len() {
+        return Err(format!("only the planted leaks are suspects:\n{}", describe(input)));
+    }
+    Ok(())
 }
 
 #[test]
@@ -38,15 +51,24 @@ fn shipped_demo_dump_names_every_planted_leak() {
 #[test]
 fn live_demo_service_names_every_planted_leak() {
     let bin = build(&repo().join("examples/leaky-service"), ".");
-    let dump = Path::new(env!("CARGO_TARGET_TMPDIR")).join("live-demo-dump.txt");
-    let status = std::process::Command::new(bin.join("leakyservice"))
-        .args(["-drive", "12", "-dump"])
-        .arg(&dump)
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("running the demo service");
-    assert!(status.success(), "the demo service's drive mode failed");
-    assert_planted_leaks(&analyze_json(&dump, &[]));
+    // The service dumps itself while its own load runs; on a busy machine a planted group can be caught
+    // mid-transition, so a second capture is allowed. Both must be wrong for the test to fail.
+    let mut problems = Vec::new();
+    for attempt in 1..=2 {
+        let dump = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("live-demo-dump-{attempt}.txt"));
+        let status = std::process::Command::new(bin.join("leakyservice"))
+            .args(["-drive", "12", "-dump"])
+            .arg(&dump)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("running the demo service");
+        assert!(status.success(), "the demo service's drive mode failed");
+        match check_planted_leaks(&analyze_json(&dump, &[])) {
+            Ok(()) => return,
+            Err(problem) => problems.push(format!("capture {attempt}: {problem}")),
+        }
+    }
+    panic!("{}", problems.join("\n\n"));
 }
 
 #[test]
