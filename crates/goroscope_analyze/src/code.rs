@@ -20,6 +20,62 @@ pub(crate) struct CodeModel {
     own: Vec<String>,
 }
 
+/// The top-level path elements of the Go distribution's packages (sorted), for dumps that print no GOROOT.
+const STD_ROOTS: &[&str] = &[
+    "archive",
+    "arena",
+    "bufio",
+    "builtin",
+    "bytes",
+    "cmp",
+    "compress",
+    "container",
+    "context",
+    "crypto",
+    "database",
+    "debug",
+    "embed",
+    "encoding",
+    "errors",
+    "expvar",
+    "flag",
+    "fmt",
+    "go",
+    "hash",
+    "html",
+    "image",
+    "index",
+    "internal",
+    "io",
+    "iter",
+    "log",
+    "maps",
+    "math",
+    "mime",
+    "net",
+    "os",
+    "path",
+    "plugin",
+    "reflect",
+    "regexp",
+    "runtime",
+    "slices",
+    "sort",
+    "strconv",
+    "strings",
+    "structs",
+    "sync",
+    "syscall",
+    "testing",
+    "text",
+    "time",
+    "unicode",
+    "unique",
+    "unsafe",
+    "vendor",
+    "weak",
+];
+
 /// Packages whose frames only carry out a block: the leak site is never inside them.
 const PLUMBING: &[&str] = &["runtime", "sync", "sync/atomic", "time", "context", "internal/", "runtime/"];
 
@@ -58,7 +114,9 @@ impl CodeModel {
                 let file = snapshot.file(frame);
                 file.starts_with(root.as_str()) || file == "?" || file.starts_with('<')
             }
-            None => true,
+            // No GOROOT path in the dump (`-trimpath`): a module path without a dot (`module myapp`) must not pass
+            // for the standard library, so go by the standard library's own top-level names.
+            None => STD_ROOTS.binary_search(&first).is_ok(),
         }
     }
 
@@ -99,6 +157,11 @@ pub(crate) fn is_dependency(file: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::{is_dependency, package_of};
+
+    #[test]
+    fn std_roots_are_sorted() {
+        assert!(super::STD_ROOTS.windows(2).all(|w| w[0] < w[1]));
+    }
 
     #[test]
     fn dependencies() {

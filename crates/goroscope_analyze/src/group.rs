@@ -125,8 +125,10 @@ pub(crate) struct Facts<'a> {
     pub(crate) site_is_own: bool,
     pub(crate) created_by: Option<FrameId>,
     pub(crate) creators: Option<Creators>,
-    /// Members whose creator has returned from the function that started them, or exited.
-    pub(crate) outlived: u64,
+    /// Members whose creator goroutine has exited.
+    pub(crate) creator_gone: u64,
+    /// Members whose creator goroutine runs on, but no longer inside the function that started them.
+    pub(crate) creator_returned: u64,
     /// Members created by a goroutine serving a request, or by a function that runs inside requests.
     pub(crate) request_created: u64,
     /// The members themselves serve a request (the block is inside a handler).
@@ -151,9 +153,9 @@ impl Facts<'_> {
         let (Some(&first), Some(&last)) = (self.ids.first(), self.ids.last()) else {
             return false;
         };
-        let span = last - first + 1;
+        let span = (last - first).saturating_add(1);
         // A loop of `go` statements yields consecutive ids; allow a few others started meanwhile.
-        self.count >= 2 && span <= self.count + (self.count / 10).max(2)
+        self.count >= 2 && span <= self.count.saturating_add((self.count / 10).max(2))
     }
 
     pub(crate) fn has_function(&self, world: &World<'_>, names: &[&str]) -> bool {
@@ -354,7 +356,7 @@ fn gather<'a>(
     } else {
         None
     };
-    let CreatorTally { outlived, request_created, ids: creator_ids, .. } = creators;
+    let CreatorTally { gone, returned, request_created, ids: creator_ids, .. } = creators;
     let creators = (!creator_ids.is_empty()).then(|| Creators {
         distinct: creator_ids.len() as u64,
         alive: creator_ids.keys().filter(|id| world.by_id.contains_key(id)).count() as u64,
@@ -380,7 +382,8 @@ fn gather<'a>(
         site_is_own,
         created_by,
         creators,
-        outlived,
+        creator_gone: gone,
+        creator_returned: returned,
         request_created,
         in_request: world.request_stacks.contains(&first.stack),
         leaked,
@@ -396,14 +399,16 @@ fn gather<'a>(
 /// What the creators of a group's members tell, counted member by member.
 #[derive(Default)]
 struct CreatorTally {
-    /// Members whose creator has returned from the function that started them, or exited.
-    outlived: u64,
+    /// Members whose creator goroutine has exited.
+    gone: u64,
+    /// Members whose creator runs on outside the function that started them.
+    returned: u64,
     /// Members started by a goroutine serving a request, or by a function that runs inside requests.
     request_created: u64,
     /// Distinct creator goroutine ids, with whether each has outlived-the-`go` and request facts.
-    ids: FxHashMap<u64, (bool, bool)>,
+    ids: FxHashMap<u64, (Creator, bool)>,
     /// The creator of the previous member and its facts.
-    last: Option<(u64, (bool, bool))>,
+    last: Option<(u64, (Creator, bool))>,
 }
 
 /// The `go` statement a group's members share (the group key includes it), judged once per group.
@@ -428,41 +433,56 @@ impl CreationSite {
 impl CreatorTally {
     fn count(&mut self, world: &World<'_>, site: &CreationSite, g: &Goroutine) {
         let snapshot = world.snapshot;
-        let (outlived, request_created) = match g.creator_id {
+        let facts = match g.creator_id {
             // Members often share their creator with the one before: skip the lookup.
             Some(creator) if self.last.is_some_and(|(id, _)| id == creator.get()) => self.last.unwrap().1,
             Some(creator) => {
                 *self.ids.entry(creator.get()).or_insert_with(|| match world.by_id.get(&creator.get()) {
                     Some(&at) => {
                         let creator_stack = snapshot.goroutines[at as usize].stack;
-                        // A library helper (errgroup.Go, WaitGroup.Go) returns at once by design: only the program's
-                        // own functions are expected to stay on the creator's stack.
+                        // A library helper (errgroup.Go, WaitGroup.Go) returns at once by design: only the program's own
+                        // functions are expected to stay on the creator's stack.
                         let still_inside = !site.own
                             || snapshot
                                 .stack(creator_stack)
                                 .iter()
                                 .any(|&f| snapshot.frame(f).function == site.function);
-                        (
-                            !still_inside,
-                            world.request_stacks.contains(&creator_stack) || site.runs_in_requests,
-                        )
+                        let request = world.request_stacks.contains(&creator_stack) || site.runs_in_requests;
+                        (if still_inside { Creator::Inside } else { Creator::Returned }, request)
                     }
                     // A creator cut off by truncation is not evidence.
-                    None => (!world.truncated, site.runs_in_requests),
+                    None if world.truncated => (Creator::Inside, site.runs_in_requests),
+                    None => (Creator::Gone, site.runs_in_requests),
                 })
             }
-            // Before Go 1.21: judge by whether the creating function runs anywhere.
+            // Before Go 1.21: judge by whether the creating function (if it is the program's own) runs anywhere.
             None if !world.has_creator_ids => {
-                (!world.on_stacks.contains(&site.function), site.runs_in_requests)
+                let returned = site.own && !world.on_stacks.contains(&site.function);
+                (if returned { Creator::Returned } else { Creator::Inside }, site.runs_in_requests)
             }
-            None => (false, false),
+            None => (Creator::Inside, false),
         };
         if let Some(creator) = g.creator_id {
-            self.last = Some((creator.get(), (outlived, request_created)));
+            self.last = Some((creator.get(), facts));
         }
-        self.outlived += u64::from(outlived);
-        self.request_created += u64::from(request_created);
+        match facts.0 {
+            Creator::Gone => self.gone += 1,
+            Creator::Returned => self.returned += 1,
+            Creator::Inside => {}
+        }
+        self.request_created += u64::from(facts.1);
     }
+}
+
+/// Where a member's creator is now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Creator {
+    /// Still inside the function that started it.
+    Inside,
+    /// Running, but that function has returned.
+    Returned,
+    /// Exited.
+    Gone,
 }
 
 /// Label sets with their counts, most common first (then by text), at most five.

@@ -47,8 +47,10 @@ pub(crate) fn judge(world: &World<'_>, facts: &Facts<'_>) -> Verdict {
     }
     let shape = healthy_shape(world, facts);
     // The test runner's own waits (main, t.Run) are how a timeout looks, not why it happened.
-    let runner =
-        shape.as_ref().is_some_and(|(id, _)| matches!(*id, "test-waiting-for-subtest" | "main-goroutine"));
+    let runner = shape.as_ref().is_some_and(|(id, _)| {
+        matches!(*id, "test-waiting-for-subtest" | "main-goroutine")
+            || (*id == "started-once" && facts.count > 1)
+    });
     if world.ending == Ending::TestTimeout
         && facts.blocking.can_block_forever()
         && facts.site_is_own
@@ -223,7 +225,9 @@ fn weigh(facts: &Facts<'_>, pattern: PatternId, mut reasons: Vec<Evidence>) -> V
         reasons.push(evidence("long-wait", weight, format!("blocked for at least {max} minutes")));
     }
     let score: i32 = reasons.iter().map(|e| e.weight).sum();
-    let level = if score >= LIKELY {
+    // Size and age amplify a verdict; alone they also describe a busy connection-bound server.
+    let specific = reasons.iter().any(|e| e.weight > 0 && !matches!(e.code, "many-goroutines" | "long-wait"));
+    let level = if score >= LIKELY && specific {
         Level::Likely
     } else if score >= 1 {
         Level::Possible
@@ -251,12 +255,14 @@ fn creation_evidence(facts: &Facts<'_>, reasons: &mut Vec<Evidence>) {
                     facts.blocking.describe()
                 ),
             ));
-            if facts.count >= QUEUED_REQUESTS {
+            // Requests queue behind a lock; a WaitGroup or channel wait in a handler is often a fan-out in flight.
+            if facts.count >= QUEUED_REQUESTS && matches!(facts.blocking, Blocking::Mutex | Blocking::RwMutex)
+            {
                 reasons.push(evidence(
                     "queued-requests",
                     1,
                     format!(
-                        "{} requests wait at this same line: they pile up rather than pass through",
+                        "{} requests wait for this lock: they pile up rather than pass through",
                         facts.count
                     ),
                 ));
@@ -277,52 +283,49 @@ fn creation_evidence(facts: &Facts<'_>, reasons: &mut Vec<Evidence>) {
         return;
     }
     let half = facts.count.div_ceil(2);
-    if facts.outlived >= half && facts.outlived > 0 {
+    let outlived = facts.creator_gone + facts.creator_returned;
+    if facts.creator_gone >= half && facts.creator_gone > 0 {
         reasons.push(evidence(
             "outlived-creator",
             2,
             format!(
-                "outlived its creator: {} of {} were started by a function or goroutine that has since finished",
-                facts.outlived, facts.count
+                "outlived its creator: the goroutines that started {} of {} have exited",
+                facts.creator_gone, facts.count
+            ),
+        ));
+    } else if outlived >= half && outlived > 0 {
+        reasons.push(evidence(
+            "outlived-creator",
+            1,
+            format!(
+                "the function that started {outlived} of {} has returned, though its goroutine runs on (a \
+                 constructor does this too)",
+                facts.count
             ),
         ));
     }
-    if facts.request_created >= half && facts.request_created > 0 {
-        reasons.push(evidence(
-            "per-request",
-            2,
-            "started while serving a request: one more for each request, not tied to the request's lifetime"
-                .to_owned(),
-        ));
+    // Every sign of "one per call" says the same thing once: counted together, at most 2.
+    let mut per_call: Vec<(String, i32)> = Vec::new();
+    if facts.request_created >= half && facts.request_created > 0 && outlived >= half {
+        per_call.push(("started while serving a request that has moved on".to_owned(), 2));
     }
     if let Some(creators) = facts.creators.filter(|c| c.distinct >= 2) {
-        reasons.push(evidence(
-            "many-creators",
-            1,
-            format!(
-                "started by {} different goroutines: created per call, not once at start-up",
-                creators.distinct
-            ),
-        ));
+        per_call.push((format!("started by {} different goroutines", creators.distinct), 1));
     }
     if facts.args_shared == Some(false) {
-        reasons.push(evidence(
-            "own-arguments",
-            1,
-            "each was called with different arguments (its own channel, lock or object): one per call, not a shared \
-             pool"
-                .to_owned(),
-        ));
+        per_call.push(("each with its own arguments (its own channel, lock or object)".to_owned(), 1));
     }
     if facts.count >= 3 && !facts.created_together() {
+        let (first, last) = (facts.ids[0], facts.ids[facts.ids.len() - 1]);
+        per_call.push((format!("ids spread from {first} to {last}: started one by one over time"), 1));
+    }
+    if !per_call.is_empty() {
+        let weight = per_call.iter().map(|(_, w)| w).sum::<i32>().min(2);
+        let why: Vec<String> = per_call.into_iter().map(|(text, _)| text).collect();
         reasons.push(evidence(
-            "created-over-time",
-            1,
-            format!(
-                "ids spread from {} to {}: started one by one over time, not together",
-                facts.ids[0],
-                facts.ids[facts.ids.len() - 1]
-            ),
+            "created-per-call",
+            weight,
+            format!("created once per call: {}", why.join("; ")),
         ));
     }
 }

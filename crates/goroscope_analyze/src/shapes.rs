@@ -121,7 +121,7 @@ pub(crate) const SHAPES: &[Shape] = &[
                 f.blocking,
                 Blocking::ChanReceive | Blocking::Select | Blocking::Cond | Blocking::Sleep
             );
-            if !idle || f.request_created > 0 || f.in_request || f.args_shared == Some(false) {
+            if !idle || f.request_created > 0 || f.in_request {
                 return None;
             }
             let creator_alive = f.creators.is_some_and(|c| c.distinct == 1 && c.alive == 1);
@@ -137,8 +137,12 @@ pub(crate) const SHAPES: &[Shape] = &[
             }
             // A tight run of ids from one creator: started together, like a pool. Goroutines leaked once per
             // call from a loop at start-up look the same in one snapshot; growth between snapshots tells them apart.
+            // Pool members may differ in their arguments (`go worker(i, jobs)`); that only counts against a pool
+            // whose starting function has already returned.
             let one_creator = f.creators.is_none_or(|c| c.distinct == 1);
-            (f.created_together() && one_creator).then(|| {
+            let creator_inside = f.creator_gone + f.creator_returned == 0;
+            let pool_like = creator_inside || f.args_shared != Some(false);
+            (f.created_together() && one_creator && pool_like).then(|| {
                 format!(
                     "an idle pool of {} goroutines started together (ids {}–{}) by one creator, waiting for work",
                     f.count,

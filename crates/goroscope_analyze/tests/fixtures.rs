@@ -277,3 +277,20 @@ created by google.golang.org/grpc/internal/transport.newHTTP2Client in goroutine
     assert_eq!(level(150), Level::Possible);
     assert_eq!(level(1500), Level::Possible);
 }
+
+#[test]
+fn a_trimpath_module_without_a_dot_is_the_programs_own_code() {
+    // Hand-made edge case (labelled): `-trimpath` prints no GOROOT, and `module myapp` has no dot in its path.
+    let one = "goroutine {ID} [chan send]:\nmyapp/internal/quote.(*Svc).fetch.func1()\n\tmyapp/internal/quote/svc.go:41 +0x2c\n\
+created by myapp/internal/quote.(*Svc).fetch in goroutine {CREATOR}\n\tmyapp/internal/quote/svc.go:40 +0x8a\n\n";
+    let dump: String = (0..50)
+        .map(|i| {
+            one.replace("{ID}", &(100 + 3 * i).to_string()).replace("{CREATOR}", &(99 + 3 * i).to_string())
+        })
+        .collect();
+    let snapshot = parse_bytes("trim", dump.as_bytes(), &ParseOptions::default()).unwrap();
+    let group = &analyze(&snapshot, &Options::default(), None).groups[0];
+    assert!(group.frames[0].own, "{group:#?}");
+    assert_eq!(group.level, Level::Likely, "{:#?}", group.evidence);
+    assert_eq!(group.pattern, Some(PatternId::SendNoReceiver));
+}
