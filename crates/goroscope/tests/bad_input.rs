@@ -160,3 +160,29 @@ fn junk_between_and_inside_records_is_counted_not_fatal() {
 fn temp_path(name: &str) -> PathBuf {
     std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("bad-input").join(name)
 }
+
+#[test]
+fn escape_sequences_in_a_dump_do_not_reach_the_terminal() {
+    // Hand-made edge case (labelled): control characters in a panic message and a frame.
+    let dump =
+        b"panic: evil \x1b[2J clear\n\ngoroutine 7 [chan send]:\nmain.f\x1b[31m(0x1)\n\t/x/m.go:12 +0x2c\n";
+    let (code, stdout, _) =
+        goroscope(&["analyze", temp("escapes.txt", dump).to_str().unwrap(), "--all"], None);
+    assert_eq!(code, 0);
+    assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
+    assert!(stdout.contains("evil \\u{1b}[2J clear"), "{stdout}");
+}
+
+#[test]
+fn a_closed_pipe_still_reports_a_failed_input() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_goroscope"))
+        .args(["analyze", "no-such-dump.txt", "examples/demo-dump.txt", "--all", "--top", "0", "-f", "json"])
+        .current_dir(repo())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -493,12 +493,14 @@ fn top_label_sets(counts: FxHashMap<&str, u64>) -> Vec<(String, u64)> {
     sets
 }
 
-/// The first frame of the program's own code; failing that, the first frame above the wait machinery.
+/// The first frame of the program's own code; failing that, of a dependency; failing that, the first frame above
+/// the wait machinery.
 fn leak_site(world: &World<'_>, frames: &[FrameId]) -> Option<usize> {
     let snapshot = world.snapshot;
     frames
         .iter()
         .position(|&f| world.code.is_own(snapshot, f))
+        .or_else(|| frames.iter().position(|&f| !world.code.is_std(snapshot, f)))
         .or_else(|| frames.iter().position(|&f| !world.code.is_plumbing(snapshot, f)))
 }
 

@@ -39,6 +39,9 @@ impl std::fmt::Debug for ParseOptions<'_> {
 /// The smallest batch: larger than any goroutine record the runtime prints (at most 100 frames, plus ancestors).
 const MIN_BATCH: usize = 1 << 20;
 
+/// The largest batch, whatever the thread count and piece size.
+const MAX_BATCH: usize = 64 << 20;
+
 /// The runtime's cap on `debug=2` output (FORMATS.md §6).
 const DEBUG2_CAP: u64 = 64 << 20;
 
@@ -53,10 +56,12 @@ pub fn parse_reader(
     reader: impl Read + Send,
     options: &ParseOptions<'_>,
 ) -> Result<Snapshot, DumpError> {
-    let threads = if options.threads == 0 { rayon::current_num_threads() } else { options.threads };
-    let chunk_size = options.chunk_size.max(1 << 10);
+    // More threads than cores only add memory (each has a batch share in flight).
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let threads = if options.threads == 0 { cores } else { options.threads.min(cores * 4) };
+    let chunk_size = options.chunk_size.clamp(1 << 10, MAX_BATCH);
     // Bytes read at a time; a line longer than this is skipped rather than buffered.
-    let batch = (chunk_size * threads.max(1) * 2).max(MIN_BATCH);
+    let batch = chunk_size.saturating_mul(threads.max(1) * 2).clamp(MIN_BATCH, MAX_BATCH);
     let pool =
         (threads > 1).then(|| rayon::ThreadPoolBuilder::new().num_threads(threads).build().ok()).flatten();
 

@@ -195,7 +195,10 @@ impl<'a> Parser<'a> {
         {
             record.close_ancestor(&mut self.out.tables, None);
             record.ancestor = Some((parse_u64(ancestor).unwrap_or(0), Vec::new()));
-        } else if line.starts_with(b"runtime: ") || line.starts_with(b"stack: frame={") {
+        } else if line.starts_with(b"runtime: ")
+            || line.starts_with(b"stack: frame={")
+            || is_hexdump_row(line)
+        {
             // Unwinder diagnostics printed inside a record.
         } else if line.starts_with(b"non-Go function") {
             record.pending = Some(Pending::Frame(b"non-Go function"));
@@ -339,6 +342,12 @@ pub(crate) fn trim_file_line(text: &[u8]) -> &[u8] {
         }
     }
     text
+}
+
+/// A row of the stack hexdump printed after `stack: frame={…}`: `000000c000047e08:  0x… 0x…`.
+fn is_hexdump_row(line: &[u8]) -> bool {
+    let addr = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    addr >= 8 && line[addr..].starts_with(b": ")
 }
 
 /// The start of a line, for messages.

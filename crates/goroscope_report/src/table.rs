@@ -74,6 +74,18 @@ impl Painter {
     }
 }
 
+/// Text from the dump or a source file with control characters escaped, so that a hostile dump cannot drive the
+/// terminal.
+pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(char::is_control) {
+        text.chars()
+            .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+            .collect()
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 /// `12345` → `12,345`.
 pub(crate) fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -122,7 +134,7 @@ impl Table {
             verdict
         )?;
         if let Some(crash) = &input.crash {
-            writeln!(out, "  crash: {}", crash.message)?;
+            writeln!(out, "  crash: {}", printable(&crash.message))?;
         }
         if let Some(t) = &input.truncated {
             writeln!(out, "  {} {}", p.paint("truncated:", Style::new().yellow()), t.reason)?;
@@ -188,16 +200,28 @@ fn full_group(report: &Report, g: &Group, p: &Painter, out: &mut dyn Write) -> i
     writeln!(out, "{}", headline(g, p))?;
     let label = |name: &str| p.dim(&format!("  {name:<9}"));
     if let Some(site) = &g.leak_site {
-        writeln!(out, "{}{}  {}", label("at"), p.bold(&site.function), location(&site.file, site.line))?;
+        writeln!(
+            out,
+            "{}{}  {}",
+            label("at"),
+            p.bold(&printable(&site.function)),
+            location(&site.file, site.line)
+        )?;
     }
     if let Some(by) = &g.created_by {
         let creators = g.creators.map_or_else(String::new, |c| {
             format!("  (from {}, {} still running)", plural(c.distinct, "goroutine", "goroutines"), c.alive)
         });
-        writeln!(out, "{}{}  {}{creators}", label("created"), by.function, location(&by.file, by.line))?;
+        writeln!(
+            out,
+            "{}{}  {}{creators}",
+            label("created"),
+            printable(&by.function),
+            location(&by.file, by.line)
+        )?;
     }
     if !g.labels.is_empty() {
-        let sets: Vec<String> = g.labels.iter().map(|(set, n)| format!("{set} ×{n}")).collect();
+        let sets: Vec<String> = g.labels.iter().map(|(set, n)| format!("{} ×{n}", printable(set))).collect();
         writeln!(out, "{}{}", label("labels"), sets.join(", "))?;
     }
     let pattern = g.pattern.and_then(|id| report.patterns.iter().find(|p| p.id == id));
@@ -223,7 +247,7 @@ fn full_group(report: &Report, g: &Group, p: &Painter, out: &mut dyn Write) -> i
         write_excerpt(out, excerpt, p)?;
     }
     for (i, f) in g.frames.iter().take(STACK_FRAMES).enumerate() {
-        let text = format!("{} {}", f.function, location(&f.file, f.line));
+        let text = format!("{} {}", printable(&f.function), location(&f.file, f.line));
         writeln!(
             out,
             "{}{}",
@@ -248,6 +272,7 @@ fn write_excerpt(out: &mut dyn Write, excerpt: &Excerpt, p: &Painter) -> io::Res
     let width = (excerpt.first_line as usize + excerpt.lines.len()).to_string().len();
     writeln!(out, "{}{}", label("source"), excerpt.file)?;
     for (n, text) in (excerpt.first_line..).zip(&excerpt.lines) {
+        let text = printable(text);
         let gutter = format!("{n:>width$}");
         if n == excerpt.marked_line {
             writeln!(
@@ -256,7 +281,7 @@ fn write_excerpt(out: &mut dyn Write, excerpt: &Excerpt, p: &Painter) -> io::Res
                 label(""),
                 p.paint("▶", Style::new().red()),
                 p.bold(&gutter),
-                p.bold(text)
+                p.bold(&text)
             )?;
         } else {
             writeln!(out, "{}  {} {}", label(""), p.dim(&gutter), text)?;
@@ -278,25 +303,25 @@ fn headline(g: &Group, p: &Painter) -> String {
         "{}  {}  [{}]{wait}{leaked}",
         p.level(g.level),
         p.bold(&plural(g.count, "goroutine", "goroutines")),
-        g.state
+        printable(&g.state)
     )
 }
 
 fn one_line(g: &Group, p: &Painter) -> String {
     let site = g.leak_site.as_ref().map_or_else(
         || "(no frames)".to_owned(),
-        |s| format!("{} {}", s.function, location(&s.file, s.line)),
+        |s| format!("{} {}", printable(&s.function), location(&s.file, s.line)),
     );
     let why = g.evidence.first().map(|e| e.text.as_str()).unwrap_or_default();
     let level = if g.level == Level::Healthy { String::new() } else { format!("{} ", p.level(g.level)) };
-    format!("{level}{:>7}  {:<14} {site}  {}", thousands(g.count), g.state, p.dim(why))
+    format!("{level}{:>7}  {:<14} {site}  {}", thousands(g.count), printable(&g.state), p.dim(why))
 }
 
 fn location(file: &str, line: u32) -> String {
     // The last two path elements are enough to find a file and keep lines short.
     let short = file.rsplitn(3, '/').collect::<Vec<_>>();
     let tail = if short.len() == 3 { format!("{}/{}", short[1], short[0]) } else { file.to_owned() };
-    format!("{tail}:{line}")
+    format!("{}:{line}", printable(&tail))
 }
 
 /// Writes `text` after `label`, wrapped at 100 columns with continuation lines indented under it.

@@ -45,17 +45,21 @@ pub(crate) fn run(args: &AnalyzeArgs, color: bool, quiet: bool) -> Result<Outcom
             .and_then(|()| out.flush())
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    match args.format {
+    let outcome = if failed { Outcome::Error } else { Outcome::Ran };
+    let mut out = BufWriter::new(io::stdout().lock());
+    let written = match args.format {
         OutputFormat::Table => {
-            Table { options: TableOptions { color, top: args.top, all: args.all } }
-                .render(&report, &mut out)?;
+            Table { options: TableOptions { color, top: args.top, all: args.all } }.render(&report, &mut out)
         }
-        OutputFormat::Json => Json.render(&report, &mut out)?,
+        OutputFormat::Json => Json.render(&report, &mut out),
     }
-    out.flush()?;
-    Ok(if failed { Outcome::Error } else { Outcome::Ran })
+    .and_then(|()| out.flush());
+    match written {
+        // A reader that went away (`| head`) is not an error, but an input that failed still is.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(outcome),
+        Err(e) => Err(e).context("writing the report to standard output"),
+        Ok(()) => Ok(outcome),
+    }
 }
 
 /// Why an input could not be analysed.
