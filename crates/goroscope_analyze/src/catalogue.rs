@@ -31,6 +31,8 @@ pub enum PatternId {
     BodyNotClosed,
     /// A network read with no deadline.
     NetworkNoDeadline,
+    /// An HTTP client or Transport created per call.
+    ClientPerCall,
     /// Goroutines started without a bound.
     UnboundedCreation,
 }
@@ -158,6 +160,18 @@ pub const CATALOGUE: &[Pattern] = &[
               resp.Body)) to reuse the connection.",
     },
     Pattern {
+        id: PatternId::ClientPerCall,
+        title: "HTTP client or Transport created per call",
+        why: "Each http.Transport keeps its own pool of keep-alive connections, each with a read and a write \
+              goroutine. A Transport (or an http.Client with its own Transport) made per request leaves its idle \
+              connections and their goroutines behind, for ever if the Transport has no IdleConnTimeout.",
+        confirm: "Far more persistConn read and write loops than a shared Transport keeps idle (MaxIdleConnsPerHost \
+                  is 2 by default). Look for &http.Transport{} or http.Client{Transport: …} inside a handler or \
+                  loop.",
+        fix: "Create one http.Client and Transport at start-up and share it; set IdleConnTimeout; call \
+              CloseIdleConnections on a Transport you discard.",
+    },
+    Pattern {
         id: PatternId::NetworkNoDeadline,
         title: "network read with no deadline",
         why: "A read on a connection blocks until the peer sends or closes. A peer that hangs keeps the goroutine \
@@ -202,6 +216,7 @@ impl PatternId {
             PatternId::CondNeverSignalled => "cond-never-signalled",
             PatternId::BodyNotClosed => "body-not-closed",
             PatternId::NetworkNoDeadline => "network-no-deadline",
+            PatternId::ClientPerCall => "client-per-call",
             PatternId::UnboundedCreation => "unbounded-creation",
         }
     }

@@ -20,6 +20,9 @@ const LIKELY: i32 = 3;
 const MANY_RUNNABLE: u64 = 1000;
 /// Request goroutines blocked at one line from which they are piling up rather than contending briefly.
 const QUEUED_REQUESTS: u64 = 5;
+/// Client connection loops from which they are no longer a shared Transport's idle pool (twice the default
+/// `MaxIdleConns` of 100).
+const CLIENT_CONNECTIONS: u64 = 200;
 /// Open response bodies nobody reads from which a leak is likely rather than a moment between Do and Read.
 const UNREAD_BODIES: u64 = 5;
 /// Goroutines at one site that are many by themselves.
@@ -44,6 +47,19 @@ pub(crate) fn judge(world: &World<'_>, facts: &Facts<'_>) -> Verdict {
         && facts.site_function(world) == Some("net/http.(*persistConn).readLoop")
     {
         return open_bodies(world, facts);
+    }
+    let client_loop =
+        facts.has_function(world, &["net/http.(*persistConn).readLoop", "net/http.(*persistConn).writeLoop"]);
+    if client_loop && facts.count > CLIENT_CONNECTIONS {
+        let reason = evidence(
+            "many-client-connections",
+            2,
+            format!(
+                "{} HTTP client connection loops at one place: more than shared Transports keep idle",
+                facts.count
+            ),
+        );
+        return weigh(facts, PatternId::ClientPerCall, vec![reason]);
     }
     let shape = healthy_shape(world, facts);
     // The test runner's own waits (main, t.Run) are how a timeout looks, not why it happened.

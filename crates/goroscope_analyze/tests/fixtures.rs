@@ -294,3 +294,33 @@ created by myapp/internal/quote.(*Svc).fetch in goroutine {CREATOR}\n\tmyapp/int
     assert_eq!(group.level, Level::Likely, "{:#?}", group.evidence);
     assert_eq!(group.pattern, Some(PatternId::SendNoReceiver));
 }
+
+/// The first record of `name` (a program fixture) whose text contains `needle`.
+fn record_of(name: &str, needle: &str) -> String {
+    let text = std::fs::read_to_string(fixture(name)).unwrap();
+    text.split("\n\n").find(|r| r.contains(needle)).unwrap().to_owned()
+}
+
+#[test]
+fn a_transport_per_call_shows_as_too_many_client_connections() {
+    // Derived from a real record (labelled): healthy-client-pool's idle readLoop and writeLoop, repeated with new
+    // goroutine ids as a Transport created per request would leave them.
+    let read = record_of("healthy-client-pool.txt", "persistConn).readLoop");
+    let write = record_of("healthy-client-pool.txt", "persistConn).writeLoop");
+    let renumber = |record: &str, id: u64| {
+        let rest = record.split_once(" [").unwrap().1;
+        format!("goroutine {id} [{rest}\n\n")
+    };
+    let verdict = |connections: u64| {
+        let dump: String = (0..connections)
+            .flat_map(|i| [renumber(&read, 100 + 2 * i), renumber(&write, 101 + 2 * i)])
+            .collect();
+        let snapshot = parse_bytes("transports", dump.as_bytes(), &ParseOptions::default()).unwrap();
+        let analysis = analyze(&snapshot, &Options::default(), None);
+        analysis.groups.iter().map(|g| (g.level, g.pattern)).collect::<Vec<_>>()
+    };
+    assert!(verdict(4).iter().all(|(level, _)| *level == Level::Healthy), "a shared pool of 4 connections");
+    let many = verdict(3000);
+    assert_eq!(many.len(), 2);
+    assert!(many.iter().all(|v| *v == (Level::Likely, Some(PatternId::ClientPerCall))), "{many:?}");
+}
