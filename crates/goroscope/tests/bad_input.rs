@@ -129,15 +129,8 @@ fn bad_flags_exit_2_with_usage() {
 
 #[test]
 fn a_closed_pipe_exits_quietly() {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_goroscope"))
-        .args(["analyze", "examples/demo-dump.txt", "--all", "--top", "0", "-f", "json"])
-        .current_dir(repo())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
+    let out =
+        run_into_closed_pipe(&["analyze", "examples/demo-dump.txt", "--all", "--top", "0", "-f", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }
@@ -175,14 +168,28 @@ fn escape_sequences_in_a_dump_do_not_reach_the_terminal() {
 
 #[test]
 fn a_closed_pipe_still_reports_a_failed_input() {
+    let out = run_into_closed_pipe(&[
+        "analyze",
+        "no-such-dump.txt",
+        "examples/demo-dump.txt",
+        "--all",
+        "--top",
+        "0",
+        "-f",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Runs goroscope with its standard output closed before it writes anything.
+fn run_into_closed_pipe(args: &[&str]) -> std::process::Output {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_goroscope"))
-        .args(["analyze", "no-such-dump.txt", "examples/demo-dump.txt", "--all", "--top", "0", "-f", "json"])
+        .args(args)
         .current_dir(repo())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    child.wait_with_output().unwrap()
 }
