@@ -10,6 +10,15 @@ pub(crate) struct Shape {
     pub(crate) matches: fn(&World<'_>, &Facts<'_>) -> Option<String>,
 }
 
+/// The loops an HTTP/2 or gRPC server runs for each open connection.
+const HTTP2_SERVER_CONNECTION_LOOPS: &[&str] = &[
+    "net/http.(*http2serverConn).serve",
+    "golang.org/x/net/http2.(*serverConn).serve",
+    "google.golang.org/grpc/internal/transport.(*http2Server).HandleStreams",
+    "google.golang.org/grpc/internal/transport.(*http2Server).keepalive",
+    "google.golang.org/grpc/internal/transport.(*loopyWriter).run",
+];
+
 /// Long-lived background loops of widely used libraries: one per client or process, not per request.
 const LIBRARY_LOOPS: &[&str] = &[
     "database/sql.(*DB).connectionOpener",
@@ -83,6 +92,14 @@ pub(crate) const SHAPES: &[Shape] = &[
                     "HTTP server connections waiting for the next request: bounded by open client connections"
                         .to_owned()
                 })
+        },
+    },
+    Shape {
+        id: "http2-server-connection",
+        matches: |w, f| {
+            (!f.site_is_own && f.has_function(w, HTTP2_SERVER_CONNECTION_LOOPS)).then(|| {
+                "HTTP/2 or gRPC server connection loops: one set per open client connection".to_owned()
+            })
         },
     },
     Shape {

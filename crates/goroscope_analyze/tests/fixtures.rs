@@ -324,3 +324,18 @@ fn a_transport_per_call_shows_as_too_many_client_connections() {
     assert_eq!(many.len(), 2);
     assert!(many.iter().all(|v| *v == (Level::Likely, Some(PatternId::ClientPerCall))), "{many:?}");
 }
+
+#[test]
+fn shape_http2_server_connection() {
+    // Hand-made edge case (labelled): 150 idle HTTP/2 server connections, waiting for an hour; no program here
+    // serves HTTP/2.
+    let one = "goroutine {ID} [select, 65 minutes]:\n\
+net/http.(*http2serverConn).serve(0xc000{ID})\n\t/usr/local/go/src/net/http/h2_bundle.go:4711 +0x8f8\n\
+net/http.(*http2Server).ServeConn(0xc0001, {0x9c7e58, 0xc0002})\n\t/usr/local/go/src/net/http/h2_bundle.go:4312 +0x1a5\n\
+net/http.(*conn).serve(0xc0003, {0x9c7ff0, 0xc0004})\n\t/usr/local/go/src/net/http/server.go:2011 +0x65e\n\
+created by net/http.(*Server).Serve in goroutine 7\n\t/usr/local/go/src/net/http/server.go:3360 +0x485\n\n";
+    let dump: String = (0..150).map(|i| one.replace("{ID}", &(100 + 3 * i).to_string())).collect();
+    let snapshot = parse_bytes("h2", dump.as_bytes(), &ParseOptions::default()).unwrap();
+    let group = &analyze(&snapshot, &Options::default(), None).groups[0];
+    assert_eq!((group.level, group.shape), (Level::Healthy, Some("http2-server-connection")), "{group:#?}");
+}
