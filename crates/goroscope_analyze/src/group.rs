@@ -63,24 +63,25 @@ impl<'a> World<'a> {
         creator_ids.sort_unstable();
         creator_ids.dedup();
         let mut by_id = FxHashMap::default();
-        let mut used = vec![false; snapshot.stack_count()];
+        // Goroutines per stack, so that per-stack facts count goroutines without another pass.
+        let mut per_stack = vec![0u64; snapshot.stack_count()];
         for (i, g) in snapshot.goroutines.iter().enumerate() {
             if creator_ids.binary_search(&g.id).is_ok() {
                 by_id.insert(g.id, i as u32);
             }
-            used[g.stack.0 as usize] = true;
+            per_stack[g.stack.0 as usize] += 1;
         }
         let used_stacks: Vec<StackId> =
-            (0..used.len() as u32).filter(|&s| used[s as usize]).map(StackId).collect();
+            (0..per_stack.len() as u32).filter(|&s| per_stack[s as usize] > 0).map(StackId).collect();
         let mut on_stacks = FxHashSet::default();
         let mut request_stacks = FxHashSet::default();
         let mut request_functions = FxHashSet::default();
-        let mut body_reading_stacks = FxHashSet::default();
+        let mut body_readers = 0;
         for &stack in &used_stacks {
             let frames = snapshot.stack(stack);
             on_stacks.extend(frames.iter().map(|&f| snapshot.frame(f).function));
             if frames.iter().any(|&f| snapshot.function(f) == "net/http.(*bodyEOFSignal).Read") {
-                body_reading_stacks.insert(stack);
+                body_readers += per_stack[stack.0 as usize];
             }
             if let Some(dispatch) =
                 frames.iter().position(|&f| REQUEST_FRAMES.contains(&snapshot.function(f)))
@@ -96,11 +97,7 @@ impl<'a> World<'a> {
             on_stacks,
             request_stacks,
             request_functions,
-            body_readers: snapshot
-                .goroutines
-                .iter()
-                .filter(|g| body_reading_stacks.contains(&g.stack))
-                .count() as u64,
+            body_readers,
             has_creator_ids: snapshot.has_creator_ids(),
             truncated: snapshot.truncated.is_some(),
             ending: match &snapshot.crash {

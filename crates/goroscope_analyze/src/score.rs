@@ -3,7 +3,7 @@
 use crate::catalogue::PatternId;
 use crate::classify::Blocking;
 use crate::group::{Ending, Facts, World};
-use crate::shapes::healthy_shape;
+use crate::shapes::{CLIENT_READ_LOOP, CLIENT_WRITE_LOOP, healthy_shape};
 use crate::{Evidence, Level};
 
 /// A group's level, explanation and the reasons for it.
@@ -43,13 +43,10 @@ pub(crate) fn judge(world: &World<'_>, facts: &Facts<'_>) -> Verdict {
             evidence: vec![proof],
         };
     }
-    if facts.blocking == Blocking::Select
-        && facts.site_function(world) == Some("net/http.(*persistConn).readLoop")
-    {
+    if facts.blocking == Blocking::Select && facts.site_function(world) == Some(CLIENT_READ_LOOP) {
         return open_bodies(world, facts);
     }
-    let client_loop =
-        facts.has_function(world, &["net/http.(*persistConn).readLoop", "net/http.(*persistConn).writeLoop"]);
+    let client_loop = facts.has_function(world, &[CLIENT_READ_LOOP, CLIENT_WRITE_LOOP]);
     if client_loop && facts.count > CLIENT_CONNECTIONS {
         let reason = evidence(
             "many-client-connections",

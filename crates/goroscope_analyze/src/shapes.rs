@@ -10,6 +10,10 @@ pub(crate) struct Shape {
     pub(crate) matches: fn(&World<'_>, &Facts<'_>) -> Option<String>,
 }
 
+/// The read and write loops net/http runs for each client connection.
+pub(crate) const CLIENT_READ_LOOP: &str = "net/http.(*persistConn).readLoop";
+pub(crate) const CLIENT_WRITE_LOOP: &str = "net/http.(*persistConn).writeLoop";
+
 /// The loops an HTTP/2 or gRPC server runs for each open connection.
 const HTTP2_SERVER_CONNECTION_LOOPS: &[&str] = &[
     "net/http.(*http2serverConn).serve",
@@ -105,9 +109,8 @@ pub(crate) const SHAPES: &[Shape] = &[
     Shape {
         id: "http-client-connection",
         matches: |w, f| {
-            let idle_read =
-                f.blocking == Blocking::NetRead && f.has_function(w, &["net/http.(*persistConn).readLoop"]);
-            let write_loop = f.has_function(w, &["net/http.(*persistConn).writeLoop"]);
+            let idle_read = f.blocking == Blocking::NetRead && f.has_function(w, &[CLIENT_READ_LOOP]);
+            let write_loop = f.has_function(w, &[CLIENT_WRITE_LOOP]);
             (idle_read || write_loop).then(|| {
                 "HTTP client keep-alive connections (read and write loops): bounded by the transport's idle pool"
                     .to_owned()
