@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # capture.sh runs every form of the forms program (see main.go) and stores
-# the real output under testdata/dumps/go1.XX/<form>.txt: first with the
-# local Go toolchain (all forms), then with older and newer toolchains
-# fetched through GOTOOLCHAIN (the forms that differ between versions).
+# the real output under testdata/dumps/go1.XX/<form>.txt (and, for the
+# pprof protos, <form>.pb.gz): first with the local Go toolchain (all forms),
+# then with older and newer toolchains fetched through GOTOOLCHAIN (the forms
+# that differ between versions).
 #
 # Usage: testdata/forms/capture.sh            (from any directory)
 #
@@ -10,6 +11,9 @@
 #   TOOLCHAINS    other toolchains to try, default below; "" for none
 #   MINUTES_WAIT  how long the local debug2 dump waits after a GC so that
 #                 headers carry ", N minutes" (default 61s; 0 to skip)
+#   ONLY_MISSING  1: capture only the files that do not exist yet and leave
+#                 every existing fixture alone (to add a new form, or to
+#                 refresh some files: delete them, then run with this)
 #
 # Exit codes of panics and crashes are expected and only reported. A
 # toolchain that cannot be fetched is reported and skipped.
@@ -19,6 +23,7 @@ forms_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 dumps_dir=$(cd "$forms_dir/.." && pwd)/dumps
 TOOLCHAINS=${TOOLCHAINS-"go1.17.13 go1.18.10 go1.19.13 go1.20.14 go1.21.13 go1.22.12 go1.23.12 go1.24.13 go1.25.14 go1.27.4"}
 MINUTES_WAIT=${MINUTES_WAIT:-61s}
+ONLY_MISSING=${ONLY_MISSING:-0}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -54,10 +59,15 @@ gocmd() {
 # note FILE RC: report one captured file.
 note() { printf '  %-28s exit %3s  %7s bytes\n' "${1#"$dumps_dir"/}" "$2" "$(wc -c <"$1")"; }
 
+# keep FILE: true if FILE is to be left as it is (ONLY_MISSING=1 and FILE
+# exists).
+keep() { [[ $ONLY_MISSING == 1 && -e $1 ]]; }
+
 # dump FILE ENV... -- ARGS...: run the forms binary with ENV and ARGS;
 # stdout goes to FILE (stderr stays on the terminal: it should be empty).
 dump() {
 	local out=$1 rc=0
+	keep "$out" && return
 	shift
 	local envs=()
 	while [[ $1 != -- ]]; do envs+=("$1"); shift; done
@@ -70,6 +80,7 @@ dump() {
 # and a non-zero exit is expected.
 crash() {
 	local out=$1 rc=0
+	keep "$out" && return
 	shift
 	local envs=()
 	while [[ $1 != -- ]]; do envs+=("$1"); shift; done
@@ -86,6 +97,7 @@ crash() {
 # gotest FILE TOOLCHAIN FORM ARGS...: capture the output of "go test".
 gotest() {
 	local out=$1 tc=$2 form=$3 rc=0
+	keep "$out" && return
 	shift 3
 	(cd "$forms_dir" && GOROSCOPE_FORMS=$form GOTOOLCHAIN=$tc GOFLAGS=$(goflags "$tc") \
 		go test -count=1 "$@") >"$out" 2>&1 || rc=$?
@@ -104,7 +116,9 @@ capture() {
 	local f=$bin/forms
 
 	local minutes_pid=
-	if ((full)) && [[ $MINUTES_WAIT != 0 ]]; then
+	if keep "$dir/debug2.txt"; then
+		:
+	elif ((full)) && [[ $MINUTES_WAIT != 0 ]]; then
 		# Runs in the background while the other forms are captured.
 		dump "$dir/debug2.txt" -- "$f" -form debug2 -wait "$MINUTES_WAIT" &
 		minutes_pid=$!
@@ -116,14 +130,20 @@ capture() {
 	crash "$dir/sigquit.txt" GOTRACEBACK=crash GODEBUG=asyncpreemptoff=1 -- "$f" -form sigquit
 	dump "$dir/ancestors.txt" GODEBUG=tracebackancestors=5 -- "$f" -form ancestors
 	gotest "$dir/testtimeout.txt" "$tc" testtimeout -timeout 2s ./testtimeout
+	# The same goroutines as debug2.txt, as a count profile and as the
+	# gzipped profile.proto (written as is, binary).
+	dump "$dir/debug1.txt" -- "$f" -form debug2 -debug 1
+	dump "$dir/debug0.pb.gz" -- "$f" -form debug2 -debug 0
 
-	if ((n >= 25)); then
+	if ((n >= 25)) && ! keep "$dir/synctest.txt"; then
 		# TestBubbleDump writes the dump to $GOROSCOPE_OUT; go test only says ok.
 		local rc=0
 		(cd "$forms_dir" && GOROSCOPE_FORMS=synctest GOROSCOPE_OUT=$dir/synctest.txt \
 			GOTOOLCHAIN=$tc GOFLAGS=$(goflags "$tc") \
 			go test -count=1 -run TestBubbleDump ./synctest) >/dev/null || rc=$?
 		note "$dir/synctest.txt" "$rc"
+	fi
+	if ((n >= 25)); then
 		gotest "$dir/synctest_deadlock.txt" "$tc" synctest_deadlock -run TestBubbleDeadlock ./synctest
 	fi
 	if ((n >= 26)); then
@@ -135,6 +155,8 @@ capture() {
 			lf=$bin/forms-leak
 		fi
 		dump "$dir/leaked.txt" -- "$lf" -form leaked
+		dump "$dir/leaked_debug1.txt" -- "$lf" -form leaked -debug 1
+		dump "$dir/leaked_debug0.pb.gz" -- "$lf" -form leaked -debug 0
 		dump "$dir/labels.txt" GODEBUG=tracebacklabels=1 -- "$f" -form labels
 	fi
 
@@ -142,20 +164,20 @@ capture() {
 		crash "$dir/segv.txt" GOTRACEBACK=all -- "$f" -form segv
 		crash "$dir/stackoverflow.txt" -- "$f" -form stackoverflow
 		crash "$dir/sigquit_system.txt" GOTRACEBACK=system -- "$f" -form sigquit
-		dump "$dir/debug1.txt" -- "$f" -form debug2 -debug 1
-		if ((n >= 26)); then
-			dump "$dir/leaked_debug1.txt" -- "$lf" -form leaked -debug 1
+		if ! keep "$dir/debug2_trimpath.txt"; then
+			gocmd "$tc" build -trimpath -o "$bin/forms-trimpath" .
+			dump "$dir/debug2_trimpath.txt" -- "$bin/forms-trimpath" -form debug2
 		fi
-		gocmd "$tc" build -trimpath -o "$bin/forms-trimpath" .
-		dump "$dir/debug2_trimpath.txt" -- "$bin/forms-trimpath" -form debug2
 		gotest "$dir/testtimeout_json.txt" "$tc" testtimeout -json -timeout 2s ./testtimeout
 		if [[ -n $minutes_pid ]]; then
 			echo "  (waiting for debug2.txt, $MINUTES_WAIT)"
 			wait "$minutes_pid"
 		fi
 		# Derived, not a separate run: debug2.txt with CRLF line endings.
-		sed 's/$/\r/' "$dir/debug2.txt" >"$dir/crlf.txt"
-		note "$dir/crlf.txt" -
+		if ! keep "$dir/crlf.txt"; then
+			sed 's/$/\r/' "$dir/debug2.txt" >"$dir/crlf.txt"
+			note "$dir/crlf.txt" -
+		fi
 	fi
 }
 

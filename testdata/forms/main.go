@@ -1,7 +1,7 @@
 // Command forms starts goroutines in assorted states and then produces one
 // real goroutine dump form, chosen with -form:
 //
-//	debug2         pprof goroutine profile of itself (debug level set by -debug)
+//	debug2         pprof goroutine profile of itself (level set by -debug; 0 = gzipped proto)
 //	panic          unrecovered, re-panicked and nested panic (run with GOTRACEBACK=all)
 //	segv           nil pointer dereference (run with GOTRACEBACK=all)
 //	deadlock       every goroutine blocked: "all goroutines are asleep"
@@ -32,7 +32,7 @@ import (
 
 var (
 	form  = flag.String("form", "debug2", "which form to produce (see package doc)")
-	level = flag.Int("debug", 2, "pprof debug level for the dumping forms")
+	level = flag.Int("debug", 2, "pprof debug level for the dumping forms (0: gzipped profile.proto, binary)")
 	wait  = flag.Duration("wait", 0, "dumping forms: run two GCs, then wait this long before dumping, so headers carry \", N minutes\"")
 	depth = flag.Int("depth", 120, "recursion depth of the deep goroutine")
 )

@@ -1,8 +1,11 @@
 //! Command-line arguments. Help text lives in the doc comments.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use goroscope_collect::{GopsOptions, HttpOptions, Limits};
+use goroscope_dump::InputFormat;
 
 /// Find, explain and prevent goroutine leaks in Go programs.
 #[derive(Debug, Parser)]
@@ -40,12 +43,47 @@ pub(crate) enum OutputFormat {
     Json,
 }
 
+/// `--input-format`: the names users know from pprof URLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum InputFormatArg {
+    /// Detect from the content.
+    Auto,
+    /// Traceback text: pprof `debug=2`, panics, SIGQUIT, `fatal error` reports.
+    #[value(alias = "traceback")]
+    Debug2,
+    /// pprof `debug=1`: counts per stack, with labels.
+    Debug1,
+    /// pprof `debug=0` protobuf (gzipped or not).
+    #[value(alias = "debug0", alias = "pb")]
+    Proto,
+    /// Logs with dumps inside: line prefixes, JSON records, `go test` (plain or `-json`), goleak reports.
+    Log,
+}
+
+impl From<InputFormatArg> for Option<InputFormat> {
+    fn from(arg: InputFormatArg) -> Self {
+        match arg {
+            InputFormatArg::Auto => None,
+            InputFormatArg::Debug2 => Some(InputFormat::Traceback),
+            InputFormatArg::Debug1 => Some(InputFormat::CountText),
+            InputFormatArg::Proto => Some(InputFormat::Proto),
+            InputFormatArg::Log => Some(InputFormat::Log),
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct AnalyzeArgs {
-    /// Goroutine dumps: files (pprof debug=2 output, panic or SIGQUIT tracebacks, deadlock reports) or `-` for
-    /// standard input.
-    #[arg(required = true, value_name = "DUMP")]
+    /// Goroutine dumps: files (pprof debug=2, debug=1 or proto output, panic or SIGQUIT tracebacks, logs and
+    /// `go test` output holding them; `.gz` and `.zst` are decompressed), `-` for standard input, a live
+    /// service (`http://host:6060` or any pprof URL), or a gops agent (`pid:1234`, `gops://host:port`).
+    #[arg(required = true, value_name = "INPUT")]
     pub(crate) inputs: Vec<String>,
+    /// The input format, instead of detecting it from the content.
+    #[arg(long, value_enum, default_value_t = InputFormatArg::Auto, value_name = "FORMAT")]
+    pub(crate) input_format: InputFormatArg,
+    #[command(flatten)]
+    pub(crate) collect: CollectArgs,
     /// Output format on standard output.
     #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Table)]
     pub(crate) format: OutputFormat,
@@ -72,4 +110,131 @@ pub(crate) struct AnalyzeArgs {
     /// Parser threads; 0 uses every core.
     #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
     pub(crate) threads: usize,
+}
+
+/// How live services and compressed inputs are read.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Live services")]
+pub(crate) struct CollectArgs {
+    /// Fetch `debug=1` (counts per stack and labels) instead of `debug=2`: cheaper for the service and never
+    /// cut at 64 MiB, but without wait reasons, wait times or creators.
+    #[arg(long)]
+    pub(crate) cheap: bool,
+    /// Environment variable holding a bearer token (`TOKEN` or `Bearer TOKEN`) or `Name: value` header lines.
+    /// Never printed.
+    #[arg(long, value_name = "VAR")]
+    pub(crate) header_env: Option<String>,
+    /// File holding `Name: value` header lines (or a bearer token alone). Never printed.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) header_file: Option<PathBuf>,
+    /// PEM file of certificate authorities to trust, in addition to the system's.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) cacert: Option<PathBuf>,
+    /// Do not verify the server's TLS certificate (anyone on the path can read and change the dump).
+    #[arg(long)]
+    pub(crate) insecure: bool,
+    /// Give up on a request after this long, body included (`30s`, `2m`, `1500ms`).
+    #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    pub(crate) timeout: Duration,
+    /// Give up connecting after this long.
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub(crate) connect_timeout: Duration,
+    /// Refuse responses and decompressed inputs larger than this (`512MiB`, `2GiB`, bytes).
+    #[arg(long, default_value = "1GiB", value_parser = parse_size, value_name = "SIZE")]
+    pub(crate) max_size: u64,
+}
+
+impl CollectArgs {
+    pub(crate) fn http_options(&self) -> anyhow::Result<HttpOptions> {
+        let mut headers = Vec::new();
+        if let Some(var) = &self.header_env {
+            headers.extend(goroscope_collect::headers_from_env(var)?);
+        }
+        if let Some(path) = &self.header_file {
+            headers.extend(goroscope_collect::headers_from_file(path)?);
+        }
+        Ok(HttpOptions {
+            connect_timeout: self.connect_timeout,
+            total_timeout: self.timeout,
+            max_bytes: self.max_size,
+            headers,
+            cacert: self.cacert.clone(),
+            insecure: self.insecure,
+            ..HttpOptions::default()
+        })
+    }
+
+    pub(crate) fn limits(&self) -> Limits {
+        Limits { max_bytes: self.max_size }
+    }
+
+    pub(crate) fn gops_options(&self) -> GopsOptions {
+        GopsOptions {
+            connect_timeout: self.connect_timeout,
+            total_timeout: self.timeout,
+            max_bytes: self.max_size,
+            ..GopsOptions::default()
+        }
+    }
+}
+
+/// `30s`, `2m`, `1500ms`, `1h`, or plain seconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 =
+        number.parse().map_err(|_| format!("expected a duration such as 30s or 2m, got {text:?}"))?;
+    let seconds = match unit {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => return Err(format!("unknown unit {unit:?}: use ms, s, m or h")),
+    };
+    if !(seconds > 0.0 && seconds < 1e9) {
+        return Err(format!("{text:?} is not a positive duration"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// `1GiB`, `512MiB`, `64k`, or plain bytes; K, M and G are powers of 1024 with or without `iB` / `B`.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: u64 =
+        number.parse().map_err(|_| format!("expected a size such as 512MiB or 2GiB, got {text:?}"))?;
+    let shift = match unit.trim().to_ascii_lowercase().trim_end_matches("ib").trim_end_matches('b') {
+        "" => 0,
+        "k" => 10,
+        "m" => 20,
+        "g" => 30,
+        "t" => 40,
+        _ => return Err(format!("unknown unit {unit:?}: use KiB, MiB or GiB")),
+    };
+    value.checked_mul(1 << shift).filter(|&v| v > 0).ok_or_else(|| format!("{text:?} is not a usable size"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_sizes() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1500ms"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("3d").is_err());
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_size("512MiB"), Ok(512 << 20));
+        assert_eq!(parse_size("64k"), Ok(64 << 10));
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("12 parsecs").is_err());
+        assert!(parse_size("99999999999G").is_err());
+    }
 }

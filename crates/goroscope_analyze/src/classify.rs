@@ -46,6 +46,9 @@ pub enum Blocking {
     Runnable,
     /// The runtime's own background work.
     Runtime,
+    /// The format records no wait reason and the frames do not name the operation (`debug=1` hides the runtime
+    /// frames that would).
+    Unknown,
     /// Anything else.
     Other,
 }
@@ -68,13 +71,14 @@ impl Blocking {
                 | Blocking::Semaphore
                 | Blocking::Sleep
                 | Blocking::NetRead
+                | Blocking::Unknown
         )
     }
 
     /// A plain operation that cannot notice a cancelled context or a client that went away; `select` can.
     pub fn ignores_cancellation(self) -> bool {
         self.can_block_forever()
-            && !matches!(self, Blocking::Select | Blocking::Semaphore | Blocking::NetRead)
+            && !matches!(self, Blocking::Select | Blocking::Semaphore | Blocking::NetRead | Blocking::Unknown)
     }
 
     /// Words for the operation.
@@ -99,6 +103,7 @@ impl Blocking {
             Blocking::Running => "running",
             Blocking::Runnable => "runnable",
             Blocking::Runtime => "runtime background work",
+            Blocking::Unknown => "wait not recorded",
             Blocking::Other => "other",
         }
     }
@@ -158,24 +163,135 @@ fn classify_reason(snapshot: &Snapshot, reason: WaitReason, frames: &[FrameId]) 
                 Blocking::Semaphore
             }
         }
-        WaitReason::IoWait => {
-            // The innermost method that names the operation: `(*netFD).accept`, `(*conn).Read`, `(*Reader).Peek`.
-            let operation = frames.iter().find_map(|&f| {
-                let method = snapshot.function(f).rsplit('.').next().unwrap_or_default();
-                match method {
-                    "accept" | "Accept" | "AcceptTCP" | "AcceptUnix" => Some(Blocking::NetAccept),
-                    "Read" | "read" | "ReadFrom" | "ReadMsgUDP" | "ReadFromUDP" | "Peek" => {
-                        Some(Blocking::NetRead)
-                    }
-                    _ => None,
-                }
-            });
-            operation.unwrap_or(Blocking::NetOther)
-        }
+        WaitReason::IoWait => io_operation(snapshot, frames),
         WaitReason::Running => Blocking::Running,
         WaitReason::Runnable => Blocking::Runnable,
         WaitReason::Syscall => Blocking::Syscall,
         WaitReason::RuntimeInternal | WaitReason::Scheduler | WaitReason::Synctest => Blocking::Runtime,
+        WaitReason::Unknown => from_frames(snapshot, frames),
         _ => Blocking::Other,
+    }
+}
+
+/// The I/O a goroutine in `IO wait` does, from the innermost method that names it: `(*netFD).accept`,
+/// `(*conn).Read`, `(*Reader).Peek`.
+fn io_operation(snapshot: &Snapshot, frames: &[FrameId]) -> Blocking {
+    let operation = frames.iter().find_map(|&f| {
+        let method = snapshot.function(f).rsplit('.').next().unwrap_or_default();
+        match method {
+            "accept" | "Accept" | "AcceptTCP" | "AcceptUnix" => Some(Blocking::NetAccept),
+            "Read" | "read" | "ReadFrom" | "ReadMsgUDP" | "ReadFromUDP" | "Peek" => Some(Blocking::NetRead),
+            _ => None,
+        }
+    });
+    operation.unwrap_or(Blocking::NetOther)
+}
+
+/// Functions whose presence on a stack names the wait, for formats without a wait reason. The proto keeps the
+/// runtime frames (`runtime.chansend1`); `debug=1` hides the leading ones, leaving library frames such as
+/// `sync.(*Mutex).Lock` or `time.Sleep`.
+const WAITING_FUNCTIONS: &[(&str, Blocking)] = &[
+    ("runtime.chansend1", Blocking::ChanSend),
+    ("runtime.chansend", Blocking::ChanSend),
+    ("runtime.chanrecv1", Blocking::ChanReceive),
+    ("runtime.chanrecv2", Blocking::ChanReceive),
+    ("runtime.chanrecv", Blocking::ChanReceive),
+    ("runtime.selectgo", Blocking::Select),
+    ("runtime.block", Blocking::SelectNoCases),
+    ("sync.(*Mutex).Lock", Blocking::Mutex),
+    ("sync.(*Mutex).lockSlow", Blocking::Mutex),
+    ("internal/sync.(*Mutex).Lock", Blocking::Mutex),
+    ("internal/sync.(*Mutex).lockSlow", Blocking::Mutex),
+    ("sync.(*RWMutex).Lock", Blocking::RwMutex),
+    ("sync.(*RWMutex).RLock", Blocking::RwMutex),
+    ("sync.(*WaitGroup).Wait", Blocking::WaitGroup),
+    ("sync.(*Cond).Wait", Blocking::Cond),
+    ("time.Sleep", Blocking::Sleep),
+    ("runtime.timeSleep", Blocking::Sleep),
+    ("runtime/pprof.writeGoroutine", Blocking::Running),
+    ("runtime.goroutineProfileWithLabels", Blocking::Running),
+    ("runtime/pprof.runtime_goroutineProfileWithLabels", Blocking::Running),
+    ("runtime/pprof.writeRuntimeProfile", Blocking::Running),
+    ("runtime.cgocall", Blocking::Syscall),
+];
+
+/// The wait of a goroutine from a format without wait reasons (`debug=1`, proto), read off its frames.
+fn from_frames(snapshot: &Snapshot, frames: &[FrameId]) -> Blocking {
+    for &f in frames {
+        let function = snapshot.function(f);
+        if let Some(&(_, blocking)) = WAITING_FUNCTIONS.iter().find(|(name, _)| *name == function) {
+            return blocking;
+        }
+        if function == "internal/poll.runtime_pollWait" {
+            return io_operation(snapshot, frames);
+        }
+        if function.starts_with("syscall.") && function.contains("Syscall") {
+            return Blocking::Syscall;
+        }
+    }
+    let runtime_only = frames.iter().all(|&f| {
+        let package = crate::code::package_of(snapshot.function(f));
+        package == "runtime" || package.starts_with("internal/runtime") || package == "unique"
+    });
+    if runtime_only && !frames.is_empty() { Blocking::Runtime } else { Blocking::Unknown }
+}
+
+/// The wait named by the Go statement on a leak site's line, for groups whose frames do not name it. A line is
+/// what `debug=1` has left: `ch <- v` sends, `v := <-ch` and `for v := range ch` receive.
+pub(crate) fn from_source_line(line: &str) -> Option<Blocking> {
+    let line = line.split("//").next().unwrap_or_default().trim();
+    if line.starts_with("select {}") || line.starts_with("select{}") {
+        return Some(Blocking::SelectNoCases);
+    }
+    if line.starts_with("select {") || line.starts_with("select{") {
+        return Some(Blocking::Select);
+    }
+    if line.contains("time.Sleep(") {
+        return Some(Blocking::Sleep);
+    }
+    if line.ends_with(".RLock()") {
+        return Some(Blocking::RwMutex);
+    }
+    if line.ends_with(".Lock()") {
+        return Some(Blocking::Mutex);
+    }
+    if let Some(arrow) = line.find("<-") {
+        let before = line[..arrow].trim_end();
+        let receive = before.is_empty()
+            || before.ends_with('=')
+            || before.ends_with('(')
+            || before.ends_with(',')
+            || before.ends_with("return")
+            || before.ends_with("case");
+        return Some(if receive { Blocking::ChanReceive } else { Blocking::ChanSend });
+    }
+    (line.starts_with("for ") && line.contains(" range ")).then_some(Blocking::ChanReceive)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_name_their_wait() {
+        let cases = [
+            ("\tresults <- r", Some(Blocking::ChanSend)),
+            ("case out <- v:", Some(Blocking::ChanSend)),
+            ("v := <-ch // wait", Some(Blocking::ChanReceive)),
+            ("<-done", Some(Blocking::ChanReceive)),
+            ("case msg, ok := <-inbox:", Some(Blocking::ChanReceive)),
+            ("return <-c.replies", Some(Blocking::ChanReceive)),
+            ("for job := range jobs {", Some(Blocking::ChanReceive)),
+            ("select {", Some(Blocking::Select)),
+            ("select {}", Some(Blocking::SelectNoCases)),
+            ("l.mu.Lock()", Some(Blocking::Mutex)),
+            ("s.mu.RLock()", Some(Blocking::RwMutex)),
+            ("time.Sleep(time.Second)", Some(Blocking::Sleep)),
+            ("wg.Wait()", None),
+            ("process(x)", None),
+        ];
+        for (line, want) in cases {
+            assert_eq!(from_source_line(line), want, "{line}");
+        }
     }
 }

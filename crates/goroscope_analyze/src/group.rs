@@ -1,13 +1,14 @@
 //! Grouping goroutines and gathering the facts each verdict is built from.
 
-use goroscope_dump::{FrameId, Goroutine, Snapshot, StackId, StateId, Sym, WaitReason};
+use goroscope_dump::{Format, FrameId, Goroutine, Snapshot, StackId, StateId, Sym, WaitReason};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::classify::{Blocking, classify};
 use crate::code::CodeModel;
 use crate::score::{Verdict, judge};
 use crate::{
-    Analysis, Creators, Excerpt, FrameOut, Group, Level, Options, Site, SourceLines, Summary, WaitStats,
+    Analysis, Creators, Evidence, Excerpt, FrameOut, Group, Level, Options, Site, SourceLines, Summary,
+    WaitStats,
 };
 
 /// Frames that run one request or RPC: a goroutine with one of these on its stack serves a client.
@@ -39,6 +40,8 @@ pub(crate) struct World<'a> {
     /// Goroutines reading an HTTP client response body.
     pub(crate) body_readers: u64,
     pub(crate) has_creator_ids: bool,
+    /// The format names each goroutine (id, wait reason, creator); `debug=1` and the proto only count them.
+    pub(crate) has_ids: bool,
     pub(crate) truncated: bool,
     /// How the program that printed the dump stopped, when that says something about its goroutines.
     pub(crate) ending: Ending,
@@ -99,6 +102,7 @@ impl<'a> World<'a> {
             request_functions,
             body_readers,
             has_creator_ids: snapshot.has_creator_ids(),
+            has_ids: snapshot.format.has_goroutine_details(),
             truncated: snapshot.truncated.is_some(),
             ending: match &snapshot.crash {
                 Some(crash) if crash.is_global_deadlock() => Ending::Deadlock,
@@ -114,7 +118,7 @@ pub(crate) struct Facts<'a> {
     pub(crate) frames: &'a [FrameId],
     pub(crate) blocking: Blocking,
     pub(crate) count: u64,
-    /// Member ids, sorted.
+    /// Member ids, sorted; empty when the format has no ids.
     pub(crate) ids: Vec<u64>,
     /// Index in `frames` of the leak site.
     pub(crate) site: Option<usize>,
@@ -224,12 +228,43 @@ fn notes(world: &World<'_>) -> Vec<String> {
                 .to_owned(),
         );
     }
-    if world.truncated {
-        notes.push(
-            "The dump is incomplete, so a creator missing from it may simply have been cut off: missing creators \
-             are not counted as evidence."
+    let snapshot = world.snapshot;
+    match snapshot.format {
+        Format::CountText => notes.push(
+            "debug=1 counts goroutines per stack: no ids, wait reasons, wait times or creators, and the runtime \
+             frames that name a channel wait are hidden. Verdicts rest on counts and frames (and on the source \
+             line, with --src); fetch ?debug=2 for the full evidence."
                 .to_owned(),
-        );
+        ),
+        Format::Proto => notes.push(
+            "The proto profile counts goroutines per stack: no ids, wait reasons, wait times or creators. The \
+             wait is read from the runtime frames; fetch ?debug=2 for the full evidence."
+                .to_owned(),
+        ),
+        _ => {}
+    }
+    if snapshot.profile.as_deref() == Some("goroutineleak") {
+        notes.push(format!(
+            "This is Go's goroutineleak profile: the runtime proved that none of its {} goroutines can ever be \
+             woken.",
+            snapshot.goroutines.len()
+        ));
+    }
+    if world.truncated {
+        let missing = snapshot
+            .expected_total
+            .or(snapshot.total)
+            .map(|total| total.saturating_sub(snapshot.goroutines.len() as u64))
+            .filter(|&missing| missing > 0);
+        notes.push(match missing {
+            Some(missing) => format!(
+                "The dump is incomplete: {missing} goroutines are missing from it. A creator missing from it may \
+                 simply have been cut off, so missing creators are not counted as evidence."
+            ),
+            None => "The dump is incomplete, so a creator missing from it may simply have been cut off: missing \
+                     creators are not counted as evidence."
+                .to_owned(),
+        });
     }
     if world.ending == Ending::Deadlock {
         notes.push(
@@ -252,8 +287,25 @@ fn build_group(
     let state = snapshot.state(first.state);
     let site = leak_site(world, frames);
     let blocking = classify(snapshot, WaitReason::from_status(state), frames, site);
-    let facts = gather(world, members, frames, site, blocking, source);
-    let Verdict { level, pattern, shape, evidence } = judge(world, &facts);
+    let mut facts = gather(world, members, frames, site, blocking, source);
+    // Formats without wait reasons: the statement at the leak site may still name the wait.
+    let from_source = (blocking == Blocking::Unknown)
+        .then(|| facts.site_text.first().and_then(|line| crate::classify::from_source_line(line)))
+        .flatten();
+    if let Some(read) = from_source {
+        facts.blocking = read;
+    }
+    let Verdict { level, pattern, shape, mut evidence } = judge(world, &facts);
+    if from_source.is_some() {
+        evidence.push(Evidence {
+            code: "wait-from-source",
+            text: format!(
+                "the dump does not name the wait; the source line at the leak site reads as a {}",
+                facts.blocking.describe()
+            ),
+            weight: 0,
+        });
+    }
 
     let site = |f: FrameId| {
         let frame = snapshot.frame(f);
@@ -282,7 +334,7 @@ fn build_group(
         count: facts.count,
         level,
         state: state.to_owned(),
-        blocking,
+        blocking: facts.blocking,
         wait_minutes,
         leak_site,
         created_by: facts.created_by.map(site),
@@ -291,10 +343,11 @@ fn build_group(
         shape,
         evidence,
         sample_ids: facts.ids.iter().take(5).copied().collect(),
-        id_range: (facts.ids[0], facts.ids[facts.ids.len() - 1]),
+        id_range: (facts.ids.first().copied().unwrap_or(0), facts.ids.last().copied().unwrap_or(0)),
         leaked: facts.leaked,
         locked_to_thread: facts.locked,
         labels: facts.labels,
+        tests: tests_of(snapshot, frames.iter().chain(&facts.created_by)),
         frames: frames
             .iter()
             .map(|&f| {
@@ -323,7 +376,9 @@ fn gather<'a>(
     let (mut locked, mut labels) = (0, FxHashMap::<&str, u64>::default());
     for &i in members {
         let g = &snapshot.goroutines[i as usize];
-        ids.push(g.id);
+        if world.has_ids {
+            ids.push(g.id);
+        }
         if let Some(m) = g.wait_minutes {
             minutes.push(m.get());
         }
@@ -385,7 +440,11 @@ fn gather<'a>(
         in_request: world.request_stacks.contains(&first.stack),
         leaked,
         minutes,
-        includes_main: members.iter().any(|&i| snapshot.goroutines[i as usize].id == 1),
+        includes_main: if world.has_ids {
+            members.iter().any(|&i| snapshot.goroutines[i as usize].id == 1)
+        } else {
+            frames.iter().any(|&f| snapshot.function(f) == "runtime.main")
+        },
         site_text,
         args_shared,
         locked,
@@ -480,6 +539,29 @@ enum Creator {
     Returned,
     /// Exited.
     Gone,
+}
+
+/// The tests among `frames`: functions named `TestX` (or closures inside one) in a `_test.go` file.
+fn tests_of<'f>(snapshot: &Snapshot, frames: impl Iterator<Item = &'f FrameId>) -> Vec<String> {
+    let mut tests: Vec<String> = Vec::new();
+    for &f in frames {
+        let frame = snapshot.frame(f);
+        if !snapshot.str(frame.file).ends_with("_test.go") {
+            continue;
+        }
+        let function = snapshot.str(frame.function);
+        let local = function.rsplit('/').next().unwrap_or(function);
+        let Some(name) = local.split('.').nth(1) else {
+            continue;
+        };
+        // `go test` runs `TestXxx` where Xxx does not start with a lower-case letter.
+        let is_test =
+            name.strip_prefix("Test").is_some_and(|rest| !rest.starts_with(|c: char| c.is_lowercase()));
+        if is_test && !tests.iter().any(|t| t == name) {
+            tests.push(name.to_owned());
+        }
+    }
+    tests
 }
 
 /// Label sets with their counts, most common first (then by text), at most five.

@@ -172,6 +172,9 @@ pub struct Group {
     /// pprof labels printed in the headers (Go 1.26+), most common first, with how many members carry each set;
     /// at most five sets.
     pub labels: Vec<(String, u64)>,
+    /// Tests whose functions are on the stack or started the goroutines (`TestX` in a `_test.go` file), as
+    /// top-level test names.
+    pub tests: Vec<String>,
     /// The stack, innermost first.
     pub frames: Vec<FrameOut>,
     /// Source around the leak site, when the file was found.

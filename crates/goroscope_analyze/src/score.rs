@@ -139,7 +139,7 @@ fn proof(world: &World<'_>, facts: &Facts<'_>) -> Option<Evidence> {
             "runtime-leak-detector",
             100,
             format!(
-                "the Go runtime's leak detector proved {} of these can never be woken (marked `(leaked)`)",
+                "the Go runtime's leak detector proved that nothing can wake {} of these (goroutineleak profile)",
                 facts.leaked
             ),
         ));
@@ -328,8 +328,10 @@ fn creation_evidence(facts: &Facts<'_>, reasons: &mut Vec<Evidence>) {
     if facts.args_shared == Some(false) {
         per_call.push(("each with its own arguments (its own channel, lock or object)".to_owned(), 1));
     }
-    if facts.count >= 3 && !facts.created_together() {
-        let (first, last) = (facts.ids[0], facts.ids[facts.ids.len() - 1]);
+    if let (Some(first), Some(last)) = (facts.ids.first(), facts.ids.last())
+        && facts.count >= 3
+        && !facts.created_together()
+    {
         per_call.push((format!("ids spread from {first} to {last}: started one by one over time"), 1));
     }
     if !per_call.is_empty() {

@@ -152,7 +152,8 @@ pub(crate) const SHAPES: &[Shape] = &[
                 );
             }
             if f.count == 1 && !w.has_creator_ids {
-                // Before Go 1.21 the creator goroutine is unknown; a lone idle goroutine is a background loop.
+                // Before Go 1.21, and in counted formats, the creator goroutine is unknown; a lone idle goroutine
+                // is a background loop.
                 return Some("a single background goroutine, started once".to_owned());
             }
             // A tight run of ids from one creator: started together, like a pool. Goroutines leaked once per

@@ -1,25 +1,16 @@
 //! Verdicts on dumps captured from the repository's real Go programs (testdata/dumps/programs, re-captured by
 //! testdata/go/capture.sh): every healthy shape is recognised where it occurs, and every planted leak is named.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
-use goroscope_analyze::{Analysis, Group, Level, Options, PatternId, SourceLines, analyze};
+use common::Disk;
+use goroscope_analyze::{Analysis, Group, Level, Options, PatternId, analyze};
 use goroscope_dump::{ParseOptions, parse_bytes};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/dumps/programs").join(name)
-}
-
-/// Reads the programs' source from this checkout, wherever the dump was captured (`…/testdata/go/…`).
-struct Disk;
-
-impl SourceLines for Disk {
-    fn line(&self, file: &str, line: u32) -> Option<String> {
-        let relative = &file[file.find("testdata/go/")?..];
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(relative);
-        let text = std::fs::read_to_string(path).ok()?;
-        text.lines().nth(line.checked_sub(1)? as usize).map(str::to_owned)
-    }
 }
 
 fn run(name: &str) -> Analysis {

@@ -235,6 +235,7 @@ struct Merged {
     goroutines: Vec<crate::model::Goroutine>,
     warnings: Warnings,
     crash: Option<crate::model::Crash>,
+    running_tests: Vec<crate::model::RunningTest>,
     lines: u64,
     tail: Tail,
 }
@@ -252,6 +253,7 @@ impl Merged {
         if self.crash.is_none() {
             self.crash = result.crash;
         }
+        self.running_tests.extend(result.running_tests);
         self.tail = result.tail;
     }
 
@@ -270,24 +272,17 @@ impl Merged {
         } else {
             None
         };
-        Ok(Snapshot {
-            source: source.to_owned(),
-            format: Format::Traceback,
-            crash: self.crash,
-            truncated,
-            warnings: self.warnings,
-            bytes,
-            goroutines: self.goroutines,
-            strings: self.tables.strings,
-            frames: self.tables.frames,
-            stacks: self.tables.stacks,
-            states: self.tables.states,
-        })
+        let mut snapshot =
+            Snapshot::new(source, Format::Traceback, bytes, self.tables, self.goroutines, self.warnings);
+        snapshot.crash = self.crash;
+        snapshot.truncated = truncated;
+        snapshot.running_tests = self.running_tests;
+        Ok(snapshot)
     }
 }
 
 /// The error for an input with no goroutine in it, naming what it looks like.
-fn not_a_dump(bytes: u64, sniff: &[u8]) -> DumpError {
+pub(crate) fn not_a_dump(bytes: u64, sniff: &[u8]) -> DumpError {
     let trimmed = sniff.trim_ascii_start();
     if trimmed.is_empty() {
         return DumpError::Empty;
@@ -295,15 +290,15 @@ fn not_a_dump(bytes: u64, sniff: &[u8]) -> DumpError {
     if sniff.starts_with(&[0x1f, 0x8b]) {
         return DumpError::UnsupportedFormat {
             what: "gzip-compressed data (a pprof debug=0 profile or a .gz file)",
-            hint: "decompress it, or fetch the text dump: /debug/pprof/goroutine?debug=2",
+            hint: "let goroscope detect the format (it decompresses .gz and .zst input itself), or decompress it first",
         };
     }
     if trimmed.starts_with(b"goroutine profile: total ")
         || trimmed.starts_with(b"goroutineleak profile: total ")
     {
         return DumpError::UnsupportedFormat {
-            what: "a debug=1 goroutine profile (counts per stack, no wait states)",
-            hint: "fetch /debug/pprof/goroutine?debug=2 for wait states, wait times and creators",
+            what: "a debug=1 goroutine profile read as a traceback",
+            hint: "drop --input-format to let goroscope detect it, or pass --input-format debug1",
         };
     }
     if trimmed.starts_with(b"<!DOCTYPE") || trimmed.starts_with(b"<html") || trimmed.starts_with(b"<HTML") {
@@ -314,8 +309,8 @@ fn not_a_dump(bytes: u64, sniff: &[u8]) -> DumpError {
     }
     if trimmed.starts_with(b"{\"Time\":") || trimmed.starts_with(b"{\"Action\":") {
         return DumpError::UnsupportedFormat {
-            what: "`go test -json` output",
-            hint: "run the tests without -json, or extract the Output fields: jq -j 'select(.Output) | .Output'",
+            what: "`go test -json` output read as a traceback",
+            hint: "drop --input-format to let goroscope detect it, or pass --input-format log",
         };
     }
     let first_line = trimmed.split(|&b| b == b'\n').next().unwrap_or_default();

@@ -24,6 +24,28 @@ pub enum DumpError {
         /// What the user can do about it.
         hint: &'static str,
     },
+    /// The input is in a known format but broken beyond reading.
+    #[error("the {what} is unreadable at line {line}: {problem}")]
+    Malformed {
+        /// The format, e.g. `debug=1 profile`.
+        what: &'static str,
+        /// 1-based line (0 for binary formats).
+        line: u64,
+        /// What was wrong.
+        problem: String,
+    },
+    /// A pprof protobuf profile that does not decode.
+    #[error("the pprof profile does not decode: {problem}")]
+    BadProto {
+        /// What the decoder said.
+        problem: String,
+    },
+    /// A pprof profile of something other than goroutines.
+    #[error("the pprof profile is a {kind} profile, not a goroutine profile")]
+    NotGoroutineProfile {
+        /// The profile's sample type, e.g. `alloc_objects/count`.
+        kind: String,
+    },
     /// Nothing in the input looks like a goroutine dump.
     #[error("no goroutine found in {bytes} bytes; the input starts with {excerpt:?}")]
     NotADump {
@@ -43,6 +65,16 @@ impl DumpError {
                 Some("capture a dump with `curl 'http://HOST:PORT/debug/pprof/goroutine?debug=2'`")
             }
             DumpError::UnsupportedFormat { hint, .. } => Some(hint),
+            DumpError::Malformed { .. } => {
+                Some("fetch the profile again; if it came from a log or a copy, check that it is complete")
+            }
+            DumpError::BadProto { .. } => Some(
+                "the file may be cut short or not a pprof profile: check it with `go tool pprof -raw FILE`, or \
+                 fetch it again from /debug/pprof/goroutine",
+            ),
+            DumpError::NotGoroutineProfile { .. } => {
+                Some("fetch /debug/pprof/goroutine (or goroutineleak), not a heap, CPU or other profile")
+            }
             DumpError::NotADump { .. } => Some(
                 "give a goroutine dump: the output of /debug/pprof/goroutine?debug=2, a panic or SIGQUIT traceback",
             ),

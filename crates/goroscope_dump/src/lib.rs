@@ -5,14 +5,22 @@
 //! names, frames, stacks and states are interned, and each goroutine is a handful of integers.
 
 mod chunk;
+mod counted;
+mod detect;
 mod error;
 mod header;
+mod join;
+mod labels;
+mod log;
 mod model;
+mod proto;
 mod text;
 
 pub use chunk::{ParseOptions, parse_bytes, parse_reader};
+pub use detect::{InputFormat, detect, parse_input};
 pub use error::DumpError;
+pub use join::{adopt_labels, adopt_leaks};
 pub use model::{
-    Crash, CrashKind, Format, Frame, FrameId, Goroutine, GoroutineExtra, Snapshot, StackId, StateId, Sym,
-    Truncation, WaitReason, Warnings,
+    Crash, CrashKind, Format, Frame, FrameId, Goroutine, GoroutineExtra, RunningTest, Snapshot, StackId,
+    StateId, Sym, Truncation, WaitReason, Warnings,
 };

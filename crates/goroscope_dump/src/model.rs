@@ -40,6 +40,37 @@ pub struct Frame {
 pub enum Format {
     /// Traceback text: pprof `debug=2`, `runtime.Stack`, panics, SIGQUIT, `fatal error` reports.
     Traceback,
+    /// pprof `debug=1` text: goroutines counted per stack and label set.
+    #[serde(rename = "debug1")]
+    CountText,
+    /// pprof `debug=0`: the gzipped `profile.proto`, counted per stack and label set.
+    Proto,
+}
+
+impl Format {
+    /// Whether the format prints each goroutine with its id, wait reason, wait time and creator. The counted
+    /// formats (`debug=1`, proto) carry none of these; their goroutines have id 0 and an unknown state.
+    pub fn has_goroutine_details(self) -> bool {
+        self == Format::Traceback
+    }
+
+    /// A short name for messages: `debug=2`, `debug=1`, `proto`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Traceback => "debug=2",
+            Format::CountText => "debug=1",
+            Format::Proto => "proto",
+        }
+    }
+}
+
+/// A test that was running when `go test` timed out, from the panic message (Go 1.20+).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunningTest {
+    /// Full test name, e.g. `TestHangs/slow`.
+    pub name: String,
+    /// How long it had run, as printed (`10m0s`).
+    pub elapsed: String,
 }
 
 /// How the program died, when the dump is a crash report.
@@ -236,6 +267,8 @@ pub enum WaitReason {
     RuntimeInternal,
     /// `synctest.Run` / `synctest.Wait`
     Synctest,
+    /// The input format records no wait reason (`debug=1`, proto).
+    Unknown,
     /// A reason this version does not know.
     Other,
 }
@@ -269,6 +302,7 @@ impl WaitReason {
             "sleep" => WaitReason::Sleep,
             "IO wait" => WaitReason::IoWait,
             "synctest.Run" | "synctest.Wait" => WaitReason::Synctest,
+            UNKNOWN_STATE => WaitReason::Unknown,
             "GC assist marking"
             | "dumping heap"
             | "garbage collection"
@@ -300,6 +334,9 @@ impl WaitReason {
     }
 }
 
+/// The state text of goroutines read from a format that records none.
+pub(crate) const UNKNOWN_STATE: &str = "unknown";
+
 /// A goroutine dump: where it came from, what was in it and what went wrong while reading it.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
@@ -315,8 +352,23 @@ pub struct Snapshot {
     pub warnings: Warnings,
     /// Bytes read.
     pub bytes: u64,
-    /// The goroutines, in input order.
+    /// The goroutines, in input order. Counted formats repeat one entry per goroutine counted.
     pub goroutines: Vec<Goroutine>,
+    /// The pprof profile it is, when the input says: `goroutine` or `goroutineleak`.
+    pub profile: Option<String>,
+    /// How many goroutines the input says there were (`debug=1` header, proto counts), when it says.
+    pub total: Option<u64>,
+    /// How many goroutines the process had by another count of the same process taken alongside (a `debug=1`
+    /// fetch next to a `debug=2` one); set by the caller, to say how many a truncated dump lost.
+    pub expected_total: Option<u64>,
+    /// When the profile was taken, in nanoseconds since the Unix epoch (proto only).
+    pub time_nanos: Option<i64>,
+    /// Tests that were running when `go test` timed out (from the panic message).
+    pub running_tests: Vec<RunningTest>,
+    /// The test whose output held the dump, when a `go test` log says (`-json` records, `--- FAIL:` lines).
+    pub test: Option<String>,
+    /// The dump is goleak's "found unexpected goroutines" report: every goroutine in it outlived its test.
+    pub leak_report: bool,
     pub(crate) strings: Vec<Box<str>>,
     pub(crate) frames: Vec<Frame>,
     pub(crate) stacks: Vec<Box<[FrameId]>>,
@@ -360,6 +412,37 @@ impl Snapshot {
     pub fn file(&self, id: FrameId) -> &str {
         self.str(self.frames[id.0 as usize].file)
     }
+    /// A snapshot of `goroutines` over interned `tables`, with nothing else known yet.
+    pub(crate) fn new(
+        source: &str,
+        format: Format,
+        bytes: u64,
+        tables: Tables,
+        goroutines: Vec<Goroutine>,
+        warnings: Warnings,
+    ) -> Snapshot {
+        Snapshot {
+            source: source.to_owned(),
+            format,
+            crash: None,
+            truncated: None,
+            warnings,
+            bytes,
+            goroutines,
+            profile: None,
+            total: None,
+            expected_total: None,
+            time_nanos: None,
+            running_tests: Vec::new(),
+            test: None,
+            leak_report: false,
+            strings: tables.strings,
+            frames: tables.frames,
+            stacks: tables.stacks,
+            states: tables.states,
+        }
+    }
+
     /// Whether any goroutine header printed `in goroutine N` (Go 1.21+), so a missing creator id means the
     /// creator was goroutine 0 rather than an old runtime.
     pub fn has_creator_ids(&self) -> bool {

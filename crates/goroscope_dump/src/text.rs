@@ -7,7 +7,7 @@ use rustc_hash::FxHasher;
 
 use crate::header::{parse_header, parse_u64};
 use crate::model::{
-    Crash, CrashKind, Frame, FrameId, Goroutine, GoroutineExtra, Sym, Tables, Warnings, flag,
+    Crash, CrashKind, Frame, FrameId, Goroutine, GoroutineExtra, RunningTest, Sym, Tables, Warnings, flag,
 };
 
 /// What one chunk holds, with ids local to its own tables.
@@ -17,6 +17,8 @@ pub(crate) struct ChunkResult {
     pub(crate) goroutines: Vec<Goroutine>,
     pub(crate) warnings: Warnings,
     pub(crate) crash: Option<Crash>,
+    /// Tests listed under `running tests:` in a `go test` timeout panic.
+    pub(crate) running_tests: Vec<RunningTest>,
     pub(crate) lines: u64,
     /// How the chunk ended, for truncation detection on the last chunk.
     pub(crate) tail: Tail,
@@ -136,7 +138,7 @@ impl<'a> Parser<'a> {
         let extra =
             (header.labels.is_some() || header.bubble.is_some() || !header.unknown.is_empty()).then(|| {
                 Box::new(GoroutineExtra {
-                    labels: header.labels.map(|l| String::from_utf8_lossy(l).into_owned()),
+                    labels: header.labels.map(crate::labels::canonical),
                     bubble: header.bubble,
                     ancestors: Vec::new(),
                     unknown_annotations: header
@@ -267,7 +269,13 @@ impl<'a> Parser<'a> {
     }
 
     fn outside_line(&mut self, line: &[u8]) {
-        if self.out.crash.is_some() {
+        if let Some(crash) = &self.out.crash {
+            // `go test` timeouts (Go 1.20+) list the running tests under the panic, indented by tabs.
+            if crash.kind == CrashKind::Panic && crash.message.starts_with("test timed out after ") {
+                if let Some(test) = running_test(line) {
+                    self.out.running_tests.push(test);
+                }
+            }
             return;
         }
         let (kind, message) = if let Some(m) = line.strip_prefix(b"panic: ") {
@@ -316,6 +324,15 @@ impl<'a> Parser<'a> {
         }
         self.out
     }
+}
+
+/// A `\tTestName (1m2s)` line of a `go test` timeout panic.
+fn running_test(line: &[u8]) -> Option<RunningTest> {
+    let entry = line.strip_prefix(b"\t")?.trim_ascii_start();
+    let entry = std::str::from_utf8(entry).ok()?;
+    let (name, elapsed) = entry.strip_suffix(')')?.rsplit_once(" (")?;
+    let valid = name.starts_with("Test") || name.starts_with("Example") || name.starts_with("Fuzz");
+    (valid && !name.contains(' ')).then(|| RunningTest { name: name.to_owned(), elapsed: elapsed.to_owned() })
 }
 
 /// Splits `file:line[ +0x1f][ fp=… sp=… pc=…]` into the file and the line number.

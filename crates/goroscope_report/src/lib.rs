@@ -6,7 +6,7 @@ mod table;
 use std::io::{self, Write};
 
 use goroscope_analyze::{Analysis, CATALOGUE, Pattern, SCHEMA_VERSION};
-use goroscope_dump::{Crash, Format, Snapshot, Truncation, Warnings};
+use goroscope_dump::{Crash, Format, RunningTest, Snapshot, Truncation, Warnings};
 use serde::Serialize;
 
 pub use json::Json;
@@ -41,6 +41,16 @@ pub struct InputReport {
     pub source: String,
     /// The detected format.
     pub format: Format,
+    /// The pprof profile (`goroutine`, `goroutineleak`) for `debug=1` and proto input.
+    pub profile: Option<String>,
+    /// Goroutines the input says exist (`debug=1`'s `total`, the proto's counts, a live service's `debug=1`).
+    pub total: Option<u64>,
+    /// The test whose output held the dump, when a `go test` log says.
+    pub test: Option<String>,
+    /// Tests still running when `go test` timed out (Go 1.21+ prints them).
+    pub running_tests: Vec<RunningTest>,
+    /// The dump is goleak's `found unexpected goroutines` report.
+    pub leak_report: bool,
     /// Bytes read.
     pub bytes: u64,
     /// Unique stacks in the input.
@@ -62,6 +72,11 @@ impl InputReport {
         InputReport {
             source: snapshot.source.clone(),
             format: snapshot.format,
+            profile: snapshot.profile.clone(),
+            total: snapshot.expected_total.or(snapshot.total),
+            test: snapshot.test.clone(),
+            running_tests: snapshot.running_tests.clone(),
+            leak_report: snapshot.leak_report,
             bytes: snapshot.bytes,
             unique_stacks: snapshot.stack_count() as u64,
             crash: snapshot.crash.clone(),

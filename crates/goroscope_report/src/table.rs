@@ -91,7 +91,7 @@ pub(crate) fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -133,8 +133,19 @@ impl Table {
             plural(s.groups, "group", "groups"),
             verdict
         )?;
+        if let Some(from) = origin(input) {
+            writeln!(out, "  {} {from}", p.dim("input:"))?;
+        }
         if let Some(crash) = &input.crash {
             writeln!(out, "  crash: {}", printable(&crash.message))?;
+        }
+        if !input.running_tests.is_empty() {
+            let tests: Vec<String> = input
+                .running_tests
+                .iter()
+                .map(|t| format!("{} ({})", printable(&t.name), t.elapsed))
+                .collect();
+            writeln!(out, "  running tests: {}", tests.join(", "))?;
         }
         if let Some(t) = &input.truncated {
             writeln!(out, "  {} {}", p.paint("truncated:", Style::new().yellow()), t.reason)?;
@@ -220,6 +231,9 @@ fn full_group(report: &Report, g: &Group, p: &Painter, out: &mut dyn Write) -> i
             location(&by.file, by.line)
         )?;
     }
+    if !g.tests.is_empty() {
+        writeln!(out, "{}{}", label("test"), printable(&g.tests.join(", ")))?;
+    }
     if !g.labels.is_empty() {
         let sets: Vec<String> = g.labels.iter().map(|(set, n)| format!("{} ×{n}", printable(set))).collect();
         writeln!(out, "{}{}", label("labels"), sets.join(", "))?;
@@ -298,13 +312,36 @@ fn headline(g: &Group, p: &Painter) -> String {
         None => String::new(),
     };
     let leaked =
-        if g.leaked > 0 { format!(" · {} marked (leaked) by the runtime", g.leaked) } else { String::new() };
+        if g.leaked > 0 { format!(" · {} proven leaked by the runtime", g.leaked) } else { String::new() };
     format!(
         "{}  {}  [{}]{wait}{leaked}",
         p.level(g.level),
         p.bold(&plural(g.count, "goroutine", "goroutines")),
-        printable(&g.state)
+        printable(&shown_state(g))
     )
+}
+
+/// The printed wait reason; for formats that print none, the operation read from the frames.
+fn shown_state(g: &Group) -> std::borrow::Cow<'_, str> {
+    if g.state == "unknown" { g.blocking.describe().into() } else { g.state.as_str().into() }
+}
+
+/// What the input was, when it is more than a plain traceback: the profile and format, the test, goleak.
+fn origin(input: &InputReport) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(profile) = &input.profile {
+        let total = input.total.map(|t| format!(", total {}", thousands(t))).unwrap_or_default();
+        parts.push(format!("{profile} profile ({}{total})", input.format.name()));
+    } else if let Some(total) = input.total {
+        parts.push(format!("{} (the service reports {} goroutines)", input.format.name(), thousands(total)));
+    }
+    if let Some(test) = &input.test {
+        parts.push(format!("output of {}", printable(test)));
+    }
+    if input.leak_report {
+        parts.push("goleak: found unexpected goroutines".to_owned());
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
 fn one_line(g: &Group, p: &Painter) -> String {
@@ -314,7 +351,7 @@ fn one_line(g: &Group, p: &Painter) -> String {
     );
     let why = g.evidence.first().map(|e| e.text.as_str()).unwrap_or_default();
     let level = if g.level == Level::Healthy { String::new() } else { format!("{} ", p.level(g.level)) };
-    format!("{level}{:>7}  {:<14} {site}  {}", thousands(g.count), printable(&g.state), p.dim(why))
+    format!("{level}{:>7}  {:<14} {site}  {}", thousands(g.count), printable(&shown_state(g)), p.dim(why))
 }
 
 fn location(file: &str, line: u32) -> String {

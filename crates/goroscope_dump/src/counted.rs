@@ -1,0 +1,172 @@
+//! The counted formats, `debug=1` text (FORMATS.md §3) and the proto (§4): goroutines counted per stack and
+//! label set. Each count becomes that many goroutines with id 0 and an unknown state, so the analysis sees
+//! the same model as for a traceback and simply finds no ids, wait reasons, wait times or creators.
+
+use crate::error::DumpError;
+use crate::model::{FrameId, Goroutine, GoroutineExtra, Snapshot, Tables, UNKNOWN_STATE, Warnings, flag};
+use crate::{Format, labels};
+
+/// More goroutines than any process holds: counts beyond this are kept out of memory, with a warning.
+const MAX_GOROUTINES: u64 = 1 << 25;
+
+/// A counted profile being built.
+pub(crate) struct Counted {
+    pub(crate) tables: Tables,
+    pub(crate) warnings: Warnings,
+    goroutines: Vec<Goroutine>,
+    /// The profile is `goroutineleak`: every goroutine counted is one the runtime proved leaked.
+    leak_profile: bool,
+    total: u64,
+}
+
+impl Counted {
+    pub(crate) fn new(profile: &str) -> Counted {
+        Counted {
+            tables: Tables::default(),
+            warnings: Warnings::default(),
+            goroutines: Vec::new(),
+            leak_profile: profile == "goroutineleak",
+            total: 0,
+        }
+    }
+
+    /// Adds `count` goroutines standing on `frames` (innermost first) with the given pprof labels.
+    pub(crate) fn add(&mut self, line: u64, frames: &[FrameId], labels: Option<String>, count: u64) {
+        let stack = self.tables.stack(frames);
+        let state = self.tables.state(UNKNOWN_STATE.as_bytes());
+        self.total = self.total.saturating_add(count);
+        let room = MAX_GOROUTINES.saturating_sub(self.goroutines.len() as u64);
+        if count > room {
+            self.warnings.push(line, || {
+                format!("counts add up to more than {MAX_GOROUTINES} goroutines; only that many are analysed")
+            });
+        }
+        let extra =
+            labels.map(|labels| Box::new(GoroutineExtra { labels: Some(labels), ..Default::default() }));
+        let goroutine = Goroutine {
+            id: 0,
+            creator_id: None,
+            created_by: None,
+            extra,
+            stack,
+            state,
+            wait_minutes: None,
+            args_hash: 0,
+            flags: if self.leak_profile { flag::LEAKED } else { 0 },
+        };
+        let keep = count.min(room) as usize;
+        self.goroutines.resize(self.goroutines.len() + keep, goroutine);
+    }
+
+    pub(crate) fn finish(
+        self,
+        source: &str,
+        format: Format,
+        bytes: u64,
+        profile: String,
+        time_nanos: Option<i64>,
+    ) -> Snapshot {
+        let mut snapshot = Snapshot::new(source, format, bytes, self.tables, self.goroutines, self.warnings);
+        snapshot.profile = Some(profile);
+        snapshot.total = Some(self.total);
+        snapshot.time_nanos = time_nanos;
+        snapshot
+    }
+}
+
+/// Parses `debug=1` text. `bytes` is the whole input.
+pub(crate) fn parse_count_text(source: &str, bytes: &[u8]) -> Result<Snapshot, DumpError> {
+    let mut lines = bytes.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    let first = lines.next().unwrap_or_default();
+    let Some((profile, total)) = count_header(first) else {
+        return Err(DumpError::Malformed {
+            what: "debug=1 profile",
+            line: 1,
+            problem: format!(
+                "expected `goroutine profile: total N`, found {:?}",
+                crate::text::excerpt(first)
+            ),
+        });
+    };
+    let mut out = Counted::new(profile);
+    let mut record: Option<(u64, Option<String>)> = None;
+    let mut frames: Vec<FrameId> = Vec::new();
+    let mut ended_cleanly = true;
+    for (index, line) in lines.enumerate() {
+        let lineno = index as u64 + 2;
+        if line.is_empty() {
+            if let Some((count, labels)) = record.take() {
+                out.add(lineno, &frames, labels, count);
+            }
+            ended_cleanly = true;
+            continue;
+        }
+        ended_cleanly = false;
+        if let Some(rest) = line.strip_prefix(b"# labels: ") {
+            match record.as_mut() {
+                Some((_, labels)) => *labels = Some(labels::canonical(rest)),
+                None => out.warnings.push(lineno, || "a labels line outside a record".to_owned()),
+            }
+        } else if let Some(rest) = line.strip_prefix(b"#\t") {
+            if record.is_none() {
+                out.warnings.push(lineno, || "a frame line outside a record".to_owned());
+                continue;
+            }
+            frames.push(count_frame(&mut out.tables, rest));
+        } else if let Some(count) = record_start(line) {
+            if let Some((count, labels)) = record.take() {
+                out.add(lineno, &frames, labels, count);
+            }
+            frames.clear();
+            record = Some((count, None));
+        } else {
+            out.warnings.push(lineno, || format!("unexpected line {:?}", crate::text::excerpt(line)));
+        }
+    }
+    let cut = record.is_some() && !bytes.ends_with(b"\n");
+    if let Some((count, labels)) = record.take() {
+        out.add(0, &frames, labels, count);
+    }
+    let mut snapshot = out.finish(source, Format::CountText, bytes.len() as u64, profile.to_owned(), None);
+    snapshot.total = Some(total);
+    if cut || (!ended_cleanly && snapshot.goroutines.len() as u64 != total) {
+        snapshot.truncated = Some(crate::Truncation {
+            reason: format!(
+                "the profile ends in the middle of a record; it counts {} of the {total} goroutines its header \
+                 announces",
+                snapshot.goroutines.len()
+            ),
+        });
+    }
+    Ok(snapshot)
+}
+
+/// `goroutine profile: total 25` → (`goroutine`, 25).
+pub(crate) fn count_header(line: &[u8]) -> Option<(&str, u64)> {
+    let line = std::str::from_utf8(line).ok()?;
+    let (name, total) = line.trim_end().split_once(" profile: total ")?;
+    let valid = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    Some((name, total.parse().ok()?)).filter(|_| valid)
+}
+
+/// `2 @ 0x43e2ee 0x40826d` → 2.
+fn record_start(line: &[u8]) -> Option<u64> {
+    let at = memchr::memmem::find(line, b" @")?;
+    let rest = &line[at + 2..];
+    let addresses_only = rest.split(|&b| b == b' ').filter(|w| !w.is_empty()).all(|w| w.starts_with(b"0x"));
+    crate::header::parse_u64(&line[..at]).filter(|_| addresses_only)
+}
+
+/// One `#\t0xPC\tfunc+0xOFF\tfile:line` line (columns padded with runs of tabs), or `#\t0xPC` alone.
+fn count_frame(tables: &mut Tables, rest: &[u8]) -> FrameId {
+    let mut columns = rest.split(|&b| b == b'\t').filter(|c| !c.is_empty());
+    let pc = columns.next().unwrap_or_default();
+    let (Some(function), Some(file_line)) = (columns.next(), columns.next()) else {
+        return tables.frame_without_file(pc);
+    };
+    let function = match memchr::memrchr(b'+', function) {
+        Some(plus) if function[plus + 1..].starts_with(b"0x") => &function[..plus],
+        _ => function,
+    };
+    tables.frame_from_text(function, file_line).unwrap_or_else(|| tables.frame_without_file(function))
+}

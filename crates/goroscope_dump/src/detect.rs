@@ -1,0 +1,121 @@
+//! Which format an input is, from its first bytes, and the one entry point that reads any of them.
+
+use std::io::{Cursor, Read};
+
+use crate::chunk::{ParseOptions, not_a_dump, parse_reader};
+use crate::counted::{count_header, parse_count_text};
+use crate::error::DumpError;
+use crate::header::parse_header;
+use crate::log::extract_dumps;
+use crate::model::Snapshot;
+use crate::proto::{looks_like_proto, parse_proto};
+
+/// The input formats, as detected or as forced with `--input-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InputFormat {
+    /// Traceback text starting at a goroutine or crash line: `debug=2`, panics, SIGQUIT (streamed, parallel).
+    Traceback,
+    /// pprof `debug=1` text.
+    CountText,
+    /// pprof protobuf (`debug=0`), after decompression.
+    Proto,
+    /// Anything else with goroutine dumps inside: logs with line prefixes, JSON log records, `go test` output
+    /// plain or `-json`, goleak reports. Each dump found becomes one snapshot.
+    Log,
+}
+
+/// How much of the input format detection looks at.
+const HEAD: usize = 64 << 10;
+
+/// Lines that open a crash report before its first goroutine.
+pub(crate) const CRASH_STARTS: &[&[u8]] = &[
+    b"panic: ",
+    b"fatal error: ",
+    b"SIG",
+    b"unexpected fault address",
+    b"[signal ",
+    b"runtime: ",
+    b"unexpected signal",
+    b"fatal: morestack",
+];
+
+/// Names the format of an input from its first bytes.
+pub fn detect(head: &[u8]) -> InputFormat {
+    let text = head.trim_ascii_start();
+    let first_line = text.split(|&b| b == b'\n').next().unwrap_or_default();
+    if count_header(first_line).is_some() {
+        return InputFormat::CountText;
+    }
+    if looks_like_proto(head) && !is_mostly_text(head) {
+        return InputFormat::Proto;
+    }
+    let first_line = first_line.strip_suffix(b"\r").unwrap_or(first_line);
+    if parse_header(first_line).is_some() || CRASH_STARTS.iter().any(|s| first_line.starts_with(s)) {
+        return InputFormat::Traceback;
+    }
+    InputFormat::Log
+}
+
+fn is_mostly_text(head: &[u8]) -> bool {
+    let sample = &head[..head.len().min(512)];
+    let binary = sample.iter().filter(|&&b| b < 0x09 || (0x0e..0x20).contains(&b)).count();
+    binary * 20 < sample.len()
+}
+
+/// Reads one input in any format: detects it (unless `format` is given) and parses it. A log can hold several
+/// dumps, so this returns every snapshot found, in input order. Compressed input must be decompressed first.
+pub fn parse_input(
+    source: &str,
+    mut reader: impl Read + Send,
+    format: Option<InputFormat>,
+    options: &ParseOptions<'_>,
+) -> Result<Vec<Snapshot>, DumpError> {
+    let mut head = Vec::with_capacity(HEAD);
+    (&mut reader)
+        .take(HEAD as u64)
+        .read_to_end(&mut head)
+        .map_err(|source| DumpError::Io { offset: 0, source })?;
+    if head.trim_ascii().is_empty() {
+        return Err(DumpError::Empty);
+    }
+    if head.starts_with(&[0x1f, 0x8b]) || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        return Err(not_a_dump(head.len() as u64, &head));
+    }
+    let format = format.unwrap_or_else(|| detect(&head));
+    let whole = |mut head: Vec<u8>, mut reader: Box<dyn Read + Send + '_>| -> Result<Vec<u8>, DumpError> {
+        let offset = head.len() as u64;
+        reader.read_to_end(&mut head).map_err(|source| DumpError::Io { offset, source })?;
+        Ok(head)
+    };
+    match format {
+        InputFormat::Traceback => Ok(vec![parse_reader(source, Cursor::new(head).chain(reader), options)?]),
+        InputFormat::CountText => Ok(vec![parse_count_text(source, &whole(head, Box::new(reader))?)?]),
+        InputFormat::Proto => Ok(vec![parse_proto(source, &whole(head, Box::new(reader))?)?]),
+        InputFormat::Log => {
+            let bytes = whole(head, Box::new(reader))?;
+            let dumps = extract_dumps(&bytes);
+            if dumps.is_empty() {
+                return Err(not_a_dump(bytes.len() as u64, &bytes[..bytes.len().min(512)]));
+            }
+            let many = dumps.len() > 1;
+            dumps
+                .into_iter()
+                .map(|dump| {
+                    let name = if many || dump.line > 1 {
+                        format!("{source}:{}", dump.line)
+                    } else {
+                        source.to_owned()
+                    };
+                    let mut snapshot = match dump.format {
+                        InputFormat::CountText => parse_count_text(&name, &dump.text)?,
+                        _ => crate::parse_bytes(&name, &dump.text, options)?,
+                    };
+                    snapshot.test = dump.test;
+                    snapshot.leak_report = dump.leak_report;
+                    Ok(snapshot)
+                })
+                .collect()
+        }
+    }
+}

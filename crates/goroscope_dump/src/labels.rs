@@ -1,0 +1,97 @@
+//! pprof label sets in one written form, whichever format printed them: tracebacks print
+//! `{"k": "v", "k2": "v2"}`, `debug=1` prints `{"k":"v", "k2":"v2"}`, the proto holds key and value strings.
+//! The canonical form is `debug=1`'s: `"k":"v"` pairs sorted as strings and joined by `, `.
+
+use std::fmt::Write as _;
+
+/// The canonical form of a printed label set; the text itself (lossily decoded) when it does not read as one.
+pub(crate) fn canonical(raw: &[u8]) -> String {
+    match pairs(raw) {
+        Some(mut pairs) => {
+            pairs.sort_unstable();
+            format!("{{{}}}", pairs.join(", "))
+        }
+        None => String::from_utf8_lossy(raw).into_owned(),
+    }
+}
+
+/// The canonical form of label pairs given as plain strings.
+pub(crate) fn from_pairs<'a>(labels: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let mut pairs: Vec<String> = labels.map(|(k, v)| format!("{}:{}", go_quote(k), go_quote(v))).collect();
+    pairs.sort_unstable();
+    format!("{{{}}}", pairs.join(", "))
+}
+
+/// The `"k":"v"` pairs of `{"k": "v", …}`, each still quoted as printed.
+fn pairs(raw: &[u8]) -> Option<Vec<String>> {
+    let inner = raw.trim_ascii().strip_prefix(b"{")?.strip_suffix(b"}")?;
+    let mut pairs = Vec::new();
+    let mut rest = inner.trim_ascii_start();
+    while !rest.is_empty() {
+        let (key, after) = quoted(rest)?;
+        let after = after.trim_ascii_start().strip_prefix(b":")?.trim_ascii_start();
+        let (value, after) = quoted(after)?;
+        pairs.push(format!("{}:{}", String::from_utf8_lossy(key), String::from_utf8_lossy(value)));
+        rest = after.trim_ascii_start();
+        if let Some(next) = rest.strip_prefix(b",") {
+            rest = next.trim_ascii_start();
+        } else if !rest.is_empty() {
+            return None;
+        }
+    }
+    Some(pairs)
+}
+
+/// A Go-quoted string at the start of `text` (quotes included) and what follows it.
+fn quoted(text: &[u8]) -> Option<(&[u8], &[u8])> {
+    if text.first() != Some(&b'"') {
+        return None;
+    }
+    let mut i = 1;
+    while i < text.len() {
+        match text[i] {
+            b'\\' => i += 2,
+            b'"' => return Some((&text[..=i], &text[i + 1..])),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// `strconv.Quote`: Go's `%q` for a string.
+fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 || c == '\x7f' => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_printed_form_reads_the_same() {
+        let debug1 = canonical(br#"{"handler":"/upload", "tenant":"acme"}"#);
+        assert_eq!(debug1, r#"{"handler":"/upload", "tenant":"acme"}"#);
+        assert_eq!(canonical(br#"{"tenant": "acme", "handler": "/upload"}"#), debug1);
+        assert_eq!(from_pairs([("tenant", "acme"), ("handler", "/upload")].into_iter()), debug1);
+        assert_eq!(canonical(b"{}"), "{}");
+        assert_eq!(canonical(br#"{"q":"a\"b, c"}"#), r#"{"q":"a\"b, c"}"#);
+        assert_eq!(canonical(b"{not labels"), "{not labels");
+        assert_eq!(go_quote("a\u{1}\u{e9}"), "\"a\\x01\u{e9}\"");
+    }
+}
