@@ -2,10 +2,10 @@
 //! live services over HTTP(S) and gops agents.
 
 use std::fs::File;
-use std::io::{self, IsTerminal, Read};
+use std::io::{self, IsTerminal, Read, Seek};
 use std::time::Duration;
 
-use goroscope_collect::{CollectError, GopsOptions, HttpClient, Limits, Profile, Target};
+use goroscope_collect::{CollectError, Compression, GopsOptions, HttpClient, Limits, Profile, Target};
 use goroscope_dump::{
     DumpError, InputFormat, ParseOptions, Snapshot, adopt_labels, adopt_leaks, parse_input,
 };
@@ -80,7 +80,7 @@ pub(crate) fn read(name: &str, reading: &Reading) -> Result<Vec<Snapshot>, Input
         let bytes = goroscope_collect::fetch_gops(&target, &reading.gops)?;
         return parse(name, io::Cursor::new(bytes), reading, None);
     }
-    let file = File::open(name).map_err(InputError::Open)?;
+    let mut file = File::open(name).map_err(InputError::Open)?;
     let meta = file.metadata().map_err(InputError::Open)?;
     if meta.is_dir() {
         return Err(InputError::Open(io::Error::new(
@@ -88,8 +88,12 @@ pub(crate) fn read(name: &str, reading: &Reading) -> Result<Vec<Snapshot>, Input
             "is a directory; give a dump file",
         )));
     }
-    let bar =
-        (meta.len() >= PROGRESS_FROM_BYTES).then(|| progress_bar(Some(meta.len()), reading.quiet)).flatten();
+    // The bar counts decompressed bytes: against a compressed file's size it can only spin.
+    let mut magic = [0u8; 4];
+    let magic_len = file.read(&mut magic).map_err(InputError::Open)?;
+    file.seek(io::SeekFrom::Start(0)).map_err(InputError::Open)?;
+    let known_len = (Compression::sniff(&magic[..magic_len]) == Compression::None).then_some(meta.len());
+    let bar = (meta.len() >= PROGRESS_FROM_BYTES).then(|| progress_bar(known_len, reading.quiet)).flatten();
     parse(name, file, reading, bar.as_ref())
 }
 

@@ -93,7 +93,23 @@ pub(crate) fn judge(world: &World<'_>, facts: &Facts<'_>) -> Verdict {
             );
             weigh(facts, PatternId::UnboundedCreation, vec![evidence("many-runnable", weight, text)])
         }
-        blocking if blocking.can_block_forever() => weigh(facts, pattern(facts), Vec::new()),
+        blocking if blocking.can_block_forever() => {
+            let mut reasons = Vec::new();
+            if !world.has_ids && facts.site_is_own && facts.count > 1 {
+                // A counted profile cannot tell a leak from a pool: say so rather than call it healthy.
+                reasons.push(evidence(
+                    "counted-only",
+                    1,
+                    format!(
+                        "{} goroutines wait on a {} in your code, and this format has no ids, creators or wait \
+                         times to tell a leak from a pool: fetch ?debug=2 to judge",
+                        facts.count,
+                        blocking.describe()
+                    ),
+                ));
+            }
+            weigh(facts, pattern(facts), reasons)
+        }
         blocking => Verdict {
             level: Level::Healthy,
             pattern: None,
