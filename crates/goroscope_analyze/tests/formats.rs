@@ -107,3 +107,20 @@ fn without_ids_no_evidence_is_read_from_ids() {
         }
     }
 }
+
+#[test]
+fn a_cut_dump_says_how_many_goroutines_are_missing_when_the_total_is_known() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/dumps/formats/goroutine_debug2.txt");
+    let bytes = std::fs::read(path).unwrap();
+    let cut = &bytes[..bytes.len() / 2];
+    let mut snapshot = parse_input("cut", cut, None, &ParseOptions::default()).unwrap().remove(0);
+    assert!(snapshot.truncated.is_some());
+    let kept = snapshot.goroutines.len() as u64;
+    // What a live fetch learns from the service's debug=1 total.
+    snapshot.expected_total = Some(122);
+    let analysis = analyze(&snapshot, &Options::default(), None);
+    let note =
+        analysis.notes.iter().find(|n| n.contains("missing")).expect("a note on the missing goroutines");
+    assert!(note.contains(&format!("{} goroutines are missing", 122 - kept)), "{note}");
+}
