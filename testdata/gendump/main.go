@@ -1,7 +1,9 @@
 // Command gendump starts a large number of goroutines that block in real ways
 // and then takes a real goroutine dump of itself, either as
-// runtime.Stack(buf, true) text (the pprof debug=2 format) or as the
-// traceback of a panic with GOTRACEBACK=all.
+// runtime.Stack(buf, true) text (the pprof debug=2 format), as the pprof
+// goroutine profile in its counted forms (-debug 0: gzipped profile.proto,
+// -debug 1: text with one record per distinct stack), or as the traceback of
+// a panic with GOTRACEBACK=all.
 //
 // Goroutines follow a few hundred to a few thousand distinct "templates":
 // a path through the call chain in package workload (depth 0 to -max-depth),
@@ -12,11 +14,14 @@
 // services where a few stacks account for most goroutines.
 //
 //	gendump -n 100000 -o dump.txt      # runtime.Stack(buf, true) text
+//	gendump -n 100000 -debug 0 -o goroutine.pb.gz
+//	gendump -n 100000 -debug 1 -o goroutine-debug1.txt
 //	gendump -n 10000 -crash 2> crash.txt
 package main
 
 import (
 	"bufio"
+	"bytes"
 	"flag"
 	"fmt"
 	"math"
@@ -24,6 +29,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"sort"
 	"time"
 
@@ -80,7 +86,8 @@ const batchSize = 256
 func main() {
 	var (
 		n         = flag.Int("n", 10000, "number of goroutines to start (the dump also holds main and a few helpers)")
-		out       = flag.String("o", "", "write the runtime.Stack dump to this file (default stdout)")
+		out       = flag.String("o", "", "write the dump to this file (default stdout)")
+		level     = flag.Int("debug", 2, "dump format, as the debug parameter of /debug/pprof/goroutine: 2 = runtime.Stack(buf, true) text, 1 = counted text, 0 = gzipped profile.proto")
 		crash     = flag.Bool("crash", false, "panic with GOTRACEBACK=all instead (the dump goes to stderr)")
 		seed      = flag.Int64("seed", 1, "random seed")
 		groups    = flag.Int("groups", 1000, "number of ordinary stack templates")
@@ -96,6 +103,10 @@ func main() {
 	flag.Parse()
 	if *n < 1 || *groups < 1 || *maxDepth < 0 || *nSup < 1 {
 		fmt.Fprintln(os.Stderr, "gendump: -n, -groups and -supervisors must be positive, -max-depth non-negative")
+		os.Exit(2)
+	}
+	if *level < 0 || *level > 2 {
+		fmt.Fprintln(os.Stderr, "gendump: -debug must be 0, 1 or 2")
 		os.Exit(2)
 	}
 	special := *nConns + *nPipes + *nBusy
@@ -203,14 +214,35 @@ func main() {
 	}
 
 	t0 := time.Now()
-	dump := stackAll(*n)
+	var dump []byte
+	how := "runtime.Stack"
+	if *level == 2 {
+		dump = stackAll(*n)
+	} else {
+		how = fmt.Sprintf("pprof WriteTo(debug=%d)", *level)
+		var err error
+		if dump, err = profile(*level); err != nil {
+			fmt.Fprintln(os.Stderr, "gendump:", err)
+			os.Exit(1)
+		}
+	}
 	took := time.Since(t0)
 	if err := write(*out, dump); err != nil {
 		fmt.Fprintln(os.Stderr, "gendump:", err)
 		os.Exit(1)
 	}
-	logf("wrote %d bytes (%.0f bytes per goroutine), runtime.Stack took %v, total %v",
-		len(dump), float64(len(dump))/float64(*n), took.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+	logf("wrote %d bytes (%.0f bytes per goroutine), %s took %v, total %v",
+		len(dump), float64(len(dump))/float64(*n), how, took.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+}
+
+// profile returns the goroutine profile as /debug/pprof/goroutine?debug=level
+// serves it: 0 is the gzipped profile.proto, 1 the counted text.
+func profile(level int) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := pprof.Lookup("goroutine").WriteTo(&buf, level); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // stackAll returns runtime.Stack(buf, true), growing buf until the whole
