@@ -6,11 +6,11 @@ mod common;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::{DUMP, TempDir, serve_raw};
+use common::{DUMP, KillOnDrop, TempDir, go_build, serve_raw};
 use goroscope_collect::{CollectError, GopsOptions, GopsTarget, fetch_gops, parse_gops_target};
 
 fn opts() -> GopsOptions {
@@ -105,35 +105,13 @@ fn endless_agent_is_refused_at_the_cap() {
 
 /// The real agent: testdata/go/gops-agent, built with the machine's Go toolchain.
 struct RealAgent {
-    child: Child,
+    _child: KillOnDrop,
     addr: String,
     pid: u32,
 }
 
-impl Drop for RealAgent {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start_real_agent(config_dir: &Path) -> RealAgent {
-    let module = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/go/gops-agent");
-    let binary = Path::new(env!("CARGO_TARGET_TMPDIR")).join("gops-agent");
-    let built = Command::new("go")
-        .args(["build", "-mod=vendor", "-o"])
-        .arg(&binary)
-        .arg(".")
-        .current_dir(&module)
-        .env("GOTOOLCHAIN", "local")
-        .status()
-        .unwrap_or_else(|e| {
-            panic!(
-                "the Go toolchain is required: this test builds and runs testdata/go/gops-agent ({e}). \
-                 Install Go 1.21 or later and put `go` on PATH."
-            )
-        });
-    assert!(built.success(), "go build failed in {}", module.display());
+    let binary = go_build("testdata/go/gops-agent", &["-mod=vendor"], ".", "gops-agent");
     let mut child = Command::new(&binary)
         .arg("-config-dir")
         .arg(config_dir)
@@ -151,7 +129,7 @@ fn start_real_agent(config_dir: &Path) -> RealAgent {
             }
         }
     });
-    let mut agent = RealAgent { child, addr: String::new(), pid: 0 };
+    let mut agent = RealAgent { _child: KillOnDrop(child), addr: String::new(), pid: 0 };
     // "gops 127.0.0.1:PORT pid PID", then "ready"; at most 30 lines within 60 s.
     for _ in 0..30 {
         let line = rx

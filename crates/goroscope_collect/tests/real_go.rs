@@ -5,11 +5,11 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{ChildStdin, Command, Stdio};
 use std::sync::{OnceLock, mpsc};
 use std::time::Duration;
 
-use common::{TempDir, TestPki};
+use common::{KillOnDrop, TempDir, TestPki, go_build};
 use goroscope_collect::{CollectError, Header, HttpOptions, Profile, fetch, pprof_url};
 
 fn opts() -> HttpOptions {
@@ -19,40 +19,15 @@ fn opts() -> HttpOptions {
 /// The program, built once per test run.
 fn program() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let module = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/go");
-        let binary = Path::new(env!("CARGO_TARGET_TMPDIR")).join("send-no-receiver");
-        let status = Command::new("go")
-            .args(["build", "-o"])
-            .arg(&binary)
-            .arg("./leaks/send-no-receiver")
-            .current_dir(&module)
-            .env("GOTOOLCHAIN", "local")
-            .status()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "the Go toolchain is required: these tests build and run testdata/go ({e}). Install Go 1.21 \
-                     or later and put `go` on PATH."
-                )
-            });
-        assert!(status.success(), "go build failed in {}", module.display());
-        binary
-    })
+    BINARY.get_or_init(|| go_build("testdata/go", &[], "./leaks/send-no-receiver", "send-no-receiver"))
 }
 
 /// A running program; killed when dropped.
 struct Running {
-    child: Child,
+    _child: KillOnDrop,
     _stdin: ChildStdin,
     /// `http(s)://127.0.0.1:PORT`
     base: String,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn start(args: &[&str]) -> Running {
@@ -85,7 +60,11 @@ fn start(args: &[&str]) -> Running {
             break;
         }
     }
-    Running { child, _stdin: stdin, base: base.expect("the Go program printed no `pprof URL` line") }
+    Running {
+        _child: KillOnDrop(child),
+        _stdin: stdin,
+        base: base.expect("the Go program printed no `pprof URL` line"),
+    }
 }
 
 #[test]

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -252,4 +253,39 @@ impl TestPki {
         std::fs::write(&path, &self.ca_pem).unwrap();
         path
     }
+}
+
+/// A child process, killed and reaped when dropped.
+pub(crate) struct KillOnDrop(pub(crate) Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `go build [args] -o CARGO_TARGET_TMPDIR/<output> <package>` in `module` (relative to the repository root),
+/// failing loudly when Go is missing: these tests exist to run real Go programs.
+pub(crate) fn go_build(module: &str, args: &[&str], package: &str, output: &str) -> PathBuf {
+    let module = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(module);
+    let binary = Path::new(env!("CARGO_TARGET_TMPDIR")).join(output);
+    let status = Command::new("go")
+        .arg("build")
+        .args(args)
+        .arg("-o")
+        .arg(&binary)
+        .arg(package)
+        .current_dir(&module)
+        .env("GOTOOLCHAIN", "local")
+        .status()
+        .unwrap_or_else(|e| {
+            panic!(
+                "the Go toolchain is required: these tests build and run {} ({e}). Install Go 1.21 or later \
+                 and put `go` on PATH.",
+                module.display()
+            )
+        });
+    assert!(status.success(), "go build failed in {}", module.display());
+    binary
 }
