@@ -43,15 +43,18 @@ impl SourceFinder {
             return None;
         }
         let bytes = std::fs::read(&path).ok()?;
-        Some(String::from_utf8_lossy(&bytes).lines().map(str::to_owned).collect())
+        Some(String::from_utf8_lossy(&bytes).lines().map(|l| l.replace('\t', "    ")).collect())
     }
 }
 
 impl SourceLines for SourceFinder {
     fn line(&self, file: &str, line: u32) -> Option<String> {
         let mut files = self.files.borrow_mut();
-        let lines = files.entry(file.to_owned()).or_insert_with(|| self.load(file));
-        lines.as_ref()?.get((line as usize).checked_sub(1)?).map(|l| l.replace('\t', "    "))
+        if !files.contains_key(file) {
+            let loaded = self.load(file);
+            files.insert(file.to_owned(), loaded);
+        }
+        files[file].as_ref()?.get((line as usize).checked_sub(1)?).cloned()
     }
 }
 

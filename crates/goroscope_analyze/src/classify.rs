@@ -126,7 +126,9 @@ pub(crate) fn classify(
     let waiting_frames = &frames[..site.unwrap_or(0)];
     let in_network_client = waiting_frames.iter().any(|&f| {
         let package = crate::code::package_of(snapshot.function(f));
-        NETWORK_CLIENT_PACKAGES.iter().any(|p| package == *p || package.starts_with(&format!("{p}/")))
+        NETWORK_CLIENT_PACKAGES
+            .iter()
+            .any(|p| package.strip_prefix(p).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
     });
     if in_network_client && matches!(blocking, Blocking::Select | Blocking::ChanReceive | Blocking::ChanSend)
     {

@@ -12,12 +12,26 @@ pub fn package_of(function: &str) -> &str {
     }
 }
 
-/// Who owns which code, decided once per snapshot.
+/// Who owns which code, decided once per frame of a snapshot: every group asks about the same few thousand
+/// frames many times.
 #[derive(Debug, Clone)]
 pub(crate) struct CodeModel {
+    /// [`kind`] bits of each frame, by frame id.
+    kinds: Vec<u8>,
+}
+
+/// Bits of what a frame's code is.
+mod kind {
+    pub(super) const STD: u8 = 1;
+    pub(super) const OWN: u8 = 1 << 1;
+    pub(super) const PLUMBING: u8 = 1 << 2;
+}
+
+/// The rules the per-frame answers come from.
+struct Rules<'a> {
     /// `GOROOT/src/` as printed in this dump, when a standard-library frame reveals it.
     goroot_src: Option<String>,
-    own: Vec<String>,
+    own: &'a [String],
 }
 
 /// The top-level path elements of the Go distribution's packages (sorted), for dumps that print no GOROOT.
@@ -81,6 +95,54 @@ const PLUMBING: &[&str] = &["runtime", "sync", "sync/atomic", "time", "context",
 
 impl CodeModel {
     pub(crate) fn new(snapshot: &Snapshot, own: &[String]) -> CodeModel {
+        let rules = Rules::new(snapshot, own);
+        let kinds = snapshot
+            .frame_ids()
+            .map(|f| {
+                let std = rules.is_std(snapshot, f);
+                let mut bits = 0;
+                if std {
+                    bits |= kind::STD;
+                }
+                if rules.is_own(snapshot, f, std) {
+                    bits |= kind::OWN;
+                }
+                if std && is_plumbing(package_of(snapshot.function(f))) {
+                    bits |= kind::PLUMBING;
+                }
+                bits
+            })
+            .collect();
+        CodeModel { kinds }
+    }
+
+    fn has(&self, frame: FrameId, bit: u8) -> bool {
+        self.kinds.get(frame.0 as usize).is_some_and(|k| k & bit != 0)
+    }
+
+    /// Part of the Go distribution (runtime or standard library).
+    pub(crate) fn is_std(&self, frame: FrameId) -> bool {
+        self.has(frame, kind::STD)
+    }
+
+    /// The program's own code: outside the Go distribution and the module cache, or only `--own` packages when
+    /// given.
+    pub(crate) fn is_own(&self, frame: FrameId) -> bool {
+        self.has(frame, kind::OWN)
+    }
+
+    /// Code that merely carries out a wait (runtime, sync, time, context, internal): never the leak site.
+    pub(crate) fn is_plumbing(&self, frame: FrameId) -> bool {
+        self.has(frame, kind::PLUMBING)
+    }
+}
+
+fn is_plumbing(package: &str) -> bool {
+    PLUMBING.iter().any(|p| if p.ends_with('/') { package.starts_with(p) } else { package == *p })
+}
+
+impl<'a> Rules<'a> {
+    fn new(snapshot: &Snapshot, own: &'a [String]) -> Rules<'a> {
         let goroot_src = snapshot.frame_ids().find_map(|f| {
             let function = snapshot.function(f);
             let package = package_of(function);
@@ -91,11 +153,10 @@ impl CodeModel {
             let at = file.rfind(&format!("/src/{package}/"))?;
             Some(file[..at + 5].to_owned())
         });
-        CodeModel { goroot_src, own: own.to_vec() }
+        Rules { goroot_src, own }
     }
 
-    /// Part of the Go distribution (runtime or standard library).
-    pub(crate) fn is_std(&self, snapshot: &Snapshot, frame: FrameId) -> bool {
+    fn is_std(&self, snapshot: &Snapshot, frame: FrameId) -> bool {
         let function = snapshot.function(frame);
         let package = package_of(function);
         if self.is_own_package(package) {
@@ -120,22 +181,12 @@ impl CodeModel {
         }
     }
 
-    /// The program's own code: outside the Go distribution and the module cache, or only `--own` packages when
-    /// given.
-    pub(crate) fn is_own(&self, snapshot: &Snapshot, frame: FrameId) -> bool {
+    fn is_own(&self, snapshot: &Snapshot, frame: FrameId, std: bool) -> bool {
         if self.own.is_empty() {
-            !self.is_std(snapshot, frame) && !is_dependency(snapshot.file(frame))
+            !std && !is_dependency(snapshot.file(frame))
         } else {
             self.is_own_package(package_of(snapshot.function(frame)))
         }
-    }
-
-    /// Code that merely carries out a wait (runtime, sync, time, context, internal): never the leak site.
-    pub(crate) fn is_plumbing(&self, snapshot: &Snapshot, frame: FrameId) -> bool {
-        let function = snapshot.function(frame);
-        let package = package_of(function);
-        self.is_std(snapshot, frame)
-            && PLUMBING.iter().any(|p| if p.ends_with('/') { package.starts_with(p) } else { package == *p })
     }
 
     fn is_own_package(&self, package: &str) -> bool {

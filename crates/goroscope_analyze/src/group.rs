@@ -72,7 +72,7 @@ impl<'a> World<'a> {
             if creator_ids.binary_search(&g.id).is_ok() {
                 by_id.insert(g.id, i as u32);
             }
-            per_stack[g.stack.0 as usize] += 1;
+            per_stack[g.stack.0 as usize] += u64::from(g.count);
         }
         let used_stacks: Vec<StackId> =
             (0..per_stack.len() as u32).filter(|&s| per_stack[s as usize] > 0).map(StackId).collect();
@@ -201,11 +201,8 @@ pub fn analyze(snapshot: &Snapshot, options: &Options, source: Option<&dyn Sourc
                 b.id_range,
             ))
     });
-    let mut summary = Summary {
-        goroutines: snapshot.goroutines.len() as u64,
-        groups: groups.len() as u64,
-        ..Summary::default()
-    };
+    let mut summary =
+        Summary { goroutines: snapshot.goroutine_count(), groups: groups.len() as u64, ..Summary::default() };
     for group in &groups {
         let slot = match group.level {
             Level::Certain => &mut summary.certain,
@@ -247,14 +244,14 @@ fn notes(world: &World<'_>) -> Vec<String> {
         notes.push(format!(
             "This is Go's goroutineleak profile: the runtime proved that none of its {} goroutines can ever be \
              woken.",
-            snapshot.goroutines.len()
+            snapshot.goroutine_count()
         ));
     }
     if world.truncated {
         let missing = snapshot
             .expected_total
             .or(snapshot.total)
-            .map(|total| total.saturating_sub(snapshot.goroutines.len() as u64))
+            .map(|total| total.saturating_sub(snapshot.goroutine_count()))
             .filter(|&missing| missing > 0);
         notes.push(match missing {
             Some(missing) => format!(
@@ -352,7 +349,7 @@ fn build_group(
             .iter()
             .map(|&f| {
                 let Site { function, file, line } = site(f);
-                FrameOut { function, file, line, own: world.code.is_own(snapshot, f) }
+                FrameOut { function, file, line, own: world.code.is_own(f) }
             })
             .collect(),
         source: excerpt,
@@ -373,9 +370,11 @@ fn gather<'a>(
     let mut creators = CreatorTally::default();
     let creation_site = created_by.map(|f| CreationSite::new(world, f));
     let (mut leaked, mut ids, mut minutes) = (0, Vec::with_capacity(members.len()), Vec::new());
-    let (mut locked, mut labels) = (0, FxHashMap::<&str, u64>::default());
+    let (mut locked, mut labels, mut count) = (0, FxHashMap::<&str, u64>::default(), 0);
     for &i in members {
         let g = &snapshot.goroutines[i as usize];
+        let n = u64::from(g.count);
+        count += n;
         if world.has_ids {
             ids.push(g.id);
         }
@@ -383,13 +382,13 @@ fn gather<'a>(
             minutes.push(m.get());
         }
         if g.leaked() {
-            leaked += 1;
+            leaked += n;
         }
         if g.locked_to_thread() {
-            locked += 1;
+            locked += n;
         }
         if let Some(set) = g.extra.as_ref().and_then(|e| e.labels.as_deref()) {
-            *labels.entry(set).or_default() += 1;
+            *labels.entry(set).or_default() += n;
         }
         if let Some(site) = &creation_site {
             creators.count(world, site, g);
@@ -399,7 +398,7 @@ fn gather<'a>(
     let mut args: Vec<u64> = members.iter().map(|&i| snapshot.goroutines[i as usize].args_hash).collect();
     args.sort_unstable();
     args.dedup();
-    let args_shared = if args.contains(&0) || members.len() < 2 {
+    let args_shared = if args.contains(&0) || count < 2 {
         None
     } else if args.len() == 1 {
         Some(true)
@@ -413,7 +412,7 @@ fn gather<'a>(
         distinct: creator_ids.len() as u64,
         alive: creator_ids.keys().filter(|id| world.by_id.contains_key(id)).count() as u64,
     });
-    let site_is_own = site.is_some_and(|i| world.code.is_own(snapshot, frames[i]));
+    let site_is_own = site.is_some_and(|i| world.code.is_own(frames[i]));
     let site_text = match (site, source) {
         (Some(i), Some(source)) => {
             let frame = snapshot.frame(frames[i]);
@@ -428,7 +427,7 @@ fn gather<'a>(
     Facts {
         frames,
         blocking,
-        count: members.len() as u64,
+        count,
         ids,
         site,
         site_is_own,
@@ -480,7 +479,7 @@ impl CreationSite {
         let function = world.snapshot.frame(created_by).function;
         CreationSite {
             function,
-            own: world.code.is_own(world.snapshot, created_by),
+            own: world.code.is_own(created_by),
             runs_in_requests: world.request_functions.contains(&function),
         }
     }
@@ -521,12 +520,13 @@ impl CreatorTally {
         if let Some(creator) = g.creator_id {
             self.last = Some((creator.get(), facts));
         }
+        let n = u64::from(g.count);
         match facts.0 {
-            Creator::Gone => self.gone += 1,
-            Creator::Returned => self.returned += 1,
+            Creator::Gone => self.gone += n,
+            Creator::Returned => self.returned += n,
             Creator::Inside => {}
         }
-        self.request_created += u64::from(facts.1);
+        self.request_created += n * u64::from(facts.1);
     }
 }
 
@@ -575,12 +575,11 @@ fn top_label_sets(counts: FxHashMap<&str, u64>) -> Vec<(String, u64)> {
 /// The first frame of the program's own code; failing that, of a dependency; failing that, the first frame above
 /// the wait machinery.
 fn leak_site(world: &World<'_>, frames: &[FrameId]) -> Option<usize> {
-    let snapshot = world.snapshot;
     frames
         .iter()
-        .position(|&f| world.code.is_own(snapshot, f))
-        .or_else(|| frames.iter().position(|&f| !world.code.is_std(snapshot, f)))
-        .or_else(|| frames.iter().position(|&f| !world.code.is_plumbing(snapshot, f)))
+        .position(|&f| world.code.is_own(f))
+        .or_else(|| frames.iter().position(|&f| !world.code.is_std(f)))
+        .or_else(|| frames.iter().position(|&f| !world.code.is_plumbing(f)))
 }
 
 fn excerpt(source: &dyn SourceLines, site: &Site, context: u32) -> Option<Excerpt> {

@@ -128,8 +128,8 @@ pub(crate) const SHAPES: &[Shape] = &[
     Shape {
         id: "runtime-internal",
         matches: |w, f| {
-            let all_std = f.frames.iter().all(|&fr| w.code.is_std(w.snapshot, fr));
-            let std_creator = f.created_by.is_none_or(|c| w.code.is_std(w.snapshot, c));
+            let all_std = f.frames.iter().all(|&fr| w.code.is_std(fr));
+            let std_creator = f.created_by.is_none_or(|c| w.code.is_std(c));
             (f.blocking == Blocking::Runtime || (all_std && std_creator && f.blocking != Blocking::Select))
                 .then(|| "runtime or standard-library background goroutine".to_owned())
         },

@@ -116,7 +116,7 @@ fn a_cut_dump_says_how_many_goroutines_are_missing_when_the_total_is_known() {
     let cut = &bytes[..bytes.len() / 2];
     let mut snapshot = parse_input("cut", cut, None, &ParseOptions::default()).unwrap().remove(0);
     assert!(snapshot.truncated.is_some());
-    let kept = snapshot.goroutines.len() as u64;
+    let kept = snapshot.goroutine_count();
     // What a live fetch learns from the service's debug=1 total.
     snapshot.expected_total = Some(122);
     let analysis = analyze(&snapshot, &Options::default(), None);

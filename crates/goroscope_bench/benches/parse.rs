@@ -46,7 +46,7 @@ fn parse(c: &mut Criterion) {
 
     let snapshot = parse_bytes("bench", &dump, &ParseOptions::default()).unwrap();
     let mut group = c.benchmark_group("analyze");
-    group.throughput(Throughput::Elements(snapshot.goroutines.len() as u64));
+    group.throughput(Throughput::Elements(snapshot.goroutine_count()));
     group.sample_size(10);
     group.bench_function("group and score", |b| {
         b.iter(|| analyze(black_box(&snapshot), &Options::default(), None));

@@ -1,12 +1,12 @@
 //! The counted formats, `debug=1` text (FORMATS.md §3) and the proto (§4): goroutines counted per stack and
-//! label set. Each count becomes that many goroutines with id 0 and an unknown state, so the analysis sees
-//! the same model as for a traceback and simply finds no ids, wait reasons, wait times or creators.
+//! label set. Each record becomes one goroutine entry with id 0, an unknown state and the record's count, so the
+//! analysis sees the same model as for a traceback and simply finds no ids, wait reasons, wait times or creators.
 
 use crate::error::DumpError;
 use crate::model::{FrameId, Goroutine, GoroutineExtra, Snapshot, Tables, UNKNOWN_STATE, Warnings, flag};
 use crate::{Format, labels};
 
-/// More goroutines than any process holds: counts beyond this are kept out of memory, with a warning.
+/// More goroutines than any process holds: counts beyond this are not analysed, with a warning.
 const MAX_GOROUTINES: u64 = 1 << 25;
 
 /// A counted profile being built.
@@ -14,6 +14,8 @@ pub(crate) struct Counted {
     pub(crate) tables: Tables,
     pub(crate) warnings: Warnings,
     goroutines: Vec<Goroutine>,
+    /// Goroutines kept in `goroutines`, at most [`MAX_GOROUTINES`].
+    kept: u64,
     /// The profile is `goroutineleak`: every goroutine counted is one the runtime proved leaked.
     leak_profile: bool,
     total: u64,
@@ -25,6 +27,7 @@ impl Counted {
             tables: Tables::default(),
             warnings: Warnings::default(),
             goroutines: Vec::new(),
+            kept: 0,
             leak_profile: profile == "goroutineleak",
             total: 0,
         }
@@ -35,15 +38,20 @@ impl Counted {
         let stack = self.tables.stack(frames);
         let state = self.tables.state(UNKNOWN_STATE.as_bytes());
         self.total = self.total.saturating_add(count);
-        let room = MAX_GOROUTINES.saturating_sub(self.goroutines.len() as u64);
+        let room = MAX_GOROUTINES - self.kept;
         if count > room {
             self.warnings.push(line, || {
                 format!("counts add up to more than {MAX_GOROUTINES} goroutines; only that many are analysed")
             });
         }
+        let keep = count.min(room);
+        if keep == 0 {
+            return;
+        }
+        self.kept += keep;
         let extra =
             labels.map(|labels| Box::new(GoroutineExtra { labels: Some(labels), ..Default::default() }));
-        let goroutine = Goroutine {
+        self.goroutines.push(Goroutine {
             id: 0,
             creator_id: None,
             created_by: None,
@@ -52,10 +60,10 @@ impl Counted {
             state,
             wait_minutes: None,
             args_hash: 0,
+            // At most MAX_GOROUTINES, which fits.
+            count: u32::try_from(keep).unwrap_or(u32::MAX),
             flags: if self.leak_profile { flag::LEAKED } else { 0 },
-        };
-        let keep = count.min(room) as usize;
-        self.goroutines.resize(self.goroutines.len() + keep, goroutine);
+        });
     }
 
     pub(crate) fn finish(
@@ -129,12 +137,12 @@ pub(crate) fn parse_count_text(source: &str, bytes: &[u8]) -> Result<Snapshot, D
     }
     let mut snapshot = out.finish(source, Format::CountText, bytes.len() as u64, profile.to_owned(), None);
     snapshot.total = Some(total);
-    if cut || (!ended_cleanly && snapshot.goroutines.len() as u64 != total) {
+    let counted = snapshot.goroutine_count();
+    if cut || (!ended_cleanly && counted != total) {
         snapshot.truncated = Some(crate::Truncation {
             reason: format!(
-                "the profile ends in the middle of a record; it counts {} of the {total} goroutines its header \
-                 announces",
-                snapshot.goroutines.len()
+                "the profile ends in the middle of a record; it counts {counted} of the {total} goroutines its header \
+                 announces"
             ),
         });
     }

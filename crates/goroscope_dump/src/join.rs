@@ -48,7 +48,7 @@ fn counted_by_key(counted: &Snapshot) -> FxHashMap<(StackKey, Option<&str>), u64
     for g in &counted.goroutines {
         let key = keys.entry(g.stack).or_insert_with(|| key(counted, g.stack)).clone();
         let labels = g.extra.as_ref().and_then(|e| e.labels.as_deref());
-        *counts.entry((key, labels)).or_default() += 1;
+        *counts.entry((key, labels)).or_default() += u64::from(g.count);
     }
     counts
 }

@@ -179,6 +179,9 @@ pub struct Goroutine {
     /// internal packages that printed any; 0 when none did. Goroutines of one
     /// pool share them (the same channel or lock); goroutines started once per call each have their own.
     pub args_hash: u64,
+    /// How many goroutines this entry stands for: 1 in a traceback; in `debug=1` and the proto, the count of
+    /// one stack and label set, so a profile of a million goroutines is a few thousand entries.
+    pub count: u32,
     pub(crate) flags: u8,
 }
 
@@ -352,7 +355,8 @@ pub struct Snapshot {
     pub warnings: Warnings,
     /// Bytes read.
     pub bytes: u64,
-    /// The goroutines, in input order. Counted formats repeat one entry per goroutine counted.
+    /// The goroutines, in input order. Counted formats hold one entry per stack and label set, with its
+    /// [`Goroutine::count`]; [`Snapshot::goroutine_count`] is the number of goroutines.
     pub goroutines: Vec<Goroutine>,
     /// The pprof profile it is, when the input says: `goroutine` or `goroutineleak`.
     pub profile: Option<String>,
@@ -441,6 +445,11 @@ impl Snapshot {
             stacks: tables.stacks,
             states: tables.states,
         }
+    }
+
+    /// How many goroutines the snapshot holds: its entries weighted by their counts.
+    pub fn goroutine_count(&self) -> u64 {
+        self.goroutines.iter().map(|g| u64::from(g.count)).sum()
     }
 
     /// Whether any goroutine header printed `in goroutine N` (Go 1.21+), so a missing creator id means the

@@ -159,6 +159,7 @@ impl<'a> Parser<'a> {
                 state,
                 wait_minutes: header.minutes,
                 args_hash: 0,
+                count: 1,
                 flags: header.flags,
             },
             pending: None,

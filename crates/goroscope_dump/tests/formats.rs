@@ -50,7 +50,7 @@ fn program_groups(s: &Snapshot) -> BTreeMap<(Vec<String>, Option<String>), u64> 
         }
         let key: Vec<String> = functions[first..].iter().take(16).map(|f| (*f).to_owned()).collect();
         let labels = g.extra.as_ref().and_then(|e| e.labels.clone());
-        *groups.entry((key, labels)).or_default() += 1;
+        *groups.entry((key, labels)).or_default() += u64::from(g.count);
     }
     groups
 }
@@ -98,9 +98,18 @@ fn one_process_every_form_the_same_groups() {
     assert_eq!((debug1.format, proto.format), (Format::CountText, Format::Proto));
     assert_eq!(debug1.total, Some(122));
     assert_eq!(proto.total, Some(122));
-    assert_eq!(debug1.goroutines.len(), 122);
-    assert_eq!(proto.goroutines.len(), 122);
+    assert_eq!(debug1.goroutine_count(), 122);
+    assert_eq!(proto.goroutine_count(), 122);
     assert_eq!(debug2.goroutines.len(), 122);
+    // The counted forms keep one entry per record, not one per goroutine: a profile of a million goroutines
+    // costs as much memory as its few thousand stacks.
+    let records = std::fs::read_to_string(dir.join("goroutine_debug1.txt")).unwrap().matches(" @ 0x").count();
+    assert_eq!(debug1.goroutines.len(), records);
+    assert!(
+        records < 122 && proto.goroutines.len() < 122,
+        "{records} records, {} samples",
+        proto.goroutines.len()
+    );
 
     // debug=2 prints no labels here: compare stacks alone first, then the labels of the counted forms.
     let unlabelled = |s: &Snapshot| -> BTreeMap<Vec<String>, u64> {
@@ -126,7 +135,7 @@ fn the_leak_profile_in_every_form_proves_the_same_goroutines() {
     for name in ["goroutineleak_debug1.txt", "goroutineleak_debug0.pb.gz"] {
         let leaks = parse(&dir.join(name));
         assert_eq!(leaks.profile.as_deref(), Some("goroutineleak"), "{name}");
-        assert_eq!(leaks.goroutines.len(), 110, "{name}");
+        assert_eq!(leaks.goroutine_count(), 110, "{name}");
         assert!(leaks.goroutines.iter().all(goroscope_dump::Goroutine::leaked), "{name}");
     }
     for name in ["goroutineleak_debug2.txt", "goroutine_debug2_after_leak.txt"] {
@@ -187,7 +196,7 @@ fn broken_counted_profiles_are_refused_or_flagged_never_a_panic() {
     for cut in [1, 7, proto.len() / 3, proto.len() / 2, proto.len() - 1] {
         match parse_input("cut.pb", &proto[..cut], Some(InputFormat::Proto), &ParseOptions::default()) {
             Err(e) => assert!(e.to_string().contains("pprof profile"), "{cut}: {e}"),
-            Ok(s) => assert!(s[0].goroutines.len() < 122, "{cut}"),
+            Ok(s) => assert!(s[0].goroutine_count() < 122, "{cut}"),
         }
     }
     // Every single-byte corruption: an error or a snapshot, never a panic.

@@ -21,7 +21,7 @@ fn parse(name: &str) -> Vec<Snapshot> {
 }
 
 fn counts(snapshots: &[Snapshot]) -> Vec<usize> {
-    snapshots.iter().map(|s| s.goroutines.len()).collect()
+    snapshots.iter().map(|s| s.goroutine_count() as usize).collect()
 }
 
 #[test]

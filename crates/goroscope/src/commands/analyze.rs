@@ -60,6 +60,8 @@ pub(crate) fn run(args: &AnalyzeArgs, color: bool, quiet: bool) -> Result<Outcom
         OutputFormat::Json => Json.render(&report, &mut out),
     }
     .and_then(|()| out.flush());
+    // The process exits next: freeing the report's thousands of strings one by one would only cost time.
+    std::mem::forget(report);
     match written {
         // A reader that went away (`| head`) is not an error, but an input that failed still is.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(outcome),
