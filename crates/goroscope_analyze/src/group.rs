@@ -1,5 +1,7 @@
 //! Grouping goroutines and gathering the facts each verdict is built from.
 
+use std::sync::Arc;
+
 use goroscope_dump::{Format, FrameId, Goroutine, Snapshot, StackId, StateId, Sym, WaitReason};
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -29,6 +31,8 @@ const SOURCE_LINES_ABOVE: u32 = 6;
 pub(crate) struct World<'a> {
     pub(crate) snapshot: &'a Snapshot,
     pub(crate) code: CodeModel,
+    /// Every interned string, shared by the groups that print it.
+    names: Vec<Arc<str>>,
     /// Index of each goroutine that created another, by id.
     by_id: FxHashMap<u64, u32>,
     /// Functions on some live stack (for dumps without creator ids).
@@ -96,6 +100,7 @@ impl<'a> World<'a> {
         World {
             snapshot,
             code,
+            names: (0..snapshot.string_count() as u32).map(|s| Arc::from(snapshot.str(Sym(s)))).collect(),
             by_id,
             on_stacks,
             request_stacks,
@@ -307,8 +312,8 @@ fn build_group(
     let site = |f: FrameId| {
         let frame = snapshot.frame(f);
         Site {
-            function: snapshot.str(frame.function).to_owned(),
-            file: snapshot.str(frame.file).to_owned(),
+            function: Arc::clone(&world.names[frame.function.0 as usize]),
+            file: Arc::clone(&world.names[frame.file.0 as usize]),
             line: frame.line,
         }
     };
@@ -599,5 +604,5 @@ fn excerpt(source: &dyn SourceLines, site: &Site, context: u32) -> Option<Excerp
             None => break,
         }
     }
-    Some(Excerpt { file: site.file.clone(), first_line, marked_line: site.line, lines })
+    Some(Excerpt { file: site.file.to_string(), first_line, marked_line: site.line, lines })
 }

@@ -12,6 +12,8 @@ mod group;
 mod score;
 mod shapes;
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 pub use catalogue::{CATALOGUE, Pattern, PatternId};
@@ -81,9 +83,9 @@ pub struct Evidence {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Site {
     /// Qualified function name.
-    pub function: String,
+    pub function: Arc<str>,
     /// File as printed in the dump.
-    pub file: String,
+    pub file: Arc<str>,
     /// Line number.
     pub line: u32,
 }
@@ -91,10 +93,10 @@ pub struct Site {
 /// One frame of a group's stack.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FrameOut {
-    /// Qualified function name.
-    pub function: String,
+    /// Qualified function name (shared by every group that shows the frame).
+    pub function: Arc<str>,
     /// File as printed in the dump.
-    pub file: String,
+    pub file: Arc<str>,
     /// Line number.
     pub line: u32,
     /// Whether the frame is the program's own code.

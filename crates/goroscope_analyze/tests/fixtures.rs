@@ -226,7 +226,7 @@ created by github.com/acme/shop/api.(*Server).handle in goroutine 12\n\t/src/sho
     let site = |own: &[&str]| {
         let options =
             Options { own_packages: own.iter().map(|s| (*s).to_owned()).collect(), ..Options::default() };
-        analyze(&snapshot, &options, None).groups[0].leak_site.clone().unwrap().function
+        analyze(&snapshot, &options, None).groups[0].leak_site.clone().unwrap().function.to_string()
     };
     assert_eq!(
         site(&[]),

@@ -84,7 +84,7 @@ impl Counted {
 
 /// Parses `debug=1` text. `bytes` is the whole input.
 pub(crate) fn parse_count_text(source: &str, bytes: &[u8]) -> Result<Snapshot, DumpError> {
-    let mut lines = bytes.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    let mut lines = crate::text::lines(bytes);
     let first = lines.next().unwrap_or_default();
     let Some((profile, total)) = count_header(first) else {
         return Err(DumpError::Malformed {
@@ -165,9 +165,22 @@ fn record_start(line: &[u8]) -> Option<u64> {
     crate::header::parse_u64(&line[..at]).filter(|_| addresses_only)
 }
 
+/// The tab-separated fields of `line`, skipping the empty ones that runs of tabs leave.
+fn fields(line: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut start = 0;
+    memchr::memchr_iter(b'\t', line)
+        .chain(std::iter::once(line.len()))
+        .map(move |end| {
+            let field = &line[start..end];
+            start = end + 1;
+            field
+        })
+        .filter(|f| !f.is_empty())
+}
+
 /// One `#\t0xPC\tfunc+0xOFF\tfile:line` line (columns padded with runs of tabs), or `#\t0xPC` alone.
 fn count_frame(tables: &mut Tables, rest: &[u8]) -> FrameId {
-    let mut columns = rest.split(|&b| b == b'\t').filter(|c| !c.is_empty());
+    let mut columns = fields(rest);
     let pc = columns.next().unwrap_or_default();
     let (Some(function), Some(file_line)) = (columns.next(), columns.next()) else {
         return tables.frame_without_file(pc);

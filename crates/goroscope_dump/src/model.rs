@@ -404,6 +404,10 @@ impl Snapshot {
     pub fn frame_ids(&self) -> impl Iterator<Item = FrameId> + '_ {
         (0..self.frames.len() as u32).map(FrameId)
     }
+    /// Number of interned strings; [`Sym`]s run from 0 to this.
+    pub fn string_count(&self) -> usize {
+        self.strings.len()
+    }
     /// Number of unique frames.
     pub fn frame_count(&self) -> usize {
         self.frames.len()
