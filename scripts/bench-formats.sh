@@ -54,12 +54,12 @@ export LC_ALL=C
 
 log() { printf 'bench-formats: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+# shellcheck source=scripts/bench-lib.sh
+source "$ROOT/scripts/bench-lib.sh"
 
 for cmd in go cargo awk timeout sha256sum gzip wc; do
 	command -v "$cmd" > /dev/null || die "$cmd not found"
 done
-[[ -x /usr/bin/time ]] || die "/usr/bin/time not found (Debian: apt-get install time)"
-((BASH_VERSINFO[0] >= 5)) || die "bash 5 or later is needed (EPOCHREALTIME)"
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -116,53 +116,8 @@ PPROF=$(go tool -n pprof)
 [[ -x $PPROF ]] || die "go tool -n pprof does not name the pprof binary ($PPROF)"
 
 # --------------------------------------------------------------------- measure
-# Peak RSS comes from /usr/bin/time (%M); its wall time (%e) has only 10 ms
-# resolution, so wall time is taken from bash's EPOCHREALTIME around the run,
-# less the cost of starting /usr/bin/time and timeout themselves (OVERHEAD,
-# best of 10 runs of `true`), as scripts/bench.sh does.
-now() { echo "$EPOCHREALTIME"; }
-
-# timed LIMIT OUT CMD...: one run; sets W_WALL (s), W_RSS (KiB), W_RC.
-timed() {
-	local limit=$1 out=$2 s e
-	shift 2
-	W_RC=0
-	s=$(now)
-	/usr/bin/time -f '%e %M' -o "$TMP/time" timeout "$limit" "$@" > "$out" 2> "$TMP/stderr" || W_RC=$?
-	e=$(now)
-	W_WALL=$(awk -v s="$s" -v e="$e" 'BEGIN { printf "%.6f", e - s }')
-	read -r _ W_RSS < <(tail -n1 "$TMP/time")
-}
-
-OVERHEAD=
-for ((i = 0; i < 10; i++)); do
-	timed 10 /dev/null true
-	if [[ -z $OVERHEAD ]] || awk -v a="$W_WALL" -v b="$OVERHEAD" 'BEGIN { exit !(a < b) }'; then OVERHEAD=$W_WALL; fi
-done
-OVERHEAD_MS=$(awk -v o="$OVERHEAD" 'BEGIN { printf "%.1f", o * 1000 }')
-log "start-up overhead of /usr/bin/time + timeout: $OVERHEAD_MS ms"
-
-# measure RUNS LIMIT OUT CMD...: runs CMD RUNS times, stdout to OUT. Sets
-# M_TIME (best wall seconds, 4 decimals), M_RSS (highest peak RSS, KiB) and
-# M_STATUS (ok, timeout or failed).
-measure() {
-	local runs=$1 limit=$2 out=$3 i t
-	shift 3
-	M_TIME='' M_RSS=0 M_STATUS=ok
-	for ((i = 0; i < runs; i++)); do
-		timed "$limit" "$out" "$@"
-		if ((W_RC != 0)); then
-			if ((W_RC == 124)); then M_STATUS=timeout; else M_STATUS=failed; fi
-			log "  $* exited with status $W_RC"
-			head -c 2000 "$TMP/stderr" >&2 || true
-			M_TIME=$limit
-			return 0
-		fi
-		t=$(awk -v w="$W_WALL" -v o="$OVERHEAD" 'BEGIN { t = w - o; if (t < 0.0001) t = 0.0001; printf "%.4f", t }')
-		if [[ -z $M_TIME ]] || awk -v a="$t" -v b="$M_TIME" 'BEGIN { exit !(a < b) }'; then M_TIME=$t; fi
-		if ((W_RSS > M_RSS)); then M_RSS=$W_RSS; fi
-	done
-}
+# Timing: see scripts/bench-lib.sh.
+measure_overhead
 
 declare -A T R S CMD
 TOOL_IDS=(floor goroscope traces pprof top)
