@@ -1,6 +1,7 @@
 # Timing helpers shared by scripts/bench.sh and scripts/bench-formats.sh;
-# sourced, not run. The caller defines log and die and sets TMP to a scratch
-# directory.
+# sourced, not run. The caller defines log and die, sets ROOT (the
+# repository), DUMPS, TOOLS, DOC and GOROSCOPE (the release binary), and calls
+# bench_setup first.
 #
 # /usr/bin/time gives peak RSS (%M) but wall time (%e) only to 10 ms, which is
 # coarse next to the fastest commands measured. Wall time is therefore taken
@@ -9,6 +10,18 @@
 
 ((BASH_VERSINFO[0] >= 5)) || die "bash 5 or later is needed (EPOCHREALTIME)"
 [[ -x /usr/bin/time ]] || die "/usr/bin/time not found (Debian: apt-get install time)"
+
+# bench_setup CMD...: checks that each CMD is installed, makes the scratch
+# directory TMP (removed on exit) and the directories DUMPS, TOOLS and DOC's.
+bench_setup() {
+	local cmd
+	for cmd in "$@"; do
+		command -v "$cmd" > /dev/null || die "$cmd not found"
+	done
+	TMP=$(mktemp -d)
+	trap 'rm -rf "$TMP"' EXIT
+	mkdir -p "$DUMPS" "$TOOLS" "$(dirname "$DOC")"
+}
 
 now() { echo "$EPOCHREALTIME"; }
 
@@ -58,4 +71,25 @@ measure() {
 		if [[ -z $M_TIME ]] || awk -v a="$t" -v b="$M_TIME" 'BEGIN { exit !(a < b) }'; then M_TIME=$t; fi
 		if ((W_RSS > M_RSS)); then M_RSS=$W_RSS; fi
 	done
+}
+
+# build_goroscope: builds the release binary; sets HAVE_GOROSCOPE (0 or 1) and
+# GOROSCOPE_VERSION. A failed build is reported, and the other tools still run.
+build_goroscope() {
+	HAVE_GOROSCOPE=0
+	log "building goroscope (cargo build --release -p goroscope)"
+	if (cd "$ROOT" && cargo build --release -p goroscope) > "$TMP/cargo.log" 2>&1 && [[ -x $GOROSCOPE ]]; then
+		HAVE_GOROSCOPE=1
+		GOROSCOPE_VERSION=$("$GOROSCOPE" --version 2> /dev/null | head -n1 || true)
+	else
+		tail -n 15 "$TMP/cargo.log" >&2 || true
+		log "goroscope did not build: benchmarking the other tools only"
+	fi
+}
+
+# generator_key: sets GO_VERSION and GEN_SRC (a hash of testdata/gendump's
+# sources), which say when generated dumps must be made again.
+generator_key() {
+	GO_VERSION=$(go env GOVERSION)
+	GEN_SRC=$(cd "$ROOT/testdata/gendump" && find . -name '*.go' -o -name go.mod | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16)
 }

@@ -51,13 +51,7 @@ die() { log "error: $*"; exit 1; }
 # shellcheck source=scripts/bench-lib.sh
 source "$ROOT/scripts/bench-lib.sh"
 
-for cmd in go cargo awk timeout sha256sum; do
-	command -v "$cmd" > /dev/null || die "$cmd not found"
-done
-
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-mkdir -p "$DUMPS" "$TOOLS" "$(dirname "$DOC")"
+bench_setup go cargo awk timeout sha256sum
 
 dump_path() { echo "$DUMPS/goroutines-$1.txt"; }
 
@@ -73,19 +67,10 @@ if [[ ! -x $TOOLS/pp || ! -f $TOOLS/pp.version || $(cat "$TOOLS/pp.version") != 
 	echo "$PP_VERSION" > "$TOOLS/pp.version"
 fi
 
-HAVE_GOROSCOPE=0
-log "building goroscope (cargo build --release -p goroscope)"
-if (cd "$ROOT" && cargo build --release -p goroscope) > "$TMP/cargo.log" 2>&1 && [[ -x $GOROSCOPE ]]; then
-	HAVE_GOROSCOPE=1
-	GOROSCOPE_VERSION=$("$GOROSCOPE" --version 2> /dev/null | head -n1 || true)
-else
-	tail -n 15 "$TMP/cargo.log" >&2 || true
-	log "goroscope did not build: benchmarking the other tools only"
-fi
+build_goroscope
 
 # -------------------------------------------------------------- generate dumps
-GO_VERSION=$(go env GOVERSION)
-GEN_SRC=$(cd "$ROOT/testdata/gendump" && find . -name '*.go' -o -name go.mod | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16)
+generator_key
 declare -A GEN_SECS GEN_RSS SIZE
 
 for i in "${!NAMES[@]}"; do

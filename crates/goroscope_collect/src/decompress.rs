@@ -56,9 +56,10 @@ const TOO_LARGE_HINT: &str =
 ///
 /// The first bytes decide: gzip (`1f 8b`; several members are read one after the other, like `gzip -d`),
 /// zstd (`28 b5 2f fd`; several frames likewise, skippable frames are skipped), otherwise the bytes pass
-/// through unchanged. The returned reader fails once more than `limits.max_bytes` bytes (counted after
-/// decompression) would be returned: the [`io::Error`] then carries a [`CollectError::TooLarge`], and for
-/// corrupt compressed data a [`CollectError::Decompress`]; [`CollectError::from_read_error`] gets them back.
+/// through unchanged and uncapped: parsing streams them, so memory follows the dump's distinct stacks, not its
+/// size. A compressed input fails once more than `limits.max_bytes` bytes would come out of it (a decompression
+/// bomb): the [`io::Error`] then carries a [`CollectError::TooLarge`], and for corrupt compressed data a
+/// [`CollectError::Decompress`]; [`CollectError::from_read_error`] gets them back.
 pub fn open_decompressed(
     mut reader: impl Read + Send + 'static,
     limits: &Limits,
@@ -77,7 +78,7 @@ pub fn open_decompressed(
             let inner = Decoded { format: "zstd", inner: ZstdReader::new(reader) };
             Box::new(Capped::new(inner, max, "the decompressed input".into(), TOO_LARGE_HINT))
         }
-        Compression::None => Box::new(Capped::new(reader, max, "the input".into(), TOO_LARGE_HINT)),
+        Compression::None => Box::new(reader),
     })
 }
 
@@ -244,12 +245,17 @@ mod tests {
 
     #[test]
     fn cap_allows_exactly_max() {
-        let mut r = open_decompressed(Cursor::new(b"hello".to_vec()), &Limits { max_bytes: 5 }).unwrap();
+        let gzip = |text: &[u8]| {
+            let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            std::io::Write::write_all(&mut encoder, text).unwrap();
+            encoder.finish().unwrap()
+        };
+        let mut r = open_decompressed(Cursor::new(gzip(b"hello")), &Limits { max_bytes: 5 }).unwrap();
         let mut out = Vec::new();
         r.read_to_end(&mut out).unwrap();
         assert_eq!(out, b"hello");
 
-        let mut r = open_decompressed(Cursor::new(b"hello!".to_vec()), &Limits { max_bytes: 5 }).unwrap();
+        let mut r = open_decompressed(Cursor::new(gzip(b"hello!")), &Limits { max_bytes: 5 }).unwrap();
         let err = r.read_to_end(&mut Vec::new()).unwrap_err();
         let err = CollectError::from_read_error(err, "x");
         assert!(matches!(err, CollectError::TooLarge { limit: 5, .. }), "{err:?}");
