@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use goroscope_analyze::{Grouping, Options};
 use goroscope_collect::{GopsOptions, HttpOptions, Limits};
 use goroscope_dump::InputFormat;
 
@@ -25,6 +26,8 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Group the goroutines of one or more dumps by stack and explain every leak suspect.
     Analyze(AnalyzeArgs),
+    /// Compare two dumps of one process: groups new, grown, shrunk and gone, and the suspects among the grown.
+    Diff(DiffArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -79,23 +82,40 @@ pub(crate) struct AnalyzeArgs {
     /// service (`http://host:6060` or any pprof URL), or a gops agent (`pid:1234`, `gops://host:port`).
     #[arg(required = true, value_name = "INPUT")]
     pub(crate) inputs: Vec<String>,
+    #[command(flatten)]
+    pub(crate) analysis: AnalysisArgs,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+    #[command(flatten)]
+    pub(crate) collect: CollectArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DiffArgs {
+    /// The earlier dump (any input `analyze` takes; formats may differ, e.g. a debug=1 before a debug=2).
+    #[arg(value_name = "BEFORE")]
+    pub(crate) before: String,
+    /// The later dump.
+    #[arg(value_name = "AFTER")]
+    pub(crate) after: String,
+    #[command(flatten)]
+    pub(crate) analysis: AnalysisArgs,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+    #[command(flatten)]
+    pub(crate) collect: CollectArgs,
+}
+
+/// How inputs are read and analysed: shared by every command that reads dumps.
+#[derive(Debug, Args)]
+pub(crate) struct AnalysisArgs {
     /// The input format, instead of detecting it from the content.
     #[arg(long, value_enum, default_value_t = InputFormatArg::Auto, value_name = "FORMAT")]
     pub(crate) input_format: InputFormatArg,
-    #[command(flatten)]
-    pub(crate) collect: CollectArgs,
-    /// Output format on standard output.
-    #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Table)]
-    pub(crate) format: OutputFormat,
-    /// Also write the JSON report to this file.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) json: Option<PathBuf>,
-    /// Suspect groups shown in full (the rest get one line each); 0 shows all.
-    #[arg(long, default_value_t = 10, value_name = "N")]
-    pub(crate) top: usize,
-    /// Show healthy groups in full too.
-    #[arg(long)]
-    pub(crate) all: bool,
+    /// How goroutines are grouped: `exact` (identical stacks), `site` (the same leak site), `creator` (the same
+    /// `go` statement), `label` (the same pprof labels) or `label:KEY` (the same value of one label).
+    #[arg(long, default_value = "exact", value_parser = Grouping::parse, value_name = "LEVEL")]
+    pub(crate) group: Grouping,
     /// Package path prefix of your own code (repeatable); the leak site is the first frame in it. Default: any
     /// package outside the Go distribution.
     #[arg(long = "own", value_name = "PKG")]
@@ -110,6 +130,29 @@ pub(crate) struct AnalyzeArgs {
     /// Parser threads; 0 uses every core.
     #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
     pub(crate) threads: usize,
+}
+
+impl AnalysisArgs {
+    pub(crate) fn options(&self) -> Options {
+        Options { own_packages: self.own.clone(), context_lines: self.context, grouping: self.group.clone() }
+    }
+}
+
+/// What is written where: shared by every command that reports groups.
+#[derive(Debug, Args)]
+pub(crate) struct OutputArgs {
+    /// Output format on standard output.
+    #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Table)]
+    pub(crate) format: OutputFormat,
+    /// Also write the JSON report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) json: Option<PathBuf>,
+    /// Suspect groups shown in full (the rest get one line each); 0 shows all.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub(crate) top: usize,
+    /// Show healthy groups in full too.
+    #[arg(long)]
+    pub(crate) all: bool,
 }
 
 /// How live services and compressed inputs are read.

@@ -30,6 +30,7 @@ fn main() -> ExitCode {
     };
     let result = match &cli.command {
         Command::Analyze(args) => commands::analyze::run(args, color, cli.quiet),
+        Command::Diff(args) => commands::diff::run(args, color, cli.quiet),
     };
     match result {
         Ok(Outcome::Ran) => ExitCode::SUCCESS,

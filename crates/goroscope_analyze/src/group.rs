@@ -7,6 +7,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::classify::{Blocking, classify};
 use crate::code::CodeModel;
+use crate::fold::{Grouping, fold, stack_fingerprint};
 use crate::score::{Verdict, judge};
 use crate::{
     Analysis, Creators, Evidence, Excerpt, FrameOut, Group, Level, Options, Site, SourceLines, Summary,
@@ -197,15 +198,11 @@ pub fn analyze(snapshot: &Snapshot, options: &Options, source: Option<&dyn Sourc
         members[slot].push(i as u32);
     }
     let mut groups: Vec<Group> = members.iter().map(|m| build_group(&world, m, options, source)).collect();
-    groups.sort_by(|a, b| {
-        (a.level, std::cmp::Reverse(a.count), &a.leak_site.as_ref().map(|s| (&s.file, s.line)), a.id_range)
-            .cmp(&(
-                b.level,
-                std::cmp::Reverse(b.count),
-                &b.leak_site.as_ref().map(|s| (&s.file, s.line)),
-                b.id_range,
-            ))
-    });
+    if options.grouping == Grouping::Exact {
+        sort_groups(&mut groups);
+    } else {
+        groups = fold(snapshot, world.has_ids, &groups, &members, &options.grouping);
+    }
     let mut summary =
         Summary { goroutines: snapshot.goroutine_count(), groups: groups.len() as u64, ..Summary::default() };
     for group in &groups {
@@ -218,7 +215,20 @@ pub fn analyze(snapshot: &Snapshot, options: &Options, source: Option<&dyn Sourc
         slot.groups += 1;
         slot.goroutines += group.count;
     }
-    Analysis { summary, groups, notes: notes(&world) }
+    Analysis { grouping: options.grouping.to_string(), summary, groups, notes: notes(&world) }
+}
+
+/// Most severe first, then largest, then by place and ids, so that output is stable.
+pub(crate) fn sort_groups(groups: &mut [Group]) {
+    groups.sort_by(|a, b| {
+        (a.level, std::cmp::Reverse(a.count), &a.leak_site.as_ref().map(|s| (&s.file, s.line)), a.id_range)
+            .cmp(&(
+                b.level,
+                std::cmp::Reverse(b.count),
+                &b.leak_site.as_ref().map(|s| (&s.file, s.line)),
+                b.id_range,
+            ))
+    });
 }
 
 fn notes(world: &World<'_>) -> Vec<String> {
@@ -333,6 +343,8 @@ fn build_group(
         }
     });
     Group {
+        fingerprint: stack_fingerprint(snapshot, frames),
+        stacks: 1,
         count: facts.count,
         level,
         state: state.to_owned(),
@@ -570,8 +582,8 @@ fn tests_of<'f>(snapshot: &Snapshot, frames: impl Iterator<Item = &'f FrameId>) 
 }
 
 /// Label sets with their counts, most common first (then by text), at most five.
-fn top_label_sets(counts: FxHashMap<&str, u64>) -> Vec<(String, u64)> {
-    let mut sets: Vec<(String, u64)> = counts.into_iter().map(|(l, n)| (l.to_owned(), n)).collect();
+pub(crate) fn top_label_sets<S: Into<String>>(counts: FxHashMap<S, u64>) -> Vec<(String, u64)> {
+    let mut sets: Vec<(String, u64)> = counts.into_iter().map(|(l, n)| (l.into(), n)).collect();
     sets.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     sets.truncate(5);
     sets

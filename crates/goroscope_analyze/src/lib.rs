@@ -8,6 +8,8 @@
 mod catalogue;
 mod classify;
 mod code;
+mod diff;
+mod fold;
 mod group;
 mod score;
 mod shapes;
@@ -19,6 +21,8 @@ use serde::Serialize;
 pub use catalogue::{CATALOGUE, Pattern, PatternId};
 pub use classify::Blocking;
 pub use code::package_of;
+pub use diff::{Change, ChangeCounts, Diff, GroupChange, diff, process_warnings};
+pub use fold::Grouping;
 pub use group::analyze;
 
 /// Version of the JSON schema of [`Analysis`] (documented in docs/json.md).
@@ -31,6 +35,8 @@ pub struct Options {
     pub own_packages: Vec<String>,
     /// Lines of source shown on each side of the leak site.
     pub context_lines: u32,
+    /// How goroutines are put together into groups.
+    pub grouping: Grouping,
 }
 
 /// Access to source lines, so an analysis can quote and read the code at a leak site without doing I/O itself.
@@ -138,9 +144,15 @@ pub struct Excerpt {
     pub lines: Vec<String>,
 }
 
-/// Goroutines with the same stack, creator and state, and the verdict on them.
+/// Goroutines with the same stack, creator and state (or, with a coarser [`Grouping`], the same site, creator or
+/// label), and the verdict on them.
 #[derive(Debug, Clone, Serialize)]
 pub struct Group {
+    /// Names the group from one snapshot to the next: 16 hex digits, the same for the same stack whatever the
+    /// goroutine ids, arguments, line numbers, build machine or dump format (see docs/json.md).
+    pub fingerprint: String,
+    /// Distinct stacks in the group: 1 unless a coarser grouping put several together.
+    pub stacks: u64,
     /// Goroutines in the group.
     pub count: u64,
     /// The verdict.
@@ -224,6 +236,8 @@ impl Summary {
 /// The result of analysing one snapshot.
 #[derive(Debug, Clone, Serialize)]
 pub struct Analysis {
+    /// How goroutines were grouped: `exact`, `site`, `creator`, `label` or `label:KEY`.
+    pub grouping: String,
     /// Totals.
     pub summary: Summary,
     /// Groups, most severe first, then largest first.

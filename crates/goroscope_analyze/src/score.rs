@@ -187,8 +187,14 @@ fn proof(world: &World<'_>, facts: &Facts<'_>) -> Option<Evidence> {
 
 /// The catalogue pattern that explains a group's block, reading the source line when it is at hand.
 fn pattern(facts: &Facts<'_>) -> PatternId {
-    let line = facts.site_text.first().map(|l| l.trim()).unwrap_or_default();
-    match facts.blocking {
+    pattern_of(facts.blocking, &facts.site_text)
+}
+
+/// The catalogue pattern of a wait, given the source line at the leak site and the lines above it (nearest
+/// first), when known.
+pub(crate) fn pattern_of(blocking: Blocking, site_text: &[String]) -> PatternId {
+    let line = site_text.first().map(|l| l.trim()).unwrap_or_default();
+    match blocking {
         Blocking::NilChanSend | Blocking::NilChanReceive => PatternId::NilChannel,
         Blocking::SelectNoCases => PatternId::SelectNoCases,
         Blocking::ChanSend => PatternId::SendNoReceiver,
@@ -196,7 +202,7 @@ fn pattern(facts: &Facts<'_>) -> PatternId {
             PatternId::RangeNeverClosed
         }
         Blocking::ChanReceive => PatternId::ReceiveNeverSent,
-        Blocking::Select if in_loop(facts) => PatternId::LoopWithoutExit,
+        Blocking::Select if in_loop(site_text) => PatternId::LoopWithoutExit,
         Blocking::Select => PatternId::SelectNeverFires,
         Blocking::Sleep => PatternId::LoopWithoutExit,
         Blocking::WaitGroup => PatternId::WaitgroupMismatch,
@@ -208,8 +214,8 @@ fn pattern(facts: &Facts<'_>) -> PatternId {
 }
 
 /// Whether the source above the leak site opens a `for` loop.
-fn in_loop(facts: &Facts<'_>) -> bool {
-    facts.site_text.iter().any(|l| {
+fn in_loop(site_text: &[String]) -> bool {
+    site_text.iter().any(|l| {
         let l = l.trim_start();
         l.starts_with("for ") || l.starts_with("for{") || l == "for"
     })
@@ -220,7 +226,7 @@ fn weigh(facts: &Facts<'_>, pattern: PatternId, mut reasons: Vec<Evidence>) -> V
     creation_evidence(facts, &mut reasons);
     // A request goroutine's loop ends with the request; a sleep there is work pacing, not a leak.
     if facts.blocking == Blocking::Sleep && !facts.in_request {
-        if in_loop(facts) {
+        if in_loop(&facts.site_text) {
             reasons.push(evidence(
                 "sleep-in-loop",
                 1,

@@ -42,6 +42,26 @@ fn pairs(raw: &[u8]) -> Option<Vec<String>> {
     Some(pairs)
 }
 
+/// The value of label `key` in a canonical label set, still quoted as printed (`"acme"`); `None` when the set has
+/// no such key.
+pub fn label_value<'a>(set: &'a str, key: &str) -> Option<&'a str> {
+    let inner = set.strip_prefix('{')?.strip_suffix('}')?;
+    let mut rest = inner.as_bytes();
+    let mut at = 1; // offset of `rest` in `set`
+    while !rest.is_empty() {
+        let (quoted_key, after) = quoted(rest)?;
+        let value_start = at + quoted_key.len() + 1;
+        let (value, after_value) = quoted(after.strip_prefix(b":")?)?;
+        if quoted_key.len() >= 2 && &quoted_key[1..quoted_key.len() - 1] == key.as_bytes() {
+            return Some(&set[value_start..value_start + value.len()]);
+        }
+        let next = after_value.strip_prefix(b", ").unwrap_or(after_value);
+        at += rest.len() - next.len();
+        rest = next;
+    }
+    None
+}
+
 /// A Go-quoted string at the start of `text` (quotes included) and what follows it.
 fn quoted(text: &[u8]) -> Option<(&[u8], &[u8])> {
     if text.first() != Some(&b'"') {
@@ -93,5 +113,16 @@ mod tests {
         assert_eq!(canonical(br#"{"q":"a\"b, c"}"#), r#"{"q":"a\"b, c"}"#);
         assert_eq!(canonical(b"{not labels"), "{not labels");
         assert_eq!(go_quote("a\u{1}\u{e9}"), "\"a\\x01\u{e9}\"");
+    }
+
+    #[test]
+    fn values_by_key() {
+        let set = r#"{"handler":"/upload", "q":"a\"b, c", "tenant":"acme"}"#;
+        assert_eq!(label_value(set, "tenant"), Some(r#""acme""#));
+        assert_eq!(label_value(set, "handler"), Some(r#""/upload""#));
+        assert_eq!(label_value(set, "q"), Some(r#""a\"b, c""#));
+        assert_eq!(label_value(set, "missing"), None);
+        assert_eq!(label_value("{}", "k"), None);
+        assert_eq!(label_value("{not labels", "k"), None);
     }
 }

@@ -20,6 +20,7 @@ pub use chunk::{ParseOptions, parse_bytes, parse_reader};
 pub use detect::{InputFormat, detect, parse_input};
 pub use error::DumpError;
 pub use join::{adopt_labels, adopt_leaks};
+pub use labels::label_value;
 pub use model::{
     Crash, CrashKind, Format, Frame, FrameId, Goroutine, GoroutineExtra, RunningTest, Snapshot, StackId,
     StateId, Sym, Truncation, WaitReason, Warnings,

@@ -5,7 +5,7 @@ mod table;
 
 use std::io::{self, Write};
 
-use goroscope_analyze::{Analysis, CATALOGUE, Pattern, SCHEMA_VERSION};
+use goroscope_analyze::{Analysis, CATALOGUE, Diff, Group, Pattern, SCHEMA_VERSION};
 use goroscope_dump::{Crash, Format, RunningTest, Snapshot, Truncation, Warnings};
 use serde::Serialize;
 
@@ -21,8 +21,25 @@ pub struct Report {
     pub tool: Tool,
     /// One entry per input, in command-line order.
     pub inputs: Vec<InputReport>,
+    /// `goroscope diff`: how the groups changed from the first input to the second.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<DiffReport>,
     /// The catalogue entries that the groups refer to, by id.
     pub patterns: Vec<Pattern>,
+}
+
+/// Two inputs compared.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiffReport {
+    /// The earlier input, as named on the command line.
+    pub before_source: String,
+    /// The later input.
+    pub after_source: String,
+    /// Reasons to doubt the comparison (the snapshots look like different processes).
+    pub warnings: Vec<String>,
+    /// The changes.
+    #[serde(flatten)]
+    pub diff: Diff,
 }
 
 /// Name and version of the program.
@@ -90,17 +107,34 @@ impl InputReport {
 impl Report {
     /// A report over analysed inputs, carrying the catalogue entries they use.
     pub fn new(inputs: Vec<InputReport>) -> Report {
-        let patterns = CATALOGUE
-            .iter()
-            .filter(|p| inputs.iter().flat_map(|i| &i.analysis.groups).any(|g| g.pattern == Some(p.id)))
-            .copied()
-            .collect();
-        Report {
+        let mut report = Report {
             schema_version: SCHEMA_VERSION,
             tool: Tool { name: "goroscope", version: env!("CARGO_PKG_VERSION") },
             inputs,
-            patterns,
-        }
+            diff: None,
+            patterns: Vec::new(),
+        };
+        report.collect_patterns();
+        report
+    }
+
+    /// A report of two inputs and how their groups changed.
+    pub fn with_diff(inputs: Vec<InputReport>, diff: DiffReport) -> Report {
+        let mut report = Report::new(inputs);
+        report.diff = Some(diff);
+        report.collect_patterns();
+        report
+    }
+
+    /// Every group in the report, from every input and the diff.
+    pub fn groups(&self) -> impl Iterator<Item = &Group> {
+        let diffed = self.diff.iter().flat_map(|d| d.diff.changes.iter().map(|c| &c.group));
+        self.inputs.iter().flat_map(|i| &i.analysis.groups).chain(diffed)
+    }
+
+    fn collect_patterns(&mut self) {
+        self.patterns =
+            CATALOGUE.iter().filter(|p| self.groups().any(|g| g.pattern == Some(p.id))).copied().collect();
     }
 }
 

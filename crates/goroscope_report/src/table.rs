@@ -2,10 +2,10 @@
 
 use std::io::{self, Write};
 
-use goroscope_analyze::{Excerpt, Group, Level};
+use goroscope_analyze::{Change, Excerpt, Group, GroupChange, Level};
 use owo_colors::{OwoColorize, Style};
 
-use crate::{InputReport, Render, Report};
+use crate::{DiffReport, InputReport, Render, Report};
 
 /// What the terminal report shows.
 #[derive(Debug, Clone, Copy)]
@@ -39,6 +39,9 @@ const STACK_FRAMES: usize = 8;
 impl Render for Table {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let painter = Painter { color: self.options.color };
+        if let Some(diff) = &report.diff {
+            return self.diff(report, diff, &painter, out);
+        }
         for (i, input) in report.inputs.iter().enumerate() {
             if i > 0 {
                 writeln!(out)?;
@@ -203,6 +206,90 @@ impl Table {
             writeln!(out, "  … and {} more", healthy.len() - HEALTHY_LINES)?;
         }
         Ok(())
+    }
+}
+
+impl Table {
+    /// `goroscope diff`: totals, then the new and grown suspects in full, then every other change in a line.
+    fn diff(&self, report: &Report, d: &DiffReport, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
+        let delta = i128::from(d.diff.after) - i128::from(d.diff.before);
+        writeln!(
+            out,
+            "{} → {}: {} → {} ({})",
+            p.bold(&printable(&d.before_source)),
+            p.bold(&printable(&d.after_source)),
+            plural(d.diff.before, "goroutine", "goroutines"),
+            thousands(d.diff.after),
+            signed(delta)
+        )?;
+        let c = d.diff.counts;
+        writeln!(
+            out,
+            "  groups: {} new, {} grown, {} shrunk, {} gone, {} unchanged",
+            c.new, c.grown, c.shrunk, c.gone, c.same
+        )?;
+        for warning in &d.warnings {
+            writeln!(out, "  {} {warning}", p.paint("warning:", Style::new().yellow()))?;
+        }
+        for input in &report.inputs {
+            if let Some(t) = &input.truncated {
+                writeln!(
+                    out,
+                    "  {} {}: {}",
+                    p.paint("truncated:", Style::new().yellow()),
+                    input.source,
+                    t.reason
+                )?;
+            }
+        }
+        let growing = |c: &&GroupChange| matches!(c.change, Change::New | Change::Grown);
+        let (suspects, rest): (Vec<&GroupChange>, Vec<&GroupChange>) =
+            d.diff.changes.iter().partition(|c| growing(c) && c.group.level != Level::Healthy);
+        let full = if self.options.top == 0 { suspects.len() } else { self.options.top.min(suspects.len()) };
+        for change in &suspects[..full] {
+            writeln!(out)?;
+            writeln!(out, "{}", change_line(change, p))?;
+            full_group(report, &change.group, p, out)?;
+        }
+        let listed: Vec<&&GroupChange> = suspects[full..]
+            .iter()
+            .chain(rest.iter().filter(|c| c.change != Change::Same || self.options.all))
+            .collect();
+        if !listed.is_empty() {
+            writeln!(out)?;
+            for change in listed {
+                writeln!(out, "  {:<26} {}", change_line(change, p), one_line(&change.group, p))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `GROWN +4,000 (1,000 → 5,000)`.
+fn change_line(c: &GroupChange, p: &Painter) -> String {
+    let name = match c.change {
+        Change::New => "NEW",
+        Change::Grown => "GROWN",
+        Change::Shrunk => "SHRUNK",
+        Change::Gone => "GONE",
+        Change::Same => "SAME",
+    };
+    format!(
+        "{} {} ({} → {})",
+        p.bold(name),
+        signed(i128::from(c.delta)),
+        thousands(c.before),
+        thousands(c.after)
+    )
+}
+
+/// `+1,234`, `−56`, `±0`.
+fn signed(n: i128) -> String {
+    let magnitude = thousands(u64::try_from(n.unsigned_abs()).unwrap_or(u64::MAX));
+    match n {
+        0 => "±0".to_owned(),
+        n if n > 0 => format!("+{magnitude}"),
+        _ => format!("−{magnitude}"),
     }
 }
 

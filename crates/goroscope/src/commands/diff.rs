@@ -1,0 +1,43 @@
+//! `goroscope diff BEFORE AFTER`: how the groups changed between two snapshots of one process.
+
+use anyhow::Result;
+use goroscope_analyze::{diff, process_warnings};
+use goroscope_report::{DiffReport, InputReport, Report};
+
+use crate::Outcome;
+use crate::args::DiffArgs;
+use crate::commands::{Session, emit};
+
+pub(crate) fn run(args: &DiffArgs, color: bool, quiet: bool) -> Result<Outcome> {
+    let session = Session::new(&args.analysis, &args.collect, quiet)?;
+    let mut sides = Vec::with_capacity(2);
+    for name in [&args.before, &args.after] {
+        let mut found = Vec::new();
+        if !session.analyse(name, |snapshot, analysis| found.push((snapshot, analysis))) {
+            return Ok(Outcome::Error);
+        }
+        // A log with several dumps: the last one before, the last one after, as the names suggest.
+        let count = found.len();
+        let Some(last) = found.pop() else {
+            return Ok(Outcome::Error);
+        };
+        if count > 1 && !quiet {
+            eprintln!("goroscope: note: {name} holds {count} dumps; comparing its last one");
+        }
+        sides.push(last);
+    }
+    let (after, before) = (sides.pop().expect("two sides"), sides.pop().expect("two sides"));
+    let warnings = process_warnings(&before.0, &after.0, &before.1, &after.1);
+    let changes = diff(&before.1, &after.1);
+    let report = Report::with_diff(
+        vec![InputReport::new(&before.0, before.1), InputReport::new(&after.0, after.1)],
+        DiffReport {
+            before_source: before.0.source.clone(),
+            after_source: after.0.source.clone(),
+            warnings,
+            diff: changes,
+        },
+    );
+    emit(&report, &args.output, color)?;
+    Ok(Outcome::Ran)
+}
