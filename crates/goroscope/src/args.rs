@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use goroscope_analyze::{Grouping, Options};
+use goroscope_analyze::{Grouping, IgnoreRule, Level, Options};
 use goroscope_collect::{GopsOptions, HttpOptions, Limits};
 use goroscope_dump::InputFormat;
 
@@ -28,6 +28,8 @@ pub(crate) enum Command {
     Analyze(AnalyzeArgs),
     /// Compare two dumps of one process: groups new, grown, shrunk and gone, and the suspects among the grown.
     Diff(DiffArgs),
+    /// The CI gate: exit 1 when leaks or limits fail the build (settings from goroscope.toml, found upward).
+    Check(CheckArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -44,6 +46,12 @@ pub(crate) enum OutputFormat {
     Table,
     /// Versioned JSON (see docs/json.md).
     Json,
+    /// A summary for a CI step or a pull-request comment.
+    Markdown,
+    /// SARIF 2.1.0, for code scanning: each suspect at its leak site.
+    Sarif,
+    /// `JUnit` XML: one test case per group.
+    Junit,
 }
 
 /// `--input-format`: the names users know from pprof URLs.
@@ -106,6 +114,82 @@ pub(crate) struct DiffArgs {
     pub(crate) collect: CollectArgs,
 }
 
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// Dumps to check (any input `analyze` takes). Not needed with --before and --after.
+    #[arg(value_name = "INPUT", required_unless_present = "after")]
+    pub(crate) inputs: Vec<String>,
+    #[command(flatten)]
+    pub(crate) gate: GateArgs,
+    #[command(flatten)]
+    pub(crate) analysis: AnalysisArgs,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+    #[command(flatten)]
+    pub(crate) collect: CollectArgs,
+}
+
+/// What fails the gate.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Gate")]
+pub(crate) struct GateArgs {
+    /// Fail on groups at this level or more severe [default: likely, or goroscope.toml's].
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub(crate) fail_on: Option<FailOn>,
+    /// Fail when an input holds more goroutines than this.
+    #[arg(long, value_name = "N")]
+    pub(crate) max_goroutines: Option<u64>,
+    /// Fail when one group holds more goroutines than this, whatever its level.
+    #[arg(long, value_name = "N")]
+    pub(crate) max_group: Option<u64>,
+    /// Accept matching groups (repeatable): `top=FUNC`, `any=FUNC`, `creator=FUNC`, `state=STATE`,
+    /// `label=KEY[=VALUE]`; FUNC may end in `*`. Added to goroscope.toml's `[[ignore]]` rules.
+    #[arg(long, value_name = "RULE", value_parser = IgnoreRule::parse)]
+    pub(crate) ignore: Vec<IgnoreRule>,
+    /// Accept the groups recorded in this baseline up to their counts: only new or grown groups fail.
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub(crate) baseline: Option<PathBuf>,
+    /// Record every group found as accepted, into this file, and pass.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) write_baseline: Option<PathBuf>,
+    /// A dump taken before the tests: its groups are accepted, and the total may grow by --tolerance at most.
+    #[arg(long, value_name = "INPUT", requires = "after", conflicts_with_all = ["baseline", "write_baseline"])]
+    pub(crate) before: Option<String>,
+    /// The dump taken after the tests, checked against --before.
+    #[arg(long, value_name = "INPUT", requires = "before")]
+    pub(crate) after: Option<String>,
+    /// Goroutines the total may grow by between --before and --after [default: 0].
+    #[arg(long, value_name = "N")]
+    pub(crate) tolerance: Option<u64>,
+    /// Read settings from this file instead of the nearest goroscope.toml.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub(crate) config: Option<PathBuf>,
+    /// Ignore any goroscope.toml.
+    #[arg(long)]
+    pub(crate) no_config: bool,
+}
+
+/// `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FailOn {
+    /// Only proven leaks.
+    Certain,
+    /// Proven and likely leaks.
+    Likely,
+    /// Every suspect.
+    Possible,
+}
+
+impl From<FailOn> for Level {
+    fn from(f: FailOn) -> Level {
+        match f {
+            FailOn::Certain => Level::Certain,
+            FailOn::Likely => Level::Likely,
+            FailOn::Possible => Level::Possible,
+        }
+    }
+}
+
 /// How inputs are read and analysed: shared by every command that reads dumps.
 #[derive(Debug, Args)]
 pub(crate) struct AnalysisArgs {
@@ -147,6 +231,15 @@ pub(crate) struct OutputArgs {
     /// Also write the JSON report to this file.
     #[arg(long, value_name = "FILE")]
     pub(crate) json: Option<PathBuf>,
+    /// Also write SARIF 2.1.0 to this file (paths relative to the repository root, for code scanning).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) sarif: Option<PathBuf>,
+    /// Also write `JUnit` XML to this file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) junit: Option<PathBuf>,
+    /// Also write the Markdown summary to this file (e.g. `"$GITHUB_STEP_SUMMARY"`).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) markdown: Option<PathBuf>,
     /// Suspect groups shown in full (the rest get one line each); 0 shows all.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub(crate) top: usize,

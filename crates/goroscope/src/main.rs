@@ -2,6 +2,7 @@
 
 mod args;
 mod commands;
+mod config;
 mod inputs;
 mod source;
 
@@ -16,6 +17,7 @@ use crate::args::{Cli, ColorChoice, Command};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Outcome {
     Ran,
+    GateFailed,
     Error,
 }
 
@@ -31,9 +33,11 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Analyze(args) => commands::analyze::run(args, color, cli.quiet),
         Command::Diff(args) => commands::diff::run(args, color, cli.quiet),
+        Command::Check(args) => commands::check::run(args, color, cli.quiet),
     };
     match result {
         Ok(Outcome::Ran) => ExitCode::SUCCESS,
+        Ok(Outcome::GateFailed) => ExitCode::from(1),
         Ok(Outcome::Error) => ExitCode::from(2),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {

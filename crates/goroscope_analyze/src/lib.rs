@@ -10,19 +10,23 @@ mod classify;
 mod code;
 mod diff;
 mod fold;
+mod gate;
 mod group;
 mod score;
 mod shapes;
 
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use catalogue::{CATALOGUE, Pattern, PatternId};
 pub use classify::Blocking;
 pub use code::package_of;
 pub use diff::{Change, ChangeCounts, Diff, GroupChange, diff, process_warnings};
 pub use fold::Grouping;
+pub use gate::{
+    Baseline, BaselineGroup, GateOptions, GateResult, GroupOutcome, IgnoreRule, LimitFailure, Outcome, gate,
+};
 pub use group::analyze;
 
 /// Version of the JSON schema of [`Analysis`] (documented in docs/json.md).
@@ -46,7 +50,7 @@ pub trait SourceLines {
 }
 
 /// How sure we are that a group leaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     /// Proven: it can never be woken.

@@ -13,7 +13,7 @@ fn repo() -> PathBuf {
 
 fn analysed(path: &str, grouping: Grouping) -> Analysis {
     let mut bytes = std::fs::read(repo().join(path)).unwrap();
-    if path.ends_with(".gz") {
+    if Path::new(path).extension().is_some_and(|e| e.eq_ignore_ascii_case("gz")) {
         let mut plain = Vec::new();
         std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut plain).unwrap();
         bytes = plain;

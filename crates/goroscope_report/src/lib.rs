@@ -1,15 +1,22 @@
 //! The report model shared by every output, and one renderer per format. Renderers write to a `Write` only.
 
 mod json;
+mod junit;
+mod markdown;
+mod sarif;
 mod table;
+mod text;
 
 use std::io::{self, Write};
 
-use goroscope_analyze::{Analysis, CATALOGUE, Diff, Group, Pattern, SCHEMA_VERSION};
+use goroscope_analyze::{Analysis, CATALOGUE, Diff, GateResult, Group, Outcome, Pattern, SCHEMA_VERSION};
 use goroscope_dump::{Crash, Format, RunningTest, Snapshot, Truncation, Warnings};
 use serde::Serialize;
 
 pub use json::Json;
+pub use junit::Junit;
+pub use markdown::Markdown;
+pub use sarif::Sarif;
 pub use table::{Table, TableOptions};
 
 /// Everything one run found, across its inputs.
@@ -24,6 +31,9 @@ pub struct Report {
     /// `goroscope diff`: how the groups changed from the first input to the second.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diff: Option<DiffReport>,
+    /// `goroscope check`: what passed and what failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gate: Option<GateResult>,
     /// The catalogue entries that the groups refer to, by id.
     pub patterns: Vec<Pattern>,
 }
@@ -112,6 +122,7 @@ impl Report {
             tool: Tool { name: "goroscope", version: env!("CARGO_PKG_VERSION") },
             inputs,
             diff: None,
+            gate: None,
             patterns: Vec::new(),
         };
         report.collect_patterns();
@@ -124,6 +135,19 @@ impl Report {
         report.diff = Some(diff);
         report.collect_patterns();
         report
+    }
+
+    /// The gate's outcome for group `group` of input `input`, when a gate ran.
+    pub fn outcome(&self, input: usize, group: usize) -> Option<&goroscope_analyze::GroupOutcome> {
+        self.gate.as_ref()?.groups.iter().find(|o| o.input == input && o.group == group)
+    }
+
+    /// Whether a group fails: by the gate when one ran, otherwise when it is at least a likely leak.
+    pub fn fails(&self, input: usize, group: usize) -> bool {
+        match self.outcome(input, group) {
+            Some(outcome) => outcome.outcome == Outcome::Fail,
+            None => self.inputs[input].analysis.groups[group].level <= goroscope_analyze::Level::Likely,
+        }
     }
 
     /// Every group in the report, from every input and the diff.

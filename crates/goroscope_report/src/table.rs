@@ -2,9 +2,10 @@
 
 use std::io::{self, Write};
 
-use goroscope_analyze::{Change, Excerpt, Group, GroupChange, Level};
+use goroscope_analyze::{Change, Excerpt, GateResult, Group, GroupChange, Level, Outcome};
 use owo_colors::{OwoColorize, Style};
 
+use crate::text::{location, plural, printable, shown_state, thousands};
 use crate::{DiffReport, InputReport, Render, Report};
 
 /// What the terminal report shows.
@@ -48,8 +49,50 @@ impl Render for Table {
             }
             self.input(report, input, &painter, out)?;
         }
+        if let Some(gate) = &report.gate {
+            writeln!(out)?;
+            gate_summary(report, gate, &painter, out)?;
+        }
         Ok(())
     }
+}
+
+/// `check: FAILED`, then each failing group and limit in a line, and what was accepted.
+fn gate_summary(report: &Report, gate: &GateResult, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
+    let count = |outcome: Outcome| gate.groups.iter().filter(|g| g.outcome == outcome).count() as u64;
+    let (failed, ignored, baselined) =
+        (count(Outcome::Fail), count(Outcome::Ignored), count(Outcome::Baselined));
+    let verdict = if gate.passed {
+        p.paint("PASSED", Style::new().green().bold())
+    } else {
+        p.paint("FAILED", Style::new().red().bold())
+    };
+    let mut parts =
+        vec![format!("{} at {} or above", plural(failed, "group", "groups"), gate.fail_on.as_str())];
+    if !gate.limits.is_empty() {
+        parts.push(plural(gate.limits.len() as u64, "limit exceeded", "limits exceeded"));
+    }
+    if ignored > 0 {
+        parts.push(format!("{ignored} ignored"));
+    }
+    if baselined > 0 {
+        parts.push(format!("{baselined} accepted by the baseline"));
+    }
+    writeln!(out, "{} {verdict}: {}", p.bold("check:"), parts.join(", "))?;
+    for limit in &gate.limits {
+        writeln!(
+            out,
+            "  {} {}: {}",
+            p.paint("✗", Style::new().red()),
+            report.inputs[limit.input].source,
+            limit.message
+        )?;
+    }
+    for outcome in gate.groups.iter().filter(|g| g.outcome == Outcome::Fail) {
+        let group = &report.inputs[outcome.input].analysis.groups[outcome.group];
+        writeln!(out, "  {} {}", p.paint("✗", Style::new().red()), one_line(group, p))?;
+    }
+    Ok(())
 }
 
 struct Painter {
@@ -75,35 +118,6 @@ impl Painter {
     fn bold(&self, text: &str) -> String {
         self.paint(text, Style::new().bold())
     }
-}
-
-/// Text from the dump or a source file with control characters escaped, so that a hostile dump cannot drive the
-/// terminal.
-pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.chars().any(char::is_control) {
-        text.chars()
-            .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
-            .collect()
-    } else {
-        std::borrow::Cow::Borrowed(text)
-    }
-}
-
-/// `12345` → `12,345`.
-pub(crate) fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
 impl Table {
@@ -408,11 +422,6 @@ fn headline(g: &Group, p: &Painter) -> String {
     )
 }
 
-/// The printed wait reason; for formats that print none, the operation read from the frames.
-fn shown_state(g: &Group) -> std::borrow::Cow<'_, str> {
-    if g.state == "unknown" { g.blocking.describe().into() } else { g.state.as_str().into() }
-}
-
 /// What the input was, when it is more than a plain traceback: the profile and format, the test, goleak.
 fn origin(input: &InputReport) -> Option<String> {
     let mut parts = Vec::new();
@@ -441,13 +450,6 @@ fn one_line(g: &Group, p: &Painter) -> String {
     format!("{level}{:>7}  {:<14} {site}  {}", thousands(g.count), printable(&shown_state(g)), p.dim(why))
 }
 
-fn location(file: &str, line: u32) -> String {
-    // The last two path elements are enough to find a file and keep lines short.
-    let short = file.rsplitn(3, '/').collect::<Vec<_>>();
-    let tail = if short.len() == 3 { format!("{}/{}", short[1], short[0]) } else { file.to_owned() };
-    format!("{}:{line}", printable(&tail))
-}
-
 /// Writes `text` after `label`, wrapped at 100 columns with continuation lines indented under it.
 fn wrap(out: &mut dyn Write, label: &str, text: &str) -> io::Result<()> {
     const WIDTH: usize = 88;
@@ -468,23 +470,4 @@ fn wrap(out: &mut dyn Write, label: &str, text: &str) -> io::Result<()> {
         writeln!(out, "{}{line}", if first { label.to_owned() } else { " ".repeat(11) })?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-    }
-
-    #[test]
-    fn locations_are_short() {
-        assert_eq!(location("/home/u/app/internal/x.go", 7), "internal/x.go:7");
-        assert_eq!(location("x.go", 7), "x.go:7");
-    }
 }

@@ -19,7 +19,7 @@ pub(crate) fn run(args: &AnalyzeArgs, color: bool, quiet: bool) -> Result<Outcom
         return Ok(Outcome::Error);
     }
     let report = Report::new(inputs);
-    emit(&report, &args.output, color)?;
+    emit(&report, &args.output, color, &session)?;
     // The process exits next: freeing the report's thousands of strings one by one would only cost time.
     std::mem::forget(report);
     // An input that failed is an error even when the others were reported.

@@ -10,23 +10,10 @@ use crate::commands::{Session, emit};
 
 pub(crate) fn run(args: &DiffArgs, color: bool, quiet: bool) -> Result<Outcome> {
     let session = Session::new(&args.analysis, &args.collect, quiet)?;
-    let mut sides = Vec::with_capacity(2);
-    for name in [&args.before, &args.after] {
-        let mut found = Vec::new();
-        if !session.analyse(name, |snapshot, analysis| found.push((snapshot, analysis))) {
-            return Ok(Outcome::Error);
-        }
-        // A log with several dumps: the last one before, the last one after, as the names suggest.
-        let count = found.len();
-        let Some(last) = found.pop() else {
-            return Ok(Outcome::Error);
-        };
-        if count > 1 && !quiet {
-            eprintln!("goroscope: note: {name} holds {count} dumps; comparing its last one");
-        }
-        sides.push(last);
-    }
-    let (after, before) = (sides.pop().expect("two sides"), sides.pop().expect("two sides"));
+    let (Some(before), Some(after)) = (session.analyse_last(&args.before), session.analyse_last(&args.after))
+    else {
+        return Ok(Outcome::Error);
+    };
     let warnings = process_warnings(&before.0, &after.0, &before.1, &after.1);
     let changes = diff(&before.1, &after.1);
     let report = Report::with_diff(
@@ -38,6 +25,6 @@ pub(crate) fn run(args: &DiffArgs, color: bool, quiet: bool) -> Result<Outcome> 
             diff: changes,
         },
     );
-    emit(&report, &args.output, color)?;
+    emit(&report, &args.output, color, &session)?;
     Ok(Outcome::Ran)
 }

@@ -1,15 +1,17 @@
 //! One module per subcommand, and what they share: reading and analysing inputs, writing the report.
 
 pub(crate) mod analyze;
+pub(crate) mod check;
 pub(crate) mod diff;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use goroscope_analyze::{Analysis, Options, analyze};
 use goroscope_dump::Snapshot;
-use goroscope_report::{Json, Render, Report, Table, TableOptions};
+use goroscope_report::{Json, Junit, Markdown, Render, Report, Sarif, Table, TableOptions};
 
 use crate::args::{AnalysisArgs, CollectArgs, OutputArgs, OutputFormat};
 use crate::inputs::{self, Reading};
@@ -59,25 +61,61 @@ impl Session {
     }
 }
 
-/// Writes the report as asked: `--json FILE`, then the chosen format on standard output. A reader that went
-/// away (`| head`) is not an error.
-pub(crate) fn emit(report: &Report, output: &OutputArgs, color: bool) -> Result<()> {
-    if let Some(path) = &output.json {
+impl Session {
+    /// Reads one input that should be one snapshot; of a log with several dumps, the last one, with a note.
+    pub(crate) fn analyse_last(&self, name: &str) -> Option<(Snapshot, Analysis)> {
+        let mut found = Vec::new();
+        if !self.analyse(name, |snapshot, analysis| found.push((snapshot, analysis))) {
+            return None;
+        }
+        if found.len() > 1 && !self.reading.quiet {
+            eprintln!("goroscope: note: {name} holds {} dumps; using its last one", found.len());
+        }
+        found.pop()
+    }
+}
+
+/// Writes the report as asked: each `--json`/`--sarif`/`--junit`/`--markdown FILE`, then the chosen format on
+/// standard output. A reader that went away (`| head`) is not an error.
+pub(crate) fn emit(report: &Report, output: &OutputArgs, color: bool, session: &Session) -> Result<()> {
+    let sarif = || Sarif { paths: session.finder.repository_paths(report) };
+    let files: [(&Option<PathBuf>, OutputFormat); 4] = [
+        (&output.json, OutputFormat::Json),
+        (&output.sarif, OutputFormat::Sarif),
+        (&output.junit, OutputFormat::Junit),
+        (&output.markdown, OutputFormat::Markdown),
+    ];
+    for (path, format) in files {
+        let Some(path) = path else { continue };
         let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
         let mut out = BufWriter::new(file);
-        Json.render(report, &mut out)
+        renderer(format, output, false, &sarif)
+            .render(report, &mut out)
             .and_then(|()| out.flush())
             .with_context(|| format!("writing {}", path.display()))?;
     }
     let mut out = BufWriter::new(io::stdout().lock());
-    let written = match output.format {
-        OutputFormat::Table => Table { options: TableOptions { color, top: output.top, all: output.all } }
-            .render(report, &mut out),
-        OutputFormat::Json => Json.render(report, &mut out),
-    }
-    .and_then(|()| out.flush());
+    let written =
+        renderer(output.format, output, color, &sarif).render(report, &mut out).and_then(|()| out.flush());
     match written {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("writing the report to standard output"),
+    }
+}
+
+fn renderer(
+    format: OutputFormat,
+    output: &OutputArgs,
+    color: bool,
+    sarif: &dyn Fn() -> Sarif,
+) -> Box<dyn Render> {
+    match format {
+        OutputFormat::Table => {
+            Box::new(Table { options: TableOptions { color, top: output.top, all: output.all } })
+        }
+        OutputFormat::Json => Box::new(Json),
+        OutputFormat::Markdown => Box::new(Markdown),
+        OutputFormat::Sarif => Box::new(sarif()),
+        OutputFormat::Junit => Box::new(Junit),
     }
 }

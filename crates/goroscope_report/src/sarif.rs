@@ -1,0 +1,164 @@
+//! `--format sarif`: SARIF 2.1.0 for code scanning. Each leak suspect is a result at its leak site (the line the
+//! goroutines are stuck on), its rule the catalogue pattern; groups an ignore rule or the baseline accepts carry a
+//! suppression, so code scanning shows them as dismissed rather than losing them.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use goroscope_analyze::{CATALOGUE, Group, Level, Outcome};
+use serde_json::{Value, json};
+
+use crate::text::{group_summary, shown_state};
+use crate::{Render, Report};
+
+/// The rule of suspects no catalogue pattern explains.
+const GENERIC_RULE: &str = "goroutine-leak";
+
+/// SARIF 2.1.0.
+#[derive(Debug, Clone, Default)]
+pub struct Sarif {
+    /// Files as printed in the dumps → paths relative to the repository root, for the files found there. Others
+    /// are written as printed.
+    pub paths: BTreeMap<String, String>,
+}
+
+impl Render for Sarif {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let mut rules: Vec<Value> = CATALOGUE
+            .iter()
+            .map(|p| {
+                json!({
+                    "id": p.id.as_str(),
+                    "name": p.title,
+                    "shortDescription": { "text": p.title },
+                    "fullDescription": { "text": p.why },
+                    "help": { "text": format!("How to confirm: {}\n\nFix: {}", p.confirm, p.fix) },
+                })
+            })
+            .collect();
+        rules.push(json!({
+            "id": GENERIC_RULE,
+            "name": "goroutine leak suspect",
+            "shortDescription": { "text": "goroutine leak suspect" },
+            "fullDescription": { "text": "Goroutines parked where nothing may wake them; the evidence is in the result." },
+        }));
+        let mut results = Vec::new();
+        for (input_index, input) in report.inputs.iter().enumerate() {
+            for (index, group) in input.analysis.groups.iter().enumerate() {
+                if group.level == Level::Healthy {
+                    continue;
+                }
+                results.push(self.result(report, input_index, index, group, &input.source));
+            }
+        }
+        let sarif = json!({
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "version": "2.1.0",
+            "runs": [{
+                "tool": { "driver": {
+                    "name": "goroscope",
+                    "version": report.tool.version,
+                    "informationUri": "https://example.invalid/goroscope",
+                    "rules": rules,
+                }},
+                "results": results,
+            }],
+        });
+        serde_json::to_writer_pretty(&mut *out, &sarif)?;
+        out.write_all(b"\n")
+    }
+}
+
+impl Sarif {
+    fn result(&self, report: &Report, input: usize, index: usize, group: &Group, source: &str) -> Value {
+        let rule = group.pattern.map_or(GENERIC_RULE, |p| p.as_str());
+        let rule_index = CATALOGUE.iter().position(|p| p.id.as_str() == rule).unwrap_or(CATALOGUE.len());
+        let outcome = report.outcome(input, index);
+        let level = match outcome.map(|o| o.outcome) {
+            Some(Outcome::Fail) => "error",
+            Some(_) => "note",
+            None if group.level <= Level::Likely => "error",
+            None => "warning",
+        };
+        let mut result = json!({
+            "ruleId": rule,
+            "ruleIndex": rule_index,
+            "level": level,
+            "message": { "text": message(report, group) },
+            "partialFingerprints": { "goroscopeGroup/v1": group.fingerprint },
+            "properties": {
+                "goroutines": group.count,
+                "leakLevel": group.level.as_str(),
+                "state": shown_state(group),
+                "input": source,
+            },
+        });
+        if let Some(site) = group.leak_site.as_ref().filter(|s| s.line > 0) {
+            let uri = self.paths.get(&*site.file).map_or(&*site.file, String::as_str);
+            result["locations"] = json!([{
+                "physicalLocation": {
+                    "artifactLocation": { "uri": uri_of(uri) },
+                    "region": { "startLine": site.line },
+                },
+                "logicalLocations": [{ "fullyQualifiedName": site.function, "kind": "function" }],
+            }]);
+        }
+        if let Some(o) = outcome.filter(|o| matches!(o.outcome, Outcome::Ignored | Outcome::Baselined)) {
+            result["suppressions"] = json!([{ "kind": "external", "justification": o.reason }]);
+        }
+        result
+    }
+}
+
+/// The message: what is stuck, the evidence, and the fix.
+fn message(report: &Report, group: &Group) -> String {
+    let mut text = group_summary(group);
+    for e in group.evidence.iter().skip(1).filter(|e| e.weight != 0) {
+        let _ = write!(text, "; {}", e.text);
+    }
+    if let Some(pattern) = group.pattern.and_then(|id| report.patterns.iter().find(|p| p.id == id)) {
+        let _ = write!(text, ". Fix: {}", pattern.fix);
+    }
+    text
+}
+
+/// A relative path as a URI reference (`/` separators, spaces and the like percent-encoded); an absolute path as
+/// a `file://` URI.
+fn uri_of(path: &str) -> String {
+    let mut encoded = String::with_capacity(path.len());
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'.'
+            | b'_'
+            | b'~'
+            | b'/'
+            | b'@'
+            | b'+'
+            | b'('
+            | b')' => {
+                encoded.push(b as char);
+            }
+            _ => {
+                let _ = write!(encoded, "%{b:02X}");
+            }
+        }
+    }
+    if path.starts_with('/') { format!("file://{encoded}") } else { encoded }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri_of;
+
+    #[test]
+    fn paths_become_uris() {
+        assert_eq!(uri_of("internal/store/db.go"), "internal/store/db.go");
+        assert_eq!(uri_of("/src/my app/x.go"), "file:///src/my%20app/x.go");
+        assert_eq!(uri_of("pkg/a#b.go"), "pkg/a%23b.go");
+    }
+}
