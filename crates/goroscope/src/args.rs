@@ -30,6 +30,8 @@ pub(crate) enum Command {
     Diff(DiffArgs),
     /// The CI gate: exit 1 when leaks or limits fail the build (settings from goroscope.toml, found upward).
     Check(CheckArgs),
+    /// Follow several dumps of one process over time: growth per group, leak rate, time to a limit.
+    Series(SeriesArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -121,6 +123,26 @@ pub(crate) struct CheckArgs {
     pub(crate) inputs: Vec<String>,
     #[command(flatten)]
     pub(crate) gate: GateArgs,
+    #[command(flatten)]
+    pub(crate) analysis: AnalysisArgs,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+    #[command(flatten)]
+    pub(crate) collect: CollectArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SeriesArgs {
+    /// Dumps of one process, oldest first (files, or one log holding several dumps in order).
+    #[arg(required = true, value_name = "INPUT")]
+    pub(crate) inputs: Vec<String>,
+    /// Time between consecutive dumps (`30s`, `5m`). Default: the proto profiles' own times, else the files'
+    /// modification times, else rates per snapshot.
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub(crate) interval: Option<Duration>,
+    /// Project when the total reaches this many goroutines.
+    #[arg(long, value_name = "N")]
+    pub(crate) limit: Option<u64>,
     #[command(flatten)]
     pub(crate) analysis: AnalysisArgs,
     #[command(flatten)]

@@ -34,6 +34,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => commands::analyze::run(args, color, cli.quiet),
         Command::Diff(args) => commands::diff::run(args, color, cli.quiet),
         Command::Check(args) => commands::check::run(args, color, cli.quiet),
+        Command::Series(args) => commands::series::run(args, color, cli.quiet),
     };
     match result {
         Ok(Outcome::Ran) => ExitCode::SUCCESS,

@@ -135,7 +135,7 @@ fn rank(c: &GroupChange) -> (u8, Level) {
     }
 }
 
-fn signed(after: u64, before: u64) -> i64 {
+pub(crate) fn signed(after: u64, before: u64) -> i64 {
     i64::try_from(after).unwrap_or(i64::MAX).saturating_sub(i64::try_from(before).unwrap_or(i64::MAX))
 }
 

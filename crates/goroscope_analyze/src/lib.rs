@@ -13,6 +13,7 @@ mod fold;
 mod gate;
 mod group;
 mod score;
+mod series;
 mod shapes;
 
 use std::sync::Arc;
@@ -28,6 +29,7 @@ pub use gate::{
     Baseline, BaselineGroup, GateOptions, GateResult, GroupOutcome, IgnoreRule, LimitFailure, Outcome, gate,
 };
 pub use group::analyze;
+pub use series::{GroupSeries, Point, RateUnit, Series, series};
 
 /// Version of the JSON schema of [`Analysis`] (documented in docs/json.md).
 pub const SCHEMA_VERSION: u32 = 1;

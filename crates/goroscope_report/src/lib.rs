@@ -9,7 +9,9 @@ mod text;
 
 use std::io::{self, Write};
 
-use goroscope_analyze::{Analysis, CATALOGUE, Diff, GateResult, Group, Outcome, Pattern, SCHEMA_VERSION};
+use goroscope_analyze::{
+    Analysis, CATALOGUE, Diff, GateResult, Group, Outcome, Pattern, SCHEMA_VERSION, Series,
+};
 use goroscope_dump::{Crash, Format, RunningTest, Snapshot, Truncation, Warnings};
 use serde::Serialize;
 
@@ -31,6 +33,9 @@ pub struct Report {
     /// `goroscope diff`: how the groups changed from the first input to the second.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diff: Option<DiffReport>,
+    /// `goroscope series`: the inputs followed over time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub series: Option<Series>,
     /// `goroscope check`: what passed and what failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gate: Option<GateResult>,
@@ -122,6 +127,7 @@ impl Report {
             tool: Tool { name: "goroscope", version: env!("CARGO_PKG_VERSION") },
             inputs,
             diff: None,
+            series: None,
             gate: None,
             patterns: Vec::new(),
         };
@@ -150,10 +156,19 @@ impl Report {
         }
     }
 
-    /// Every group in the report, from every input and the diff.
+    /// A report of inputs followed over time.
+    pub fn with_series(inputs: Vec<InputReport>, series: Series) -> Report {
+        let mut report = Report::new(inputs);
+        report.series = Some(series);
+        report.collect_patterns();
+        report
+    }
+
+    /// Every group in the report, from every input, the diff and the series.
     pub fn groups(&self) -> impl Iterator<Item = &Group> {
         let diffed = self.diff.iter().flat_map(|d| d.diff.changes.iter().map(|c| &c.group));
-        self.inputs.iter().flat_map(|i| &i.analysis.groups).chain(diffed)
+        let followed = self.series.iter().flat_map(|s| s.groups.iter().map(|g| &g.group));
+        self.inputs.iter().flat_map(|i| &i.analysis.groups).chain(diffed).chain(followed)
     }
 
     fn collect_patterns(&mut self) {

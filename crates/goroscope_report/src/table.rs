@@ -2,7 +2,9 @@
 
 use std::io::{self, Write};
 
-use goroscope_analyze::{Change, Excerpt, GateResult, Group, GroupChange, Level, Outcome};
+use goroscope_analyze::{
+    Change, Excerpt, GateResult, Group, GroupChange, GroupSeries, Level, Outcome, RateUnit, Series,
+};
 use owo_colors::{OwoColorize, Style};
 
 use crate::text::{location, plural, printable, shown_state, thousands};
@@ -42,6 +44,9 @@ impl Render for Table {
         let painter = Painter { color: self.options.color };
         if let Some(diff) = &report.diff {
             return self.diff(report, diff, &painter, out);
+        }
+        if let Some(series) = &report.series {
+            return self.series(report, series, &painter, out);
         }
         for (i, input) in report.inputs.iter().enumerate() {
             if i > 0 {
@@ -276,6 +281,98 @@ impl Table {
             }
         }
         Ok(())
+    }
+}
+
+impl Table {
+    /// `goroscope series`: the totals over time, the rate and the projection, then the growing groups in full.
+    fn series(&self, report: &Report, s: &Series, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
+        let span =
+            s.points.last().and_then(|l| l.seconds).map(|secs| format!(" over {}", duration(secs / 60.0)));
+        let totals: Vec<String> = s.points.iter().map(|pt| thousands(pt.total)).collect();
+        writeln!(
+            out,
+            "{} of {} dumps{}: {} goroutines",
+            p.bold("series"),
+            s.points.len(),
+            span.unwrap_or_default(),
+            counts_line(&totals)
+        )?;
+        writeln!(out, "  {} {} (Theil–Sen fit)", p.dim("leak rate:"), rate(s.rate, s.unit))?;
+        match (s.limit, s.until_limit) {
+            (Some(limit), Some(until)) => writeln!(
+                out,
+                "  {} {} goroutines in {}",
+                p.dim("at this rate:"),
+                thousands(limit),
+                match s.unit {
+                    RateUnit::PerMinute => duration(until),
+                    RateUnit::PerSnapshot => format!("{until:.0} more snapshots"),
+                }
+            )?,
+            (Some(limit), None) => {
+                writeln!(out, "  {} not growing towards {}", p.dim("limit:"), thousands(limit))?
+            }
+            _ => {}
+        }
+        let (growing, rest): (Vec<&GroupSeries>, Vec<&GroupSeries>) =
+            s.groups.iter().partition(|g| g.growth > 0 && g.group.level != Level::Healthy);
+        let full = if self.options.top == 0 { growing.len() } else { self.options.top.min(growing.len()) };
+        for g in &growing[..full] {
+            writeln!(out)?;
+            writeln!(out, "{}", series_line(g, s.unit, p))?;
+            full_group(report, &g.group, p, out)?;
+        }
+        let listed: Vec<&&GroupSeries> =
+            growing[full..].iter().chain(rest.iter().filter(|g| g.growth != 0 || self.options.all)).collect();
+        if !listed.is_empty() {
+            writeln!(out)?;
+            for g in listed {
+                writeln!(out, "  {}  {}", series_line(g, s.unit, p), one_line(&g.group, p))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `+1,600 (100 → 300 → 900 → 1,700) · 96% of the growth · +533.3/min`.
+fn series_line(g: &GroupSeries, unit: RateUnit, p: &Painter) -> String {
+    let counts: Vec<String> = g.counts.iter().map(|&c| thousands(c)).collect();
+    let share = g.share.map(|s| format!(" · {:.0}% of the growth", s * 100.0)).unwrap_or_default();
+    format!(
+        "{} ({}){share} · {}",
+        p.bold(&signed(i128::from(g.growth))),
+        counts_line(&counts),
+        rate(g.rate, unit)
+    )
+}
+
+/// `a → b → c`, eliding the middle of long series.
+fn counts_line(counts: &[String]) -> String {
+    if counts.len() <= 8 {
+        return counts.join(" → ");
+    }
+    format!("{} → … → {}", counts[..3].join(" → "), counts[counts.len() - 3..].join(" → "))
+}
+
+fn rate(rate: f64, unit: RateUnit) -> String {
+    let per = match unit {
+        RateUnit::PerMinute => "min",
+        RateUnit::PerSnapshot => "snapshot",
+    };
+    format!("{}{rate:.1} goroutines/{per}", if rate > 0.0 { "+" } else { "" })
+}
+
+/// Minutes for people: `45 s`, `12 min`, `3 h 20 min`, `2.5 days`.
+fn duration(minutes: f64) -> String {
+    if minutes < 1.0 {
+        format!("{:.0} s", minutes * 60.0)
+    } else if minutes < 60.0 {
+        format!("{minutes:.0} min")
+    } else if minutes < 48.0 * 60.0 {
+        format!("{} h {} min", (minutes / 60.0).floor(), (minutes % 60.0).round())
+    } else {
+        format!("{:.1} days", minutes / (24.0 * 60.0))
     }
 }
 

@@ -3,6 +3,7 @@
 pub(crate) mod analyze;
 pub(crate) mod check;
 pub(crate) mod diff;
+pub(crate) mod series;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};

@@ -1,5 +1,6 @@
-//! `goroscope diff` on snapshots of real Go programs taken through their pprof endpoints: a leak grows between
-//! them, in one format or across formats, and a restart is noticed.
+//! `goroscope diff` and `goroscope series` on snapshots of real Go programs taken through their pprof endpoints:
+//! a leak grows between them, in one format or across formats; a restart is noticed; a busy healthy server's
+//! goroutines come and go without being called a leak.
 
 mod common;
 
@@ -118,4 +119,91 @@ fn snapshots_of_two_processes_are_called_out() {
     );
     let change = quote_change(&report);
     assert_eq!(change["change"], "shrunk");
+}
+
+fn series_json(files: &[String], extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["series", "--format", "json"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend_from_slice(extra);
+    let (code, stdout, stderr) = goroscope(&args, None);
+    assert_eq!(code, 0, "goroscope series failed: {stderr}");
+    serde_json::from_str(&stdout).unwrap()
+}
+
+#[test]
+fn a_series_measures_the_leak_rate_and_the_time_to_a_limit() {
+    let program = start(&pattern_programs().join("send-no-receiver"), &["-n", "3"]);
+    let dir = scratch("series");
+    let mut files = Vec::new();
+    for (round, more) in [0, 5, 10, 20].into_iter().enumerate() {
+        leak_more(&program.base, more);
+        files.push(save(
+            &program.base,
+            "/debug/pprof/goroutine?debug=2",
+            &dir.join(format!("round{round}.txt")),
+        ));
+    }
+    let report = series_json(&files, &["--interval", "1m", "--limit", "1000"]);
+    let series = &report["series"];
+    let quote = series["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| {
+            g["group"]["leak_site"]["function"].as_str().is_some_and(|f| f.starts_with("main.handleQuote"))
+        })
+        .unwrap_or_else(|| panic!("no series for main.handleQuote in {series:#}"));
+    let counts: Vec<u64> = quote["counts"].as_array().unwrap().iter().map(|c| c.as_u64().unwrap()).collect();
+    assert_eq!(counts, [3, 8, 18, 38]);
+    // Theil–Sen over one-minute steps: the median of the pairwise slopes (5, 7.5, 10, 11.7, 15, 20).
+    let rate = quote["rate"].as_f64().unwrap();
+    assert!((rate - 10.83).abs() < 0.1, "{rate}");
+    assert_eq!((quote["rises"].as_u64(), quote["falls"].as_u64()), (Some(3), Some(0)));
+    assert_eq!(quote["group"]["level"], "likely");
+    let codes: Vec<&str> =
+        quote["group"]["evidence"].as_array().unwrap().iter().filter_map(|e| e["code"].as_str()).collect();
+    assert!(codes.contains(&"steady-growth"), "{codes:?}");
+    assert!(quote["share"].as_f64().unwrap() > 0.8, "{quote:#}");
+    assert_eq!(series["groups"][0], *quote, "the growing suspect comes first");
+    assert_eq!(series["unit"], "per_minute");
+    let until = series["until_limit"].as_f64().expect("a projection");
+    assert!(until > 0.0 && until < 1000.0, "{until}");
+
+    let (code, table, _) = goroscope(
+        &[
+            &["series", "--interval", "1m", "--limit", "1000"][..],
+            &files.iter().map(String::as_str).collect::<Vec<_>>(),
+        ]
+        .concat(),
+        None,
+    );
+    assert_eq!(code, 0);
+    assert!(table.contains("+35 (3 → 8 → 18 → 38)"), "{table}");
+    assert!(table.contains("1,000 goroutines in"), "{table}");
+}
+
+#[test]
+fn a_busy_healthy_server_is_not_a_growing_leak() {
+    let program = start(&pattern_programs().join("http-under-load"), &[]);
+    let dir = scratch("busy");
+    let mut files = Vec::new();
+    for round in 0..8 {
+        files.push(save(
+            &program.base,
+            "/debug/pprof/goroutine?debug=2",
+            &dir.join(format!("round{round}.txt")),
+        ));
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    let report = series_json(&files, &[]);
+    let series = &report["series"];
+    assert_eq!(series["unit"], "per_minute", "file times serve as the dumps' times");
+    for g in series["groups"].as_array().unwrap() {
+        let level = g["group"]["level"].as_str().unwrap();
+        assert!(
+            level != "likely" && level != "certain",
+            "a busy server's group called a {level} leak: {:#}",
+            g
+        );
+    }
 }
