@@ -202,8 +202,7 @@ fn a_busy_healthy_server_is_not_a_growing_leak() {
         let level = g["group"]["level"].as_str().unwrap();
         assert!(
             level != "likely" && level != "certain",
-            "a busy server's group called a {level} leak: {:#}",
-            g
+            "a busy server's group called a {level} leak: {g:#}"
         );
     }
 }
