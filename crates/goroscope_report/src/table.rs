@@ -311,7 +311,7 @@ impl Table {
                 }
             )?,
             (Some(limit), None) => {
-                writeln!(out, "  {} not growing towards {}", p.dim("limit:"), thousands(limit))?
+                writeln!(out, "  {} not growing towards {}", p.dim("limit:"), thousands(limit))?;
             }
             _ => {}
         }
