@@ -152,6 +152,8 @@ pub(crate) struct Facts<'a> {
     pub(crate) locked: u64,
     /// Label sets printed in the members' headers, with counts.
     pub(crate) labels: Vec<(String, u64)>,
+    /// The tests that started the members, most members first.
+    pub(crate) tests: Vec<String>,
 }
 
 impl Facts<'_> {
@@ -361,7 +363,7 @@ fn build_group(
         leaked: facts.leaked,
         locked_to_thread: facts.locked,
         labels: facts.labels,
-        tests: tests_of(snapshot, frames.iter().chain(&facts.created_by)),
+        tests: facts.tests,
         frames: frames
             .iter()
             .map(|&f| {
@@ -388,10 +390,15 @@ fn gather<'a>(
     let creation_site = created_by.map(|f| CreationSite::new(world, f));
     let (mut leaked, mut ids, mut minutes) = (0, Vec::with_capacity(members.len()), Vec::new());
     let (mut locked, mut labels, mut count) = (0, FxHashMap::<&str, u64>::default(), 0);
+    let mut tests = TestFinder::default();
+    let mut test_counts: FxHashMap<&str, u64> = FxHashMap::default();
     for &i in members {
         let g = &snapshot.goroutines[i as usize];
         let n = u64::from(g.count);
         count += n;
+        if let Some(test) = tests.of(world, g) {
+            *test_counts.entry(test).or_default() += n;
+        }
         if world.has_ids {
             ids.push(g.id);
         }
@@ -465,6 +472,69 @@ fn gather<'a>(
         args_shared,
         locked,
         labels: top_label_sets(labels),
+        tests: {
+            let mut found: Vec<(&str, u64)> = test_counts.into_iter().collect();
+            found.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            found.into_iter().map(|(t, _)| t.to_owned()).collect()
+        },
+    }
+}
+
+/// Finds the test that started a goroutine, remembering what it found for each stack and creator.
+#[derive(Default)]
+struct TestFinder<'a> {
+    by_stack: FxHashMap<(StackId, Option<FrameId>), Option<&'a str>>,
+    by_creator: FxHashMap<u64, Option<&'a str>>,
+}
+
+/// Creators followed up a `created by … in goroutine N` chain, at most.
+const CREATOR_CHAIN: usize = 32;
+
+impl<'a> TestFinder<'a> {
+    /// The test on the goroutine's own stack or at its `go` statement; else on the stack of its creator, of its
+    /// creator's creator and so on (a helper goroutine the test started, also under `t.Parallel`); else on the
+    /// stacks `GODEBUG=tracebackancestors` recorded when the creators have exited.
+    fn of(&mut self, world: &World<'a>, g: &Goroutine) -> Option<&'a str> {
+        let snapshot = world.snapshot;
+        if let Some(test) = self.on_stack(snapshot, g.stack, g.created_by) {
+            return Some(test);
+        }
+        if let Some(test) = g.creator_id.and_then(|c| self.from_creator(world, c.get())) {
+            return Some(test);
+        }
+        let ancestors = g.extra.as_ref().map(|e| e.ancestors.as_slice()).unwrap_or_default();
+        ancestors.iter().find_map(|&(_, stack, creator)| self.on_stack(snapshot, stack, creator))
+    }
+
+    fn on_stack(
+        &mut self,
+        snapshot: &'a Snapshot,
+        stack: StackId,
+        created_by: Option<FrameId>,
+    ) -> Option<&'a str> {
+        *self
+            .by_stack
+            .entry((stack, created_by))
+            .or_insert_with(|| first_test(snapshot, snapshot.stack(stack).iter().chain(&created_by)))
+    }
+
+    fn from_creator(&mut self, world: &World<'a>, id: u64) -> Option<&'a str> {
+        if let Some(&known) = self.by_creator.get(&id) {
+            return known;
+        }
+        let mut found = None;
+        let mut next = Some(id);
+        for _ in 0..CREATOR_CHAIN {
+            let Some(&at) = next.and_then(|id| world.by_id.get(&id)) else { break };
+            let creator = &world.snapshot.goroutines[at as usize];
+            found = self.on_stack(world.snapshot, creator.stack, creator.created_by);
+            if found.is_some() {
+                break;
+            }
+            next = creator.creator_id.map(|c| c.get());
+        }
+        self.by_creator.insert(id, found);
+        found
     }
 }
 
@@ -558,27 +628,24 @@ enum Creator {
     Gone,
 }
 
-/// The tests among `frames`: functions named `TestX` (or closures inside one) in a `_test.go` file.
-fn tests_of<'f>(snapshot: &Snapshot, frames: impl Iterator<Item = &'f FrameId>) -> Vec<String> {
-    let mut tests: Vec<String> = Vec::new();
-    for &f in frames {
+/// The innermost test among `frames`: a function named `TestX` (or a closure inside one) in a `_test.go` file.
+fn first_test<'s, 'f>(
+    snapshot: &'s Snapshot,
+    mut frames: impl Iterator<Item = &'f FrameId>,
+) -> Option<&'s str> {
+    frames.find_map(|&f| {
         let frame = snapshot.frame(f);
         if !snapshot.str(frame.file).ends_with("_test.go") {
-            continue;
+            return None;
         }
         let function = snapshot.str(frame.function);
         let local = function.rsplit('/').next().unwrap_or(function);
-        let Some(name) = local.split('.').nth(1) else {
-            continue;
-        };
+        let name = local.split('.').nth(1)?;
         // `go test` runs `TestXxx` where Xxx does not start with a lower-case letter.
-        let is_test =
-            name.strip_prefix("Test").is_some_and(|rest| !rest.starts_with(|c: char| c.is_lowercase()));
-        if is_test && !tests.iter().any(|t| t == name) {
-            tests.push(name.to_owned());
-        }
-    }
-    tests
+        name.strip_prefix("Test")
+            .is_some_and(|rest| !rest.starts_with(|c: char| c.is_lowercase()))
+            .then_some(name)
+    })
 }
 
 /// Label sets with their counts, most common first (then by text), at most five.

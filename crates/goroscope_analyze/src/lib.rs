@@ -192,8 +192,9 @@ pub struct Group {
     /// pprof labels printed in the headers (Go 1.26+), most common first, with how many members carry each set;
     /// at most five sets.
     pub labels: Vec<(String, u64)>,
-    /// Tests whose functions are on the stack or started the goroutines (`TestX` in a `_test.go` file), as
-    /// top-level test names.
+    /// The tests that started the members (`TestX` in a `_test.go` file, as top-level names), most members
+    /// first: found on their stack or `go` statement, up the chain of their creators, or in the ancestors
+    /// `GODEBUG=tracebackancestors` records.
     pub tests: Vec<String>,
     /// The stack, innermost first.
     pub frames: Vec<FrameOut>,
