@@ -499,7 +499,7 @@ impl<'a> TestFinder<'a> {
         if let Some(test) = self.on_stack(snapshot, g.stack, g.created_by) {
             return Some(test);
         }
-        if let Some(test) = g.creator_id.and_then(|c| self.from_creator(world, c.get())) {
+        if let Some(test) = g.creator_id.and_then(|c| self.up_the_creators(world, c.get())) {
             return Some(test);
         }
         let ancestors = g.extra.as_ref().map(|e| e.ancestors.as_slice()).unwrap_or_default();
@@ -518,7 +518,7 @@ impl<'a> TestFinder<'a> {
             .or_insert_with(|| first_test(snapshot, snapshot.stack(stack).iter().chain(&created_by)))
     }
 
-    fn from_creator(&mut self, world: &World<'a>, id: u64) -> Option<&'a str> {
+    fn up_the_creators(&mut self, world: &World<'a>, id: u64) -> Option<&'a str> {
         if let Some(&known) = self.by_creator.get(&id) {
             return known;
         }
