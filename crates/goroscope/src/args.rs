@@ -32,6 +32,9 @@ pub(crate) enum Command {
     Check(CheckArgs),
     /// Follow several dumps of one process over time: growth per group, leak rate, time to a limit.
     Series(SeriesArgs),
+    /// Run a test command (`goroscope test -- go test ./...`), pass its output through, and report the goroutine
+    /// leaks in the dumps it prints (timeouts, panics, goleak failures), by the test that leaked them.
+    Test(TestArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -151,10 +154,52 @@ pub(crate) struct SeriesArgs {
     pub(crate) collect: CollectArgs,
 }
 
-/// What fails the gate.
+#[derive(Debug, Args)]
+pub(crate) struct TestArgs {
+    /// The command to run and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub(crate) command: Vec<String>,
+    /// Depth of `GODEBUG=tracebackancestors` set for the command, so that a leaked goroutine whose creator has
+    /// exited still leads back to its test; 0 leaves GODEBUG alone.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub(crate) ancestors: u32,
+    #[command(flatten)]
+    pub(crate) rules: RuleArgs,
+    #[command(flatten)]
+    pub(crate) analysis: AnalysisArgs,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+/// The gate of `check`: its rules, baselines and the before/after comparison.
+#[derive(Debug, Args)]
+pub(crate) struct GateArgs {
+    #[command(flatten)]
+    pub(crate) rules: RuleArgs,
+    /// Record every group found as accepted, into this file, and pass.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline", help_heading = "Gate")]
+    pub(crate) write_baseline: Option<PathBuf>,
+    /// A dump taken before the tests: its groups are accepted, and the total may grow by --tolerance at most.
+    #[arg(
+        long,
+        value_name = "INPUT",
+        requires = "after",
+        conflicts_with_all = ["baseline", "write_baseline"],
+        help_heading = "Gate"
+    )]
+    pub(crate) before: Option<String>,
+    /// The dump taken after the tests, checked against --before.
+    #[arg(long, value_name = "INPUT", requires = "before", help_heading = "Gate")]
+    pub(crate) after: Option<String>,
+    /// Goroutines the total may grow by between --before and --after [default: 0].
+    #[arg(long, value_name = "N", help_heading = "Gate")]
+    pub(crate) tolerance: Option<u64>,
+}
+
+/// What fails a build: shared by `check` and `test`.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Gate")]
-pub(crate) struct GateArgs {
+pub(crate) struct RuleArgs {
     /// Fail on groups at this level or more severe [default: likely, or goroscope.toml's].
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub(crate) fail_on: Option<FailOn>,
@@ -169,20 +214,8 @@ pub(crate) struct GateArgs {
     #[arg(long, value_name = "RULE", value_parser = IgnoreRule::parse)]
     pub(crate) ignore: Vec<IgnoreRule>,
     /// Accept the groups recorded in this baseline up to their counts: only new or grown groups fail.
-    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
-    pub(crate) baseline: Option<PathBuf>,
-    /// Record every group found as accepted, into this file, and pass.
     #[arg(long, value_name = "FILE")]
-    pub(crate) write_baseline: Option<PathBuf>,
-    /// A dump taken before the tests: its groups are accepted, and the total may grow by --tolerance at most.
-    #[arg(long, value_name = "INPUT", requires = "after", conflicts_with_all = ["baseline", "write_baseline"])]
-    pub(crate) before: Option<String>,
-    /// The dump taken after the tests, checked against --before.
-    #[arg(long, value_name = "INPUT", requires = "before")]
-    pub(crate) after: Option<String>,
-    /// Goroutines the total may grow by between --before and --after [default: 0].
-    #[arg(long, value_name = "N")]
-    pub(crate) tolerance: Option<u64>,
+    pub(crate) baseline: Option<PathBuf>,
     /// Read settings from this file instead of the nearest goroscope.toml.
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
     pub(crate) config: Option<PathBuf>,

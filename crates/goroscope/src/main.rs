@@ -35,6 +35,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => commands::diff::run(args, color, cli.quiet),
         Command::Check(args) => commands::check::run(args, color, cli.quiet),
         Command::Series(args) => commands::series::run(args, color, cli.quiet),
+        Command::Test(args) => commands::test::run(args, color, cli.quiet),
     };
     match result {
         Ok(Outcome::Ran) => ExitCode::SUCCESS,

@@ -94,28 +94,32 @@ pub fn parse_input(
         InputFormat::Proto => Ok(vec![parse_proto(source, &whole(head, Box::new(reader))?)?]),
         InputFormat::Log => {
             let bytes = whole(head, Box::new(reader))?;
-            let dumps = extract_dumps(&bytes);
-            if dumps.is_empty() {
+            let snapshots = parse_log(source, &bytes, options)?;
+            if snapshots.is_empty() {
                 return Err(not_a_dump(bytes.len() as u64, &bytes[..bytes.len().min(512)]));
             }
-            let many = dumps.len() > 1;
-            dumps
-                .into_iter()
-                .map(|dump| {
-                    let name = if many || dump.line > 1 {
-                        format!("{source}:{}", dump.line)
-                    } else {
-                        source.to_owned()
-                    };
-                    let mut snapshot = match dump.format {
-                        InputFormat::CountText => parse_count_text(&name, &dump.text)?,
-                        _ => crate::parse_bytes(&name, &dump.text, options)?,
-                    };
-                    snapshot.test = dump.test;
-                    snapshot.leak_report = dump.leak_report;
-                    Ok(snapshot)
-                })
-                .collect()
+            Ok(snapshots)
         }
     }
+}
+
+/// Every goroutine dump in a log (`go test` output, a crash among log lines, goleak reports), in order; none when
+/// the log holds no dump. Snapshots are named `source:LINE` when there are several or the first starts past line 1.
+pub fn parse_log(source: &str, bytes: &[u8], options: &ParseOptions<'_>) -> Result<Vec<Snapshot>, DumpError> {
+    let dumps = extract_dumps(bytes);
+    let many = dumps.len() > 1;
+    dumps
+        .into_iter()
+        .map(|dump| {
+            let name =
+                if many || dump.line > 1 { format!("{source}:{}", dump.line) } else { source.to_owned() };
+            let mut snapshot = match dump.format {
+                InputFormat::CountText => parse_count_text(&name, &dump.text)?,
+                _ => crate::parse_bytes(&name, &dump.text, options)?,
+            };
+            snapshot.test = dump.test;
+            snapshot.leak_report = dump.leak_report;
+            Ok(snapshot)
+        })
+        .collect()
 }

@@ -17,7 +17,7 @@ mod proto;
 mod text;
 
 pub use chunk::{ParseOptions, parse_bytes, parse_reader};
-pub use detect::{InputFormat, detect, parse_input};
+pub use detect::{InputFormat, detect, parse_input, parse_log};
 pub use error::DumpError;
 pub use join::{adopt_labels, adopt_leaks};
 pub use labels::label_value;

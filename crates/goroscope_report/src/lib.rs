@@ -36,6 +36,9 @@ pub struct Report {
     /// `goroscope series`: the inputs followed over time.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub series: Option<Series>,
+    /// `goroscope test`: the command run and how it ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_run: Option<TestRun>,
     /// `goroscope check`: what passed and what failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gate: Option<GateResult>,
@@ -55,6 +58,40 @@ pub struct DiffReport {
     /// The changes.
     #[serde(flatten)]
     pub diff: Diff,
+}
+
+/// A test command run by `goroscope test`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestRun {
+    /// The command, as given.
+    pub command: Vec<String>,
+    /// Its exit code; `None` when a signal ended it.
+    pub exit_code: Option<i32>,
+    /// Goroutine dumps found in its output.
+    pub dumps: u64,
+    /// Leak suspects per test: (test, groups, goroutines), most goroutines first. Groups no test is known to
+    /// have started are under `""`.
+    pub leaks_by_test: Vec<(String, u64, u64)>,
+}
+
+impl TestRun {
+    /// Counts the suspects of `inputs` per test that started them.
+    pub fn tally(command: Vec<String>, exit_code: Option<i32>, inputs: &[InputReport]) -> TestRun {
+        let mut by_test: std::collections::BTreeMap<String, (u64, u64)> = std::collections::BTreeMap::new();
+        for input in inputs {
+            for g in input.analysis.groups.iter().filter(|g| g.level != goroscope_analyze::Level::Healthy) {
+                // The test the most members came from; else the test whose output held the dump (goleak).
+                let test = g.tests.first().or(input.test.as_ref()).cloned().unwrap_or_default();
+                let entry = by_test.entry(test).or_default();
+                entry.0 += 1;
+                entry.1 += g.count;
+            }
+        }
+        let mut leaks_by_test: Vec<(String, u64, u64)> =
+            by_test.into_iter().map(|(t, (g, n))| (t, g, n)).collect();
+        leaks_by_test.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+        TestRun { command, exit_code, dumps: inputs.len() as u64, leaks_by_test }
+    }
 }
 
 /// Name and version of the program.
@@ -128,6 +165,7 @@ impl Report {
             inputs,
             diff: None,
             series: None,
+            test_run: None,
             gate: None,
             patterns: Vec::new(),
         };

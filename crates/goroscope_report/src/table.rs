@@ -8,7 +8,7 @@ use goroscope_analyze::{
 use owo_colors::{OwoColorize, Style};
 
 use crate::text::{location, plural, printable, shown_state, thousands};
-use crate::{DiffReport, InputReport, Render, Report};
+use crate::{DiffReport, InputReport, Render, Report, TestRun};
 
 /// What the terminal report shows.
 #[derive(Debug, Clone, Copy)]
@@ -54,12 +54,43 @@ impl Render for Table {
             }
             self.input(report, input, &painter, out)?;
         }
+        if let Some(run) = &report.test_run {
+            writeln!(out)?;
+            test_summary(run, &painter, out)?;
+        }
         if let Some(gate) = &report.gate {
             writeln!(out)?;
             gate_summary(report, gate, &painter, out)?;
         }
         Ok(())
     }
+}
+
+/// What `goroscope test` ran, how it ended, and the leaks per test.
+fn test_summary(run: &TestRun, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
+    let ended = match run.exit_code {
+        Some(0) => p.paint("passed", Style::new().green()),
+        Some(code) => p.paint(&format!("failed (exit {code})"), Style::new().red()),
+        None => p.paint("killed by a signal", Style::new().red()),
+    };
+    writeln!(
+        out,
+        "{} {} {ended}; {} in its output",
+        p.bold("tests:"),
+        printable(&run.command.join(" ")),
+        plural(run.dumps, "goroutine dump", "goroutine dumps")
+    )?;
+    for (test, groups, goroutines) in &run.leaks_by_test {
+        let name = if test.is_empty() { "(no test known)" } else { test.as_str() };
+        writeln!(
+            out,
+            "  {}  {} leak suspects, {}",
+            p.bold(&printable(name)),
+            groups,
+            plural(*goroutines, "goroutine", "goroutines")
+        )?;
+    }
+    Ok(())
 }
 
 /// `check: FAILED`, then each failing group and limit in a line, and what was accepted.

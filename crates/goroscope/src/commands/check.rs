@@ -6,35 +6,20 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use goroscope_analyze::{Analysis, Baseline, GateOptions, Level, LimitFailure, diff, gate};
+use goroscope_analyze::{Analysis, Baseline, GateOptions, Grouping, Level, LimitFailure, diff, gate};
 use goroscope_dump::Snapshot;
 use goroscope_report::{DiffReport, InputReport, Report};
 
 use crate::Outcome;
-use crate::args::CheckArgs;
+use crate::args::{CheckArgs, RuleArgs};
 use crate::commands::{Session, emit};
 use crate::config::Config;
 
 pub(crate) fn run(args: &CheckArgs, color: bool, quiet: bool) -> Result<Outcome> {
     let g = &args.gate;
-    let config = Config::load(g.config.as_deref(), g.no_config)?;
-    if let (Some(path), false) = (&config.path, quiet) {
-        eprintln!("goroscope: using {}", path.display());
-    }
+    let (mut options, config) =
+        gate_options(&g.rules, &args.analysis.group, g.write_baseline.is_none(), quiet)?;
     let session = Session::new(&args.analysis, &args.collect, quiet)?;
-    let mut options = GateOptions {
-        fail_on: g.fail_on.map(Level::from).or(config.check.fail_on).unwrap_or(Level::Likely),
-        max_goroutines: g.max_goroutines.or(config.check.max_goroutines),
-        max_group: g.max_group.or(config.check.max_group),
-        ignore: config.ignore.iter().chain(&g.ignore).cloned().collect(),
-        baseline: None,
-    };
-    let grouping = args.analysis.group.to_string();
-    if g.write_baseline.is_none() {
-        if let Some(path) = g.baseline.as_ref().or(config.check.baseline.as_ref()) {
-            options.baseline = Some(read_baseline(path, &grouping)?);
-        }
-    }
 
     let mut failed_input = false;
     let mut inputs: Vec<(Snapshot, Analysis)> = Vec::new();
@@ -110,6 +95,30 @@ pub(crate) fn run(args: &CheckArgs, color: bool, quiet: bool) -> Result<Outcome>
     } else {
         Outcome::GateFailed
     })
+}
+
+/// The gate's settings: the command line over `goroscope.toml` (ignore rules from both). The baseline is read
+/// unless `read_baseline` is false (while one is being written).
+pub(crate) fn gate_options(
+    rules: &RuleArgs,
+    grouping: &Grouping,
+    read_baseline_file: bool,
+    quiet: bool,
+) -> Result<(GateOptions, Config)> {
+    let config = Config::load(rules.config.as_deref(), rules.no_config)?;
+    if let (Some(path), false) = (&config.path, quiet) {
+        eprintln!("goroscope: using {}", path.display());
+    }
+    let baseline_file =
+        rules.baseline.as_ref().or(config.check.baseline.as_ref()).filter(|_| read_baseline_file);
+    let options = GateOptions {
+        fail_on: rules.fail_on.map(Level::from).or(config.check.fail_on).unwrap_or(Level::Likely),
+        max_goroutines: rules.max_goroutines.or(config.check.max_goroutines),
+        max_group: rules.max_group.or(config.check.max_group),
+        ignore: config.ignore.iter().chain(&rules.ignore).cloned().collect(),
+        baseline: baseline_file.map(|path| read_baseline(path, &grouping.to_string())).transpose()?,
+    };
+    Ok((options, config))
 }
 
 fn read_baseline(path: &Path, grouping: &str) -> Result<Baseline> {

@@ -4,6 +4,7 @@ pub(crate) mod analyze;
 pub(crate) mod check;
 pub(crate) mod diff;
 pub(crate) mod series;
+pub(crate) mod test;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -42,6 +43,28 @@ impl Session {
         })
     }
 
+    /// A session for input that is already in memory (`goroscope test`): nothing is fetched.
+    pub(crate) fn offline(analysis: &AnalysisArgs, quiet: bool) -> Session {
+        Session {
+            options: analysis.options(),
+            finder: SourceFinder::new(analysis.src.clone()),
+            reading: Reading {
+                format: None,
+                http: goroscope_collect::HttpClient::new(goroscope_collect::HttpOptions::default()),
+                gops: goroscope_collect::GopsOptions::default(),
+                limits: goroscope_collect::Limits::default(),
+                cheap: false,
+                threads: analysis.threads,
+                quiet,
+            },
+        }
+    }
+
+    /// Analyses a snapshot already read.
+    pub(crate) fn analyse_snapshot(&self, snapshot: &Snapshot) -> Analysis {
+        analyze(snapshot, &self.options, Some(&self.finder))
+    }
+
     /// Reads one named input and analyses each of its snapshots (a log can hold several), handing each pair to
     /// `each` so that a large snapshot can be dropped as soon as it is analysed. A failure is reported on
     /// standard error and returns `false`.
@@ -49,7 +72,7 @@ impl Session {
         match inputs::read(name, &self.reading) {
             Ok(snapshots) => {
                 for snapshot in snapshots {
-                    let analysis = analyze(&snapshot, &self.options, Some(&self.finder));
+                    let analysis = self.analyse_snapshot(&snapshot);
                     each(snapshot, analysis);
                 }
                 true
