@@ -93,6 +93,33 @@ fn json_report_of_the_demo_dump() {
     insta::assert_json_snapshot!(report);
 }
 
+/// `goroscope check` on the demo dump in one output format.
+fn check_demo(format: &str) -> String {
+    let (code, stdout, stderr) = goroscope(
+        &["check", "examples/demo-dump.txt", "--src", "examples/leaky-service", "--format", format, "-q"],
+        None,
+    );
+    assert_eq!(code, 1, "the demo's leaks fail the gate: {stderr}");
+    stdout
+}
+
+#[test]
+fn markdown_summary_of_the_demo_dump() {
+    insta::assert_snapshot!(check_demo("markdown"));
+}
+
+#[test]
+fn sarif_of_the_demo_dump() {
+    let mut sarif: serde_json::Value = serde_json::from_str(&check_demo("sarif")).unwrap();
+    sarif["runs"][0]["tool"]["driver"]["version"] = "[version]".into();
+    insta::assert_json_snapshot!(sarif);
+}
+
+#[test]
+fn junit_of_the_demo_dump() {
+    insta::assert_snapshot!(check_demo("junit"));
+}
+
 #[test]
 fn json_file_and_table_in_one_run() {
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("both.json");

@@ -104,7 +104,8 @@ fn details(report: &Report, input: usize, index: usize, g: &Group, md: &mut Stri
         let _ = writeln!(md, "- {}", escape(&e.text));
     }
     if let Some(pattern) = g.pattern.and_then(|id| report.patterns.iter().find(|p| p.id == id)) {
-        let _ = writeln!(md, "\n**Why:** {}\n\n**Fix:** {}", escape(pattern.why), escape(pattern.fix));
+        // The catalogue's own text, written in Markdown already.
+        let _ = writeln!(md, "\n**Why:** {}\n\n**Fix:** {}", pattern.why, pattern.fix);
     }
     if let Some(excerpt) = &g.source {
         let _ = writeln!(md, "\n`{}`\n\n```go", code(&excerpt.file));
