@@ -206,3 +206,75 @@ fn a_busy_healthy_server_is_not_a_growing_leak() {
         );
     }
 }
+
+/// The demo service serving (not in its `-drive` mode), with its pprof URL.
+struct DemoService {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Drop for DemoService {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn demo_service() -> DemoService {
+    use std::io::BufRead;
+    let bin = common::build(&common::repo().join("examples/leaky-service"), ".");
+    let mut child = std::process::Command::new(bin.join("leakyservice"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("starting the demo service");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let base = line.trim().strip_prefix("pprof ").expect("the demo service prints its URL").to_owned();
+    DemoService { child, base }
+}
+
+#[test]
+fn the_demo_service_driven_in_rounds_grows_where_it_leaks() {
+    let service = demo_service();
+    // A quote that times out answers 504 from the cached price list: that is the leak.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(30)))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let dir = scratch("demo-rounds");
+    let mut files = Vec::new();
+    for round in 0..4 {
+        for i in 0..5 {
+            agent.get(&format!("{}/quote?sku=R{round}-{i}", service.base)).call().unwrap();
+        }
+        for i in 0..3 {
+            agent.post(&format!("{}/shipments/track?order=R{round}-{i}", service.base)).send_empty().unwrap();
+        }
+        // The pricing call takes 60 ms before its goroutine blocks on the send.
+        std::thread::sleep(Duration::from_millis(400));
+        files.push(save(
+            &service.base,
+            "/debug/pprof/goroutine?debug=2",
+            &dir.join(format!("round{round}.txt")),
+        ));
+    }
+    let report = series_json(&files, &["--interval", "30s", "--group", "site"]);
+    let groups = report["series"]["groups"].as_array().unwrap();
+    let at = |function: &str| {
+        groups
+            .iter()
+            .find(|g| g["group"]["leak_site"]["function"] == function)
+            .unwrap_or_else(|| panic!("no series at {function}"))
+    };
+    let quote = at("main.(*service).handleQuote.func1");
+    let counts: Vec<u64> = quote["counts"].as_array().unwrap().iter().map(|c| c.as_u64().unwrap()).collect();
+    assert_eq!(counts, [5, 10, 15, 20]);
+    assert!((quote["rate"].as_f64().unwrap() - 10.0).abs() < 1e-9, "5 per 30 s is 10 per minute");
+    assert_eq!(quote["group"]["level"], "likely");
+    let poller = at("main.(*service).pollCarrier");
+    assert!(poller["growth"].as_i64().unwrap() >= 6, "{poller:#}");
+    // The two leaks explain nearly all the growth of the total.
+    let shares: f64 = [quote, poller].iter().filter_map(|g| g["share"].as_f64()).sum();
+    assert!(shares > 0.9, "{shares}");
+}
