@@ -42,17 +42,18 @@ const STACK_FRAMES: usize = 8;
 impl Render for Table {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let painter = Painter { color: self.options.color };
+        // A diff or a series is the view of its inputs; otherwise each input in turn.
         if let Some(diff) = &report.diff {
-            return self.diff(report, diff, &painter, out);
-        }
-        if let Some(series) = &report.series {
-            return self.series(report, series, &painter, out);
-        }
-        for (i, input) in report.inputs.iter().enumerate() {
-            if i > 0 {
-                writeln!(out)?;
+            self.diff(report, diff, &painter, out)?;
+        } else if let Some(series) = &report.series {
+            self.series(report, series, &painter, out)?;
+        } else {
+            for (i, input) in report.inputs.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                self.input(report, input, &painter, out)?;
             }
-            self.input(report, input, &painter, out)?;
         }
         if let Some(run) = &report.test_run {
             writeln!(out)?;
