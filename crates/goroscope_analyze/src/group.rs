@@ -330,8 +330,14 @@ fn build_group(
         }
     };
     let leak_site = facts.site.map(|i| site(frames[i]));
-    let excerpt = match (&leak_site, source) {
+    let leak_source = match (&leak_site, source) {
         (Some(s), Some(source)) => excerpt(source, s, options.context_lines),
+        _ => None,
+    };
+    let created_by = facts.created_by.map(site);
+    // The `go` statement, with a line on each side: enough to see what was handed to the goroutine.
+    let creation_source = match (&created_by, source) {
+        (Some(s), Some(source)) => excerpt(source, s, options.context_lines.min(1)),
         _ => None,
     };
     let wait_minutes = (!facts.minutes.is_empty()).then(|| {
@@ -353,7 +359,7 @@ fn build_group(
         blocking: facts.blocking,
         wait_minutes,
         leak_site,
-        created_by: facts.created_by.map(site),
+        created_by,
         creators: facts.creators,
         pattern,
         shape,
@@ -371,7 +377,8 @@ fn build_group(
                 FrameOut { function, file, line, own: world.code.is_own(f) }
             })
             .collect(),
-        source: excerpt,
+        source: leak_source,
+        creation_source,
     }
 }
 

@@ -200,6 +200,8 @@ pub struct Group {
     pub frames: Vec<FrameOut>,
     /// Source around the leak site, when the file was found.
     pub source: Option<Excerpt>,
+    /// Source around the `go` statement that created the goroutines, when the file was found.
+    pub creation_source: Option<Excerpt>,
 }
 
 /// Count of groups and goroutines at one level.

@@ -488,7 +488,10 @@ fn full_group(report: &Report, g: &Group, p: &Painter, out: &mut dyn Write) -> i
         wrap(out, &label("fix"), pattern.fix)?;
     }
     if let Some(excerpt) = &g.source {
-        write_excerpt(out, excerpt, p)?;
+        write_excerpt(out, "source", excerpt, p)?;
+    }
+    if let Some(excerpt) = &g.creation_source {
+        write_excerpt(out, "started", excerpt, p)?;
     }
     for (i, f) in g.frames.iter().take(STACK_FRAMES).enumerate() {
         let text = format!("{} {}", printable(&f.function), location(&f.file, f.line));
@@ -511,10 +514,10 @@ fn full_group(report: &Report, g: &Group, p: &Painter, out: &mut dyn Write) -> i
 }
 
 /// Source lines around the leak site, the blocking line marked, as `pprof list` shows them.
-fn write_excerpt(out: &mut dyn Write, excerpt: &Excerpt, p: &Painter) -> io::Result<()> {
+fn write_excerpt(out: &mut dyn Write, title: &str, excerpt: &Excerpt, p: &Painter) -> io::Result<()> {
     let label = |name: &str| p.dim(&format!("  {name:<9}"));
     let width = (excerpt.first_line as usize + excerpt.lines.len()).to_string().len();
-    writeln!(out, "{}{}", label("source"), excerpt.file)?;
+    writeln!(out, "{}{}", label(title), printable(&excerpt.file))?;
     for (n, text) in (excerpt.first_line..).zip(&excerpt.lines) {
         let text = printable(text);
         let gutter = format!("{n:>width$}");
