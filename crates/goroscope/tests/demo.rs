@@ -154,3 +154,42 @@ fn standard_input_and_colour() {
     let (_, plain, _) = goroscope(&["analyze", "-"], Some(&dump));
     assert!(!plain.contains('\u{1b}'), "no colour when standard output is not a terminal");
 }
+
+#[test]
+fn series_of_the_demo_service_driven_in_rounds() {
+    // testdata/series/capture.sh: four dumps, five leaked quotes and three endless pollers more in each.
+    let rounds: Vec<String> = (0..4).map(|r| format!("testdata/series/round{r}.txt")).collect();
+    let mut args = vec![
+        "series",
+        "--interval",
+        "30s",
+        "--group",
+        "site",
+        "--src",
+        "examples/leaky-service",
+        "--color",
+        "never",
+    ];
+    args.extend(rounds.iter().map(String::as_str));
+    let (code, stdout, stderr) = goroscope(&args, None);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("+15 (5 → 10 → 15 → 20)"), "{stdout}");
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn diff_of_one_process_in_two_formats() {
+    let (code, stdout, stderr) = goroscope(
+        &[
+            "diff",
+            "testdata/dumps/formats/goroutine_debug1.txt",
+            "testdata/dumps/formats/goroutine_debug2.txt",
+            "--color",
+            "never",
+            "--all",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!(stdout);
+}
