@@ -85,9 +85,9 @@ fn test_summary(run: &TestRun, p: &Painter, out: &mut dyn Write) -> io::Result<(
         let name = if test.is_empty() { "(no test known)" } else { test.as_str() };
         writeln!(
             out,
-            "  {}  {} leak suspects, {}",
+            "  {}  {}, {}",
             p.bold(&printable(name)),
-            groups,
+            plural(*groups, "leak suspect", "leak suspects"),
             plural(*goroutines, "goroutine", "goroutines")
         )?;
     }
