@@ -206,35 +206,75 @@ fn before_and_after_a_test_run_names_what_it_left_behind() {
     assert!(report["diff"]["changes"].as_array().unwrap().iter().any(|c| c["change"] == "grown"));
 }
 
-#[test]
-fn goroscope_test_runs_go_test_and_names_the_test_that_leaked() {
+/// Runs `goroscope test ARGS… -- go test GO_ARGS…` in testdata/gotest (see its README) and returns the exit code,
+/// the JSON report and standard error.
+fn goroscope_test(args: &[&str], go_args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
     common::require_go();
-    let module = repo().join("testdata/logs/src");
     let out = Command::new(env!("CARGO_BIN_EXE_goroscope"))
-        .args(["test", "--format", "json", "--", "go", "test", "-count=1", "-timeout", "5s", "./hang/"])
-        .current_dir(&module)
+        .args(["test", "--format", "json"])
+        .args(args)
+        .args(["--", "go", "test", "-count=1"])
+        .args(go_args)
+        .current_dir(repo().join("testdata/gotest"))
         .env("GOFLAGS", "-mod=vendor")
         .env("GOTOOLCHAIN", "local")
+        .env_remove("GODEBUG")
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "the tests time out: {stderr}");
-    // The tests' own output moves to standard error when the report is JSON.
-    assert!(stderr.contains("panic: test timed out"), "{stderr}");
-    let report = json(&String::from_utf8_lossy(&out.stdout));
-    let run = &report["test_run"];
-    assert_eq!(run["exit_code"], 1);
-    assert_eq!(run["dumps"], 1);
-    assert_eq!(run["leaks_by_test"][0][0], "TestHangs", "{run:#}");
-    let producers = report["inputs"][0]["groups"]
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.code(), json(&String::from_utf8_lossy(&out.stdout)), stderr)
+}
+
+/// Tests named in `leaks_by_test`.
+fn leaking_tests(report: &serde_json::Value) -> Vec<String> {
+    let mut tests: Vec<String> = report["test_run"]["leaks_by_test"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|g| g["leak_site"]["function"].as_str().is_some_and(|f| f.ends_with("hang.produce")))
-        .expect("the producers blocked on their send");
-    // They run in goroutines the test started: found up the creator chain.
-    assert_eq!(producers["tests"][0], "TestHangs");
+        .map(|entry| entry[0].as_str().unwrap().to_owned())
+        .collect();
+    tests.sort();
+    tests
+}
+
+#[test]
+fn goroscope_test_names_the_tests_that_leaked() {
+    let (code, report, stderr) =
+        goroscope_test(&[], &["-timeout", "10s", "./timeout/", "./goleaked/", "./goleakmain/", "./clean/"]);
+    assert_eq!(code, Some(1), "the tests time out and leak: {stderr}");
+    // The tests' own output moves to standard error when the report is JSON.
+    assert!(
+        stderr.contains("panic: test timed out") && stderr.contains("found unexpected goroutines"),
+        "{stderr}"
+    );
+    assert_eq!(report["test_run"]["exit_code"], 1);
     assert_eq!(report["gate"]["passed"], false);
+    // With the ancestors goroscope asks for, even the workers whose helper goroutine exited lead to their test.
+    assert_eq!(
+        leaking_tests(&report),
+        [
+            "TestHangs",
+            "TestLeaks",
+            "TestParallelNested",
+            "TestRetries",
+            "TestStartsWatcher",
+            "TestStartsWorkers"
+        ]
+    );
+}
+
+#[test]
+fn goroscope_test_passes_clean_tests_and_can_leave_godebug_alone() {
+    let (code, report, stderr) = goroscope_test(&[], &["./clean/"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(report["test_run"]["dumps"], 0);
+    assert_eq!(report["gate"]["passed"], true);
+
+    // Without tracebackancestors the orphaned workers cannot be tied to a test.
+    let (code, report, stderr) = goroscope_test(&["--ancestors", "0"], &["-timeout", "5s", "./timeout/"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(leaking_tests(&report).contains(&String::new()), "{:?}", leaking_tests(&report));
+    assert!(!leaking_tests(&report).contains(&"TestStartsWorkers".to_owned()));
 }
 
 #[test]

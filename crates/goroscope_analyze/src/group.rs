@@ -510,7 +510,11 @@ impl<'a> TestFinder<'a> {
             return Some(test);
         }
         let ancestors = g.extra.as_ref().map(|e| e.ancestors.as_slice()).unwrap_or_default();
-        ancestors.iter().find_map(|&(_, stack, creator)| self.on_stack(snapshot, stack, creator))
+        ancestors
+            .iter()
+            .find_map(|&(_, stack, creator)| self.on_stack(snapshot, stack, creator))
+            // goleak's `VerifyNone` reports what outlived the test it ran in.
+            .or_else(|| snapshot.test.as_deref().filter(|_| snapshot.leak_report).map(top_level))
     }
 
     fn on_stack(
@@ -633,6 +637,11 @@ enum Creator {
     Returned,
     /// Exited.
     Gone,
+}
+
+/// `TestX` of `TestX/sub_case`.
+fn top_level(test: &str) -> &str {
+    test.split('/').next().unwrap_or(test)
 }
 
 /// The innermost test among `frames`: a function named `TestX` (or a closure inside one) in a `_test.go` file.

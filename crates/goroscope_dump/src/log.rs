@@ -65,6 +65,9 @@ pub(crate) fn extract_dumps(bytes: &[u8]) -> Vec<ExtractedDump> {
     let mut dumps = Vec::new();
     // Tests running at this point of a plain `go test -v` log, innermost last.
     let mut running: Vec<Rc<str>> = Vec::new();
+    // The test whose `--- FAIL:` line came last, while the indented log output under it goes on: plain
+    // `go test` prints a test's log (goleak's report among it) after its result line.
+    let mut ended: Option<Rc<str>> = None;
     let mut i = 0;
     let mut previous_end = 0;
     while i < lines.len() {
@@ -75,7 +78,9 @@ pub(crate) fn extract_dumps(bytes: &[u8]) -> Vec<ExtractedDump> {
                 if let Some(at) = running.iter().rposition(|t| **t == *name) {
                     running.truncate(at);
                 }
+                ended = Some(name.into());
             }
+            None if !line.text.starts_with(b"    ") => ended = None,
             None => {}
         }
         if line.text.trim_ascii().ends_with(RACE_DELIMITER) && is_race_delimiter(&line.text) {
@@ -101,7 +106,12 @@ pub(crate) fn extract_dumps(bytes: &[u8]) -> Vec<ExtractedDump> {
             InputFormat::CountText => take_count_text(&lines, i, &prefix, &mut text),
             _ => take_traceback(&lines, i, &prefix, &mut text),
         };
-        let test = lines[i].test.clone().or_else(|| leak_report.then(|| running.last().cloned()).flatten());
+        // `go test -json` names the test of every line; a line it does not name is the package's own output
+        // (goleak's `VerifyTestMain`), whatever other packages run meanwhile.
+        let plain = lines[i].wrap != Wrap::TestOutput;
+        let test = lines[i].test.clone().or_else(|| {
+            (leak_report && plain).then(|| running.last().cloned().or_else(|| ended.clone())).flatten()
+        });
         dumps.push(ExtractedDump {
             text,
             line: lines[start].number,
