@@ -32,6 +32,9 @@ pub(crate) enum Command {
     Check(CheckArgs),
     /// Follow several dumps of one process over time: growth per group, leak rate, time to a limit.
     Series(SeriesArgs),
+    /// Print a leak pattern of the catalogue: why it blocks, how to confirm it, the fix. Without PATTERN, list
+    /// them all.
+    Explain(ExplainArgs),
     /// Run a test command (`goroscope test -- go test ./...`), pass its output through, and report the goroutine
     /// leaks in the dumps it prints (timeouts, panics, goleak failures), by the test that leaked them.
     Test(TestArgs),
@@ -152,6 +155,16 @@ pub(crate) struct SeriesArgs {
     pub(crate) output: OutputArgs,
     #[command(flatten)]
     pub(crate) collect: CollectArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    /// A pattern id as reports show it, e.g. `send-no-receiver`.
+    #[arg(value_name = "PATTERN")]
+    pub(crate) pattern: Option<String>,
+    /// Print the entry (or the catalogue) as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]

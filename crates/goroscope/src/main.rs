@@ -36,6 +36,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(args, color, cli.quiet),
         Command::Series(args) => commands::series::run(args, color, cli.quiet),
         Command::Test(args) => commands::test::run(args, color, cli.quiet),
+        Command::Explain(args) => commands::explain::run(args, color),
     };
     match result {
         Ok(Outcome::Ran) => ExitCode::SUCCESS,

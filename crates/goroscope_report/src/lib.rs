@@ -1,5 +1,6 @@
 //! The report model shared by every output, and one renderer per format. Renderers write to a `Write` only.
 
+mod explain;
 mod json;
 mod junit;
 mod markdown;
@@ -15,6 +16,7 @@ use goroscope_analyze::{
 use goroscope_dump::{Crash, Format, RunningTest, Snapshot, Truncation, Warnings};
 use serde::Serialize;
 
+pub use explain::{write_catalogue, write_pattern};
 pub use json::Json;
 pub use junit::Junit;
 pub use markdown::Markdown;

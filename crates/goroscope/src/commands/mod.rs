@@ -3,6 +3,7 @@
 pub(crate) mod analyze;
 pub(crate) mod check;
 pub(crate) mod diff;
+pub(crate) mod explain;
 pub(crate) mod series;
 pub(crate) mod test;
 

@@ -1,0 +1,36 @@
+//! `goroscope explain`: every pattern a report names can be looked up.
+
+mod common;
+
+use common::goroscope;
+
+#[test]
+fn every_pattern_in_a_report_can_be_explained() {
+    let (code, list, _) = goroscope(&["explain", "--color", "never"], None);
+    assert_eq!(code, 0);
+    let (_, report, _) = goroscope(&["analyze", "examples/demo-dump.txt", "--format", "json"], None);
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    for pattern in report["patterns"].as_array().unwrap() {
+        let id = pattern["id"].as_str().unwrap();
+        assert!(list.contains(id), "{id} listed");
+        let (code, text, stderr) = goroscope(&["explain", id, "--color", "never"], None);
+        assert_eq!(code, 0, "{stderr}");
+        for part in ["Why it blocks", "How to confirm", "Fix", pattern["title"].as_str().unwrap()] {
+            assert!(text.contains(part), "{part} in {text}");
+        }
+        let (_, json, _) = goroscope(&["explain", id, "--json"], None);
+        let entry: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(entry, *pattern, "the same entry as in reports");
+    }
+}
+
+#[test]
+fn an_unknown_pattern_is_an_error_with_suggestions() {
+    let (code, stdout, stderr) = goroscope(&["explain", "channel"], None);
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("no pattern \"channel\"") && stderr.contains("nil-channel"), "{stderr}");
+    let (code, _, stderr) = goroscope(&["explain", "zzz"], None);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("`goroscope explain` lists every pattern"), "{stderr}");
+}
