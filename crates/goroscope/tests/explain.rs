@@ -15,12 +15,17 @@ fn every_pattern_in_a_report_can_be_explained() {
         assert!(list.contains(id), "{id} listed");
         let (code, text, stderr) = goroscope(&["explain", id, "--color", "never"], None);
         assert_eq!(code, 0, "{stderr}");
-        for part in ["Why it blocks", "How to confirm", "Fix", pattern["title"].as_str().unwrap()] {
+        for part in ["Why it blocks", "How to confirm", "Fix", "Example that leaks", "Fixed", "References"] {
             assert!(text.contains(part), "{part} in {text}");
         }
+        assert!(text.contains(pattern["title"].as_str().unwrap()));
         let (_, json, _) = goroscope(&["explain", id, "--json"], None);
-        let entry: serde_json::Value = serde_json::from_str(&json).unwrap();
-        assert_eq!(entry, *pattern, "the same entry as in reports");
+        let mut entry: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let example = entry.as_object_mut().unwrap().remove("example").expect("the Go example");
+        for file in ["leaks", "fixed"] {
+            assert!(example[file].as_str().unwrap().starts_with("package "), "a whole Go file: {example}");
+        }
+        assert_eq!(entry, *pattern, "otherwise the same entry as in reports");
     }
 }
 

@@ -50,6 +50,52 @@ pub struct Pattern {
     pub confirm: &'static str,
     /// How to fix it.
     pub fix: &'static str,
+    /// Where the Go documentation says why: the spec, package docs, blog posts.
+    pub references: &'static [&'static str],
+    /// A short Go program with the leak and the same program fixed.
+    #[serde(skip)]
+    pub example: Example,
+}
+
+/// A catalogue entry's Go example: a file that leaks and the same file fixed.
+///
+/// The files live in the crate's `catalogue/<pattern>/{leaks,fixed}/example.go`, a Go module the tests vet. A
+/// `// leaks` comment marks the line that blocks for ever and a `// fixed:` comment what changed.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Example {
+    /// The Go file that leaks.
+    pub leaks: &'static str,
+    /// The same file, fixed.
+    pub fixed: &'static str,
+}
+
+impl Example {
+    /// The code people read: the file without its package clause and imports.
+    pub fn body(file: &str) -> &str {
+        fn next_line(text: &str) -> &str {
+            text.split_once('\n').map_or("", |(_, rest)| rest).trim_start()
+        }
+        let mut rest = file.trim_start();
+        if rest.starts_with("package ") {
+            rest = next_line(rest);
+        }
+        if rest.starts_with("import (") {
+            rest = rest.split_once("\n)\n").map_or("", |(_, after)| after);
+        } else if rest.starts_with("import ") {
+            rest = next_line(rest);
+        }
+        rest.trim()
+    }
+}
+
+/// The example files of one pattern, compiled in.
+macro_rules! example {
+    ($dir:literal) => {
+        Example {
+            leaks: include_str!(concat!("../catalogue/", $dir, "/leaks/example.go")),
+            fixed: include_str!(concat!("../catalogue/", $dir, "/fixed/example.go")),
+        }
+    };
 }
 
 /// Every pattern, in catalogue order.
@@ -65,6 +111,12 @@ pub const CATALOGUE: &[Pattern] = &[
                   goroutine. With N senders and one receive, N-1 leak per call.",
         fix: "Give the channel a buffer big enough for every sender (make(chan T, 1) for one result), or make \
               the sender select on ctx.Done() as well; errgroup.Group does both.",
+        references: &[
+            "https://go.dev/ref/spec#Send_statements",
+            "https://go.dev/blog/pipelines",
+            "https://pkg.go.dev/golang.org/x/sync/errgroup",
+        ],
+        example: example!("send-no-receiver"),
     },
     Pattern {
         id: PatternId::ReceiveNeverSent,
@@ -74,6 +126,8 @@ pub const CATALOGUE: &[Pattern] = &[
         confirm: "Look at every path of the producer: each must send or close. A receive that outlives its \
                   creator is the sign.",
         fix: "Have the producer `defer close(ch)`, or let the receiver select on ctx.Done() so it can give up.",
+        references: &["https://go.dev/ref/spec#Receive_operator", "https://go.dev/blog/pipelines"],
+        example: example!("receive-never-sent"),
     },
     Pattern {
         id: PatternId::RangeNeverClosed,
@@ -83,6 +137,8 @@ pub const CATALOGUE: &[Pattern] = &[
         confirm: "Check that the last sender closes the channel on every path, including errors.",
         fix: "Close the channel when the last sender is done (a sync.WaitGroup then close(ch) in its own \
               goroutine), or select on ctx.Done() inside the loop.",
+        references: &["https://go.dev/ref/spec#For_range", "https://go.dev/blog/pipelines"],
+        example: example!("range-never-closed"),
     },
     Pattern {
         id: PatternId::NilChannel,
@@ -93,6 +149,11 @@ pub const CATALOGUE: &[Pattern] = &[
                   created.",
         fix: "Initialise it with make(chan T) before use; in a select, a nil channel case is fine only if another \
               case can fire.",
+        references: &[
+            "https://go.dev/ref/spec#Channel_types",
+            "https://go.dev/ref/spec#Making_slices_maps_and_channels",
+        ],
+        example: example!("nil-channel"),
     },
     Pattern {
         id: PatternId::SelectNeverFires,
@@ -103,6 +164,12 @@ pub const CATALOGUE: &[Pattern] = &[
                   never cancelled has a nil Done() channel.",
         fix: "Pass the caller's cancellable context and `defer cancel()`; replace long time.After with a \
               time.NewTimer that is stopped.",
+        references: &[
+            "https://go.dev/ref/spec#Select_statements",
+            "https://pkg.go.dev/context",
+            "https://go.dev/blog/context",
+        ],
+        example: example!("select-never-fires"),
     },
     Pattern {
         id: PatternId::SelectNoCases,
@@ -111,6 +178,8 @@ pub const CATALOGUE: &[Pattern] = &[
               goroutine for the life of the process.",
         confirm: "The wait reason is `select (no cases)`.",
         fix: "Return instead, or wait on a done channel or ctx.Done() that is closed on shutdown.",
+        references: &["https://go.dev/ref/spec#Select_statements", "https://pkg.go.dev/context#AfterFunc"],
+        example: example!("select-no-cases"),
     },
     Pattern {
         id: PatternId::LoopWithoutExit,
@@ -120,6 +189,12 @@ pub const CATALOGUE: &[Pattern] = &[
         confirm: "Look for a return or break in the loop: does anything tell it to stop?",
         fix: "Check ctx.Done() every iteration (select on ctx.Done() and the ticker), stop tickers with \
               `defer ticker.Stop()`.",
+        references: &[
+            "https://pkg.go.dev/time#NewTicker",
+            "https://pkg.go.dev/context",
+            "https://go.dev/blog/context",
+        ],
+        example: example!("loop-without-exit"),
     },
     Pattern {
         id: PatternId::LockNeverReleased,
@@ -131,6 +206,8 @@ pub const CATALOGUE: &[Pattern] = &[
                   it is in this dump: look for a goroutine inside the critical section.",
         fix: "`mu.Lock(); defer mu.Unlock()` right after locking; keep critical sections free of blocking \
               calls.",
+        references: &["https://pkg.go.dev/sync#Mutex", "https://go.dev/doc/effective_go#defer"],
+        example: example!("lock-never-released"),
     },
     Pattern {
         id: PatternId::WaitgroupMismatch,
@@ -140,6 +217,8 @@ pub const CATALOGUE: &[Pattern] = &[
         confirm: "Count Add and Done calls on every path; Add must happen before the `go` statement.",
         fix: "Call wg.Add before starting the goroutine and `defer wg.Done()` as its first statement; in Go 1.25+ \
               prefer wg.Go(f).",
+        references: &["https://pkg.go.dev/sync#WaitGroup", "https://pkg.go.dev/sync#WaitGroup.Go"],
+        example: example!("waitgroup-mismatch"),
     },
     Pattern {
         id: PatternId::CondNeverSignalled,
@@ -148,6 +227,8 @@ pub const CATALOGUE: &[Pattern] = &[
               before the wait begins, the waiter sleeps for ever.",
         confirm: "Check that every change of the condition is followed by Signal/Broadcast under the lock.",
         fix: "Signal on every state change and re-check the condition in a loop; a channel is usually simpler.",
+        references: &["https://pkg.go.dev/sync#Cond"],
+        example: example!("cond-never-signalled"),
     },
     Pattern {
         id: PatternId::BodyNotClosed,
@@ -158,6 +239,8 @@ pub const CATALOGUE: &[Pattern] = &[
                   client calls whose resp.Body is not closed on every path.",
         fix: "`defer resp.Body.Close()` right after the error check, and drain it (io.Copy(io.Discard, \
               resp.Body)) to reuse the connection.",
+        references: &["https://pkg.go.dev/net/http#Response", "https://pkg.go.dev/net/http#Client.Do"],
+        example: example!("body-not-closed"),
     },
     Pattern {
         id: PatternId::ClientPerCall,
@@ -170,6 +253,8 @@ pub const CATALOGUE: &[Pattern] = &[
                   loop.",
         fix: "Create one http.Client and Transport at start-up and share it; set IdleConnTimeout; call \
               CloseIdleConnections on a Transport you discard.",
+        references: &["https://pkg.go.dev/net/http#Client", "https://pkg.go.dev/net/http#Transport"],
+        example: example!("client-per-call"),
     },
     Pattern {
         id: PatternId::NetworkNoDeadline,
@@ -180,6 +265,12 @@ pub const CATALOGUE: &[Pattern] = &[
                   request context with deadline).",
         fix: "Set http.Client.Timeout or per-request contexts with deadlines; SetReadDeadline on raw \
               connections.",
+        references: &[
+            "https://pkg.go.dev/net#Conn",
+            "https://pkg.go.dev/net/http#Client",
+            "https://blog.cloudflare.com/the-complete-guide-to-golang-net-http-timeouts/",
+        ],
+        example: example!("network-no-deadline"),
     },
     Pattern {
         id: PatternId::UnboundedCreation,
@@ -188,6 +279,11 @@ pub const CATALOGUE: &[Pattern] = &[
               load, not the machine: they queue for the CPU and hold memory.",
         confirm: "Thousands runnable at one site, created by one loop or handler.",
         fix: "Bound concurrency with a worker pool or a semaphore channel (errgroup.SetLimit).",
+        references: &[
+            "https://pkg.go.dev/golang.org/x/sync/errgroup#Group.SetLimit",
+            "https://pkg.go.dev/golang.org/x/sync/semaphore",
+        ],
+        example: example!("unbounded-creation"),
     },
 ];
 

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-pub use catalogue::{CATALOGUE, Pattern, PatternId};
+pub use catalogue::{CATALOGUE, Example, Pattern, PatternId};
 pub use classify::Blocking;
 pub use code::package_of;
 pub use diff::{Change, ChangeCounts, Diff, GroupChange, diff, process_warnings};

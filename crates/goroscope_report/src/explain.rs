@@ -2,13 +2,33 @@
 
 use std::io::{self, Write};
 
-use goroscope_analyze::{CATALOGUE, Pattern};
+use goroscope_analyze::{CATALOGUE, Example, Pattern};
 use owo_colors::{OwoColorize, Style};
+use serde::Serialize;
+
+/// A catalogue entry as `goroscope explain --json` prints it: the entry reports carry, plus its Go example
+/// (whole files, ready to compile).
+#[derive(Debug, Serialize)]
+pub struct Explained {
+    /// The entry as in reports.
+    #[serde(flatten)]
+    pub pattern: &'static Pattern,
+    /// The Go example that leaks and the same file fixed.
+    pub example: Example,
+}
+
+impl Explained {
+    /// The entry for `pattern`.
+    pub fn new(pattern: &'static Pattern) -> Self {
+        Explained { pattern, example: pattern.example }
+    }
+}
 
 /// Prose is wrapped at this width.
 const WIDTH: usize = 100;
 
-/// Writes one catalogue entry: its title, why it blocks, how to confirm it and the fix.
+/// Writes one catalogue entry: its title, why it blocks, how to confirm it, the fix, a Go example that leaks
+/// and the same example fixed, and references.
 pub fn write_pattern(pattern: &Pattern, color: bool, out: &mut dyn Write) -> io::Result<()> {
     let heading =
         |text: &str| if color { text.style(Style::new().bold()).to_string() } else { text.to_owned() };
@@ -16,11 +36,28 @@ pub fn write_pattern(pattern: &Pattern, color: bool, out: &mut dyn Write) -> io:
     for (title, text) in
         [("Why it blocks", pattern.why), ("How to confirm", pattern.confirm), ("Fix", pattern.fix)]
     {
-        writeln!(out)?;
-        writeln!(out, "{}", heading(title))?;
+        writeln!(out, "\n{}", heading(title))?;
         for line in wrap(text, WIDTH - 2) {
             writeln!(out, "  {line}")?;
         }
+    }
+    for (title, file) in [("Example that leaks", pattern.example.leaks), ("Fixed", pattern.example.fixed)] {
+        writeln!(out, "\n{}", heading(title))?;
+        for line in Example::body(file).lines() {
+            let line = line.replace('\t', "    ");
+            let marked = color && (line.contains("// leaks") || line.contains("// fixed"));
+            if line.is_empty() {
+                writeln!(out)?;
+            } else if marked {
+                writeln!(out, "    {}", line.style(Style::new().yellow()))?;
+            } else {
+                writeln!(out, "    {line}")?;
+            }
+        }
+    }
+    writeln!(out, "\n{}", heading("References"))?;
+    for reference in pattern.references {
+        writeln!(out, "  {reference}")?;
     }
     Ok(())
 }
@@ -69,10 +106,17 @@ mod tests {
     fn an_entry_has_every_section_wrapped_and_plain_without_colour() {
         let pattern = &CATALOGUE[0];
         let shown = text(|out| write_pattern(pattern, false, out));
-        for section in ["Why it blocks", "How to confirm", "Fix", pattern.title] {
+        for section in
+            ["Why it blocks", "How to confirm", "Fix", "Example that leaks", "References", pattern.title]
+        {
             assert!(shown.contains(section), "{section} in {shown}");
         }
-        assert!(shown.lines().all(|l| l.chars().count() <= WIDTH), "{shown}");
+        assert!(shown.contains("    func ") && shown.contains("// leaks") && shown.contains("// fixed"));
+        assert!(!shown.contains('\t') && !shown.contains("\nimport") && !shown.contains("package "));
+        for pattern in CATALOGUE {
+            let shown = text(|out| write_pattern(pattern, false, out));
+            assert!(shown.lines().all(|l| l.chars().count() <= WIDTH), "{shown}");
+        }
         assert!(!shown.contains('\u{1b}'), "no escape codes without colour");
         assert!(text(|out| write_pattern(pattern, true, out)).contains('\u{1b}'));
     }

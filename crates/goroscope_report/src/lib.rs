@@ -16,7 +16,7 @@ use goroscope_analyze::{
 use goroscope_dump::{Crash, Format, RunningTest, Snapshot, Truncation, Warnings};
 use serde::Serialize;
 
-pub use explain::{write_catalogue, write_pattern};
+pub use explain::{Explained, write_catalogue, write_pattern};
 pub use json::Json;
 pub use junit::Junit;
 pub use markdown::Markdown;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use goroscope_analyze::{CATALOGUE, Group, Level, Outcome};
+use goroscope_analyze::{CATALOGUE, Example, Group, Level, Outcome};
 use serde_json::{Value, json};
 
 use crate::text::{group_summary, shown_state};
@@ -33,7 +33,18 @@ impl Render for Sarif {
                     "name": p.title,
                     "shortDescription": { "text": p.title },
                     "fullDescription": { "text": p.why },
-                    "help": { "text": format!("How to confirm: {}\n\nFix: {}", p.confirm, p.fix) },
+                    "help": {
+                        "text": format!("How to confirm: {}\n\nFix: {}", p.confirm, p.fix),
+                        "markdown": format!(
+                            "**How to confirm:** {}\n\n**Fix:** {}\n\n```go\n{}\n```\n\n`goroscope explain {}` shows the \
+                             example that leaks next to this one.",
+                            p.confirm,
+                            p.fix,
+                            Example::body(p.example.fixed),
+                            p.id.as_str()
+                        ),
+                    },
+                    "helpUri": p.references.first(),
                 })
             })
             .collect();

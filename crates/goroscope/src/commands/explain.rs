@@ -4,7 +4,7 @@ use std::io::{self, BufWriter, Write};
 
 use anyhow::{Context, Result};
 use goroscope_analyze::CATALOGUE;
-use goroscope_report::{write_catalogue, write_pattern};
+use goroscope_report::{Explained, write_catalogue, write_pattern};
 
 use crate::Outcome;
 use crate::args::ExplainArgs;
@@ -12,7 +12,10 @@ use crate::args::ExplainArgs;
 pub(crate) fn run(args: &ExplainArgs, color: bool) -> Result<Outcome> {
     let mut out = BufWriter::new(io::stdout().lock());
     let written = match &args.pattern {
-        None if args.json => serde_json::to_writer_pretty(&mut out, CATALOGUE).map_err(io::Error::from),
+        None if args.json => {
+            let all: Vec<Explained> = CATALOGUE.iter().map(Explained::new).collect();
+            serde_json::to_writer_pretty(&mut out, &all).map_err(io::Error::from)
+        }
         None => write_catalogue(color, &mut out),
         Some(name) => {
             let wanted = name.trim().to_ascii_lowercase().replace('_', "-");
@@ -22,7 +25,7 @@ pub(crate) fn run(args: &ExplainArgs, color: bool) -> Result<Outcome> {
                 return Ok(Outcome::Error);
             };
             if args.json {
-                serde_json::to_writer_pretty(&mut out, pattern).map_err(io::Error::from)
+                serde_json::to_writer_pretty(&mut out, &Explained::new(pattern)).map_err(io::Error::from)
             } else {
                 write_pattern(pattern, color, &mut out)
             }

@@ -1,0 +1,3 @@
+module goroscope.catalogue
+
+go 1.25
