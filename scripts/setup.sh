@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building and testing goroscope needs, when the machine lacks it:
 #   - Rust 1.87 or later (cargo), for the tool itself;
-#   - Go 1.21 or later, for the test suite, which builds and runs real Go programs.
-# Safe to run again: it changes nothing on a machine that has both.
+#   - Go 1.25 or later, for the test suite, which builds and runs real Go programs;
+#   - xmllint (Debian's libxml2-utils), with which the tests validate JUnit output against its schema.
+# Safe to run again: it changes nothing on a machine that has them all.
 set -euo pipefail
 
-need_go_minor=21
+need_go_minor=25
 go_toolchain="go1.26.0"
 
 have_root() { [ "$(id -u)" = 0 ]; }
@@ -56,4 +57,8 @@ if [ "$go_minor" -lt "$need_go_minor" ]; then
   export PATH="$dir/bin:$PATH"
   hash -r
 fi
-echo "setup: $(cargo --version), $(go version)"
+if ! command -v xmllint >/dev/null 2>&1; then
+  echo "setup: xmllint not found; installing Debian's libxml2-utils" >&2
+  apt_install libxml2-utils
+fi
+echo "setup: $(cargo --version), $(go version), $(xmllint --version 2>&1 | head -n 1)"

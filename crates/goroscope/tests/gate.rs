@@ -208,10 +208,19 @@ fn before_and_after_a_test_run_names_what_it_left_behind() {
 
 /// Runs `goroscope test ARGS… -- go test GO_ARGS…` in testdata/gotest (see its README) and returns the exit code,
 /// the JSON report and standard error.
+/// Runs `goroscope test` on the suites in testdata/gotest; its SARIF and `JUnit` files are validated too.
 fn goroscope_test(args: &[&str], go_args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
     common::require_go();
+    let name: String =
+        args.iter().chain(go_args).flat_map(|a| a.chars()).filter(char::is_ascii_alphanumeric).collect();
+    let dir = scratch(&format!("test-{name}"));
+    let (sarif, junit) = (dir.join("report.sarif"), dir.join("report.xml"));
     let out = Command::new(env!("CARGO_BIN_EXE_goroscope"))
         .args(["test", "--format", "json"])
+        .arg("--sarif")
+        .arg(&sarif)
+        .arg("--junit")
+        .arg(&junit)
         .args(args)
         .args(["--", "go", "test", "-count=1"])
         .args(go_args)
@@ -222,6 +231,8 @@ fn goroscope_test(args: &[&str], go_args: &[&str]) -> (Option<i32>, serde_json::
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    common::schemas::assert_valid_sarif(&sarif);
+    common::schemas::assert_valid_junit(&junit);
     (out.status.code(), json(&String::from_utf8_lossy(&out.stdout)), stderr)
 }
 

@@ -8,6 +8,8 @@ use std::sync::OnceLock;
 use std::sync::mpsc;
 use std::time::Duration;
 
+pub mod schemas;
+
 /// The repository root.
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
@@ -20,7 +22,7 @@ pub fn require_go() {
         Ok(out) if out.status.success() => {}
         _ => panic!(
             "the Go toolchain is required: these tests build and run real Go programs (testdata/go, examples/). \
-             Install Go 1.21 or later and put `go` on PATH."
+             Install Go 1.25 or later and put `go` on PATH."
         ),
     });
 }

@@ -281,7 +281,7 @@ pub(crate) fn go_build(module: &str, args: &[&str], package: &str, output: &str)
         .status()
         .unwrap_or_else(|e| {
             panic!(
-                "the Go toolchain is required: these tests build and run {} ({e}). Install Go 1.21 or later \
+                "the Go toolchain is required: these tests build and run {} ({e}). Install Go 1.25 or later \
                  and put `go` on PATH.",
                 module.display()
             )

@@ -1,0 +1,120 @@
+//! SARIF and `JUnit` outputs are valid against the published schemas (vendored in testdata/schemas), for every
+//! kind of report: suspects, suppressions by ignore rules and baselines, diffs, series, test runs and clean runs.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::schemas::{assert_valid_junit, assert_valid_sarif};
+use common::{goroscope, repo};
+
+fn out_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("outputs");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs goroscope with `args` plus `--sarif` and `--junit` files, checks the exit code, validates both files
+/// and returns the SARIF.
+fn validate(name: &str, args: &[&str], want_code: i32) -> serde_json::Value {
+    let sarif = out_dir().join(format!("{name}.sarif"));
+    let junit = out_dir().join(format!("{name}.xml"));
+    let mut all = args.to_vec();
+    all.extend(["-q", "--sarif", sarif.to_str().unwrap(), "--junit", junit.to_str().unwrap()]);
+    let (code, _, stderr) = goroscope(&all, None);
+    assert_eq!(code, want_code, "{name}: {stderr}");
+    assert_valid_sarif(&sarif);
+    assert_valid_junit(&junit);
+    serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap()
+}
+
+fn results(sarif: &serde_json::Value) -> &Vec<serde_json::Value> {
+    sarif["runs"][0]["results"].as_array().unwrap()
+}
+
+#[test]
+fn suspects_with_source_are_valid() {
+    let sarif = validate("demo", &["check", "examples/demo-dump.txt", "--src", "examples/leaky-service"], 1);
+    assert!(!results(&sarif).is_empty());
+}
+
+#[test]
+fn every_leak_pattern_program_is_valid() {
+    for entry in std::fs::read_dir(repo().join("testdata/dumps/programs")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        let (code, _, _) = goroscope(&["check", path.to_str().unwrap(), "-q"], None);
+        assert_eq!(
+            code,
+            i32::from(name.starts_with("leaks-")),
+            "{name}: leaks fail the gate, healthy programs pass"
+        );
+        validate(&name, &["check", path.to_str().unwrap()], code);
+    }
+}
+
+#[test]
+fn suppressions_by_ignore_rules_and_baselines_are_valid() {
+    let sarif = validate("ignored", &["check", "examples/demo-dump.txt", "--ignore", "any=main.*"], 0);
+    assert!(results(&sarif).iter().any(|r| r["suppressions"].as_array().is_some_and(|s| !s.is_empty())));
+
+    let baseline = out_dir().join("baseline.json");
+    let (code, _, stderr) = goroscope(
+        &["check", "testdata/series/round1.txt", "--write-baseline", baseline.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    validate(
+        "baselined",
+        &["check", "testdata/series/round3.txt", "--baseline", baseline.to_str().unwrap()],
+        1,
+    );
+}
+
+#[test]
+fn diffs_series_and_before_after_are_valid() {
+    validate("diff", &["diff", "testdata/series/round0.txt", "testdata/series/round3.txt"], 0);
+    validate(
+        "series",
+        &[
+            "series",
+            "testdata/series/round0.txt",
+            "testdata/series/round1.txt",
+            "testdata/series/round2.txt",
+            "testdata/series/round3.txt",
+        ],
+        0,
+    );
+    validate(
+        "before-after",
+        &["check", "--before", "testdata/series/round0.txt", "--after", "testdata/series/round3.txt"],
+        1,
+    );
+}
+
+#[test]
+fn go_test_logs_are_valid() {
+    for log in ["goleak.log", "goleak.json.log", "timeout.log", "ancestors.log"] {
+        let path = format!("testdata/gotest/captured/{log}");
+        let (code, _, _) = goroscope(&["check", &path, "-q"], None);
+        validate(log, &["check", &path], code);
+    }
+}
+
+#[test]
+fn the_validators_reject_what_the_schemas_forbid() {
+    let mut sarif = validate("demo-again", &["check", "examples/demo-dump.txt"], 1);
+    sarif["runs"][0]["results"][0]["level"] = "fatal".into();
+    sarif["runs"][0]["tool"]["driver"]["rules"][0]["helpUri"] = "not a uri".into();
+    let errors = common::schemas::sarif_errors(&sarif);
+    assert!(errors.iter().any(|e| e.contains("/level")), "{errors:?}");
+    assert!(errors.iter().any(|e| e.contains("/helpUri")), "{errors:?}");
+
+    let junit = out_dir().join("demo-again.xml");
+    let text = std::fs::read_to_string(&junit).unwrap();
+    let broken = out_dir().join("broken.xml");
+    std::fs::write(&broken, text.replacen("<testsuites name=", "<testsuites skipped=\"0\" name=", 1))
+        .unwrap();
+    let errors = common::schemas::junit_errors(&broken).expect("skipped is not an attribute of testsuites");
+    assert!(errors.contains("skipped"), "{errors}");
+}
