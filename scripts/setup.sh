@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing goroscope needs, when the machine lacks it:
-#   - Rust 1.87 or later (cargo), for the tool itself;
+#   - Rust 1.89 or later (cargo), for the tool itself;
 #   - Go 1.25 or later, for the test suite, which builds and runs real Go programs;
 #   - xmllint (Debian's libxml2-utils), with which the tests validate JUnit output against its schema.
 # Safe to run again: it changes nothing on a machine that has them all.
@@ -31,8 +31,8 @@ if ! command -v cargo >/dev/null 2>&1; then
   apt_install cargo
 fi
 rust_minor=$(rustc --version | sed -E 's/^rustc 1\.([0-9]+).*/\1/')
-if [ "$rust_minor" -lt 87 ]; then
-  echo "setup: $(rustc --version) is too old: goroscope needs Rust 1.87 or later." >&2
+if [ "$rust_minor" -lt 89 ]; then
+  echo "setup: $(rustc --version) is too old: goroscope needs Rust 1.89 or later." >&2
   echo "       Install a current toolchain with rustup and run this again." >&2
   exit 2
 fi

@@ -64,10 +64,10 @@ impl Config {
         let mut config =
             parse(&text).with_context(|| format!("{} is not a valid goroscope.toml", path.display()))?;
         // A baseline named in the file is relative to the file.
-        if let (Some(baseline), Some(dir)) = (&mut config.check.baseline, path.parent()) {
-            if baseline.is_relative() {
-                *baseline = dir.join(&*baseline);
-            }
+        if let (Some(baseline), Some(dir)) = (&mut config.check.baseline, path.parent())
+            && baseline.is_relative()
+        {
+            *baseline = dir.join(&*baseline);
         }
         config.path = Some(path);
         Ok(config)

@@ -153,10 +153,10 @@ impl SourceFinder {
 /// that `example.com/app/tools` is tried before `example.com/app`.
 fn add_modules(modules: &mut Vec<(String, PathBuf)>, go_mods: impl IntoIterator<Item = PathBuf>) {
     for go_mod in go_mods {
-        if let (Some(module), Some(dir)) = (module_path(&go_mod), go_mod.parent()) {
-            if !modules.iter().any(|(m, _)| *m == module) {
-                modules.push((module, dir.to_owned()));
-            }
+        if let (Some(module), Some(dir)) = (module_path(&go_mod), go_mod.parent())
+            && !modules.iter().any(|(m, _)| *m == module)
+        {
+            modules.push((module, dir.to_owned()));
         }
     }
     modules.sort_by_key(|(module, _)| std::cmp::Reverse(module.len()));

@@ -264,18 +264,18 @@ pub fn gate(analyses: &mut [Analysis], options: &GateOptions) -> GateResult {
         }
         for (index, group) in analysis.groups.iter_mut().enumerate() {
             let (outcome, reason) = judge(group, options, &accepted);
-            if let Some(max) = options.max_group.filter(|&max| group.count > max) {
-                if outcome != Outcome::Ignored {
-                    limits.push(LimitFailure {
-                        input,
-                        limit: "max-group",
-                        message: format!(
-                            "{} goroutines in one group at {}, more than --max-group {max}",
-                            group.count,
-                            group.leak_site.as_ref().map_or("(no frames)", |s| &*s.function)
-                        ),
-                    });
-                }
+            if let Some(max) = options.max_group.filter(|&max| group.count > max)
+                && outcome != Outcome::Ignored
+            {
+                limits.push(LimitFailure {
+                    input,
+                    limit: "max-group",
+                    message: format!(
+                        "{} goroutines in one group at {}, more than --max-group {max}",
+                        group.count,
+                        group.leak_site.as_ref().map_or("(no frames)", |s| &*s.function)
+                    ),
+                });
             }
             groups.push(GroupOutcome { input, group: index, outcome, reason });
         }

@@ -227,10 +227,10 @@ fn read_success(response: Response<Body>, ctx: &Ctx<'_>) -> Result<Fetched, Coll
         .get(header::CONTENT_ENCODING)
         .is_some_and(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"));
     let declared = response.body().content_length();
-    if let (Some(length), false) = (declared, encoded) {
-        if length > max {
-            return Err(too_large());
-        }
+    if let (Some(length), false) = (declared, encoded)
+        && length > max
+    {
+        return Err(too_large());
     }
     let reader = response.into_body().into_reader();
     let mut capped = Capped::new(reader, max, String::new(), "");

@@ -306,10 +306,10 @@ pub(crate) fn parse_absolute(url: &str) -> Result<UrlParts<'_>, CollectError> {
     if host.starts_with('[') && !host.ends_with(']') {
         return Err(invalid("an IPv6 address lacks its closing `]`"));
     }
-    if let Some(port) = port {
-        if port.is_empty() || port.parse::<u16>().is_err() {
-            return Err(invalid("the port is not a number from 0 to 65535"));
-        }
+    if let Some(port) = port
+        && (port.is_empty() || port.parse::<u16>().is_err())
+    {
+        return Err(invalid("the port is not a number from 0 to 65535"));
     }
     Ok(UrlParts { scheme, userinfo, host_port, path, query })
 }

@@ -313,11 +313,11 @@ fn header_env_errors() {
     let err = headers_from_env("GOROSCOPE_COLLECT_TEST_SURELY_UNSET_VAR").unwrap_err();
     assert!(matches!(err, CollectError::HeaderEnvMissing { .. }), "{err:?}");
     // PATH is always set, and is not a header: the error must not echo its value.
-    if let Ok(path) = std::env::var("PATH") {
-        if let Err(err) = headers_from_env("PATH") {
-            let shown = format!("{err} {err:?}");
-            assert!(path.len() < 4 || !shown.contains(&path), "{shown}");
-        }
+    if let Ok(path) = std::env::var("PATH")
+        && let Err(err) = headers_from_env("PATH")
+    {
+        let shown = format!("{err} {err:?}");
+        assert!(path.len() < 4 || !shown.contains(&path), "{shown}");
     }
 }
 

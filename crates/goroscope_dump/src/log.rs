@@ -369,47 +369,46 @@ fn unwrap_lines(bytes: &[u8]) -> Vec<Line<'_>> {
         let number = index as u64 + 1;
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         let trimmed = raw.trim_ascii();
-        if trimmed.starts_with(b"{") && trimmed.ends_with(b"}") {
-            if let Ok(serde_json::Value::Object(record)) =
+        if trimmed.starts_with(b"{")
+            && trimmed.ends_with(b"}")
+            && let Ok(serde_json::Value::Object(record)) =
                 serde_json::from_slice::<serde_json::Value>(trimmed)
-            {
-                if record.contains_key("Action") {
-                    let Some(output) = record.get("Output").and_then(|o| o.as_str()) else {
-                        continue;
-                    };
-                    let package: Rc<str> =
-                        record.get("Package").and_then(|p| p.as_str()).unwrap_or("").into();
-                    let test = record
-                        .get("Test")
-                        .and_then(|t| t.as_str())
-                        .map(|t| tests.entry(t.to_owned()).or_insert_with(|| t.into()).clone());
-                    let (buffer, first) =
-                        pending.entry((package, test.clone())).or_insert_with(|| (Vec::new(), number));
-                    if buffer.is_empty() {
-                        *first = number;
-                    }
-                    buffer.extend_from_slice(output.as_bytes());
-                    while let Some(newline) = memchr::memchr(b'\n', buffer) {
-                        let line: Vec<u8> = buffer.drain(..=newline).take(newline).collect();
-                        let line = line.strip_suffix(b"\r").map(<[u8]>::to_vec).unwrap_or(line);
-                        let mut line = Line::new(Cow::Owned(line), *first, Wrap::TestOutput);
-                        line.test.clone_from(&test);
-                        out.push(line);
-                        *first = number;
-                    }
+        {
+            if record.contains_key("Action") {
+                let Some(output) = record.get("Output").and_then(|o| o.as_str()) else {
                     continue;
+                };
+                let package: Rc<str> = record.get("Package").and_then(|p| p.as_str()).unwrap_or("").into();
+                let test = record
+                    .get("Test")
+                    .and_then(|t| t.as_str())
+                    .map(|t| tests.entry(t.to_owned()).or_insert_with(|| t.into()).clone());
+                let (buffer, first) =
+                    pending.entry((package, test.clone())).or_insert_with(|| (Vec::new(), number));
+                if buffer.is_empty() {
+                    *first = number;
                 }
-                if let Some(message) = json_message(&record, &mut message_field) {
-                    let message = message.strip_suffix('\n').unwrap_or(message);
-                    for line in message.split('\n') {
-                        let line = line.strip_suffix('\r').unwrap_or(line);
-                        out.push(Line::new(Cow::Owned(line.as_bytes().to_vec()), number, Wrap::Json));
-                    }
-                    if let Some(last) = out.last_mut().filter(|_| message.contains('\n')) {
-                        last.record_end = true;
-                    }
-                    continue;
+                buffer.extend_from_slice(output.as_bytes());
+                while let Some(newline) = memchr::memchr(b'\n', buffer) {
+                    let line: Vec<u8> = buffer.drain(..=newline).take(newline).collect();
+                    let line = line.strip_suffix(b"\r").map(<[u8]>::to_vec).unwrap_or(line);
+                    let mut line = Line::new(Cow::Owned(line), *first, Wrap::TestOutput);
+                    line.test.clone_from(&test);
+                    out.push(line);
+                    *first = number;
                 }
+                continue;
+            }
+            if let Some(message) = json_message(&record, &mut message_field) {
+                let message = message.strip_suffix('\n').unwrap_or(message);
+                for line in message.split('\n') {
+                    let line = line.strip_suffix('\r').unwrap_or(line);
+                    out.push(Line::new(Cow::Owned(line.as_bytes().to_vec()), number, Wrap::Json));
+                }
+                if let Some(last) = out.last_mut().filter(|_| message.contains('\n')) {
+                    last.record_end = true;
+                }
+                continue;
             }
         }
         if let Some((partial, text)) = cri_line(raw) {

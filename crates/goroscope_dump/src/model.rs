@@ -511,10 +511,10 @@ impl Tables {
     pub(crate) fn frame_from_text(&mut self, function: &[u8], file_line: &[u8]) -> Option<FrameId> {
         // A file line with its pc offset almost always pins the function: look it up by that alone and check
         // the name, falling back to the full key when two functions share a file line.
-        if let Some(&id) = self.frame_by_file_line.get(file_line) {
-            if self.strings[self.frames[id.0 as usize].function.0 as usize].as_bytes() == function {
-                return Some(id);
-            }
+        if let Some(&id) = self.frame_by_file_line.get(file_line)
+            && self.strings[self.frames[id.0 as usize].function.0 as usize].as_bytes() == function
+        {
+            return Some(id);
         }
         self.scratch.clear();
         self.scratch.extend_from_slice(function);

@@ -116,12 +116,12 @@ impl<'a> Parser<'a> {
             self.end_record();
             return;
         }
-        if line.starts_with(b"goroutine ") {
-            if let Some(header) = parse_header(line) {
-                self.end_record();
-                self.start_record(&header);
-                return;
-            }
+        if line.starts_with(b"goroutine ")
+            && let Some(header) = parse_header(line)
+        {
+            self.end_record();
+            self.start_record(&header);
+            return;
         }
         if self.record.is_some() {
             if self.record_line(line) {
@@ -272,10 +272,11 @@ impl<'a> Parser<'a> {
     fn outside_line(&mut self, line: &[u8]) {
         if let Some(crash) = &self.out.crash {
             // `go test` timeouts (Go 1.20+) list the running tests under the panic, indented by tabs.
-            if crash.kind == CrashKind::Panic && crash.message.starts_with("test timed out after ") {
-                if let Some(test) = running_test(line) {
-                    self.out.running_tests.push(test);
-                }
+            if crash.kind == CrashKind::Panic
+                && crash.message.starts_with("test timed out after ")
+                && let Some(test) = running_test(line)
+            {
+                self.out.running_tests.push(test);
             }
             return;
         }
@@ -318,10 +319,10 @@ impl<'a> Parser<'a> {
                 || (record.frame_lines == 0 && record.goroutine.flags & flag::UNAVAILABLE == 0)
         });
         self.end_record();
-        if incomplete || cut {
-            if let Some(last) = self.out.goroutines.last() {
-                self.out.tail = Tail::MidRecord { id: last.id };
-            }
+        if (incomplete || cut)
+            && let Some(last) = self.out.goroutines.last()
+        {
+            self.out.tail = Tail::MidRecord { id: last.id };
         }
         self.out
     }

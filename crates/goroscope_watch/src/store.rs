@@ -1,0 +1,686 @@
+//! The history: an `SQLite` database in WAL mode, its schema versioned by `PRAGMA user_version` and migrated
+//! forward in one transaction per step.
+//!
+//! Every sample is written in one transaction with its group counts and snapshot, so a crash (even `kill -9`)
+//! leaves each sample either whole or absent.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use flate2::Compression;
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
+use serde::Serialize;
+
+/// Schema migrations, in order: `MIGRATIONS[i]` takes the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &["
+    CREATE TABLE target (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        url TEXT NOT NULL,
+        created_ms INTEGER NOT NULL
+    );
+    -- One run of a target's process: a restart starts a new epoch, so series never span two processes.
+    CREATE TABLE epoch (
+        id INTEGER PRIMARY KEY,
+        target_id INTEGER NOT NULL REFERENCES target(id) ON DELETE CASCADE,
+        seen_ms INTEGER NOT NULL,
+        process_start REAL,
+        identity TEXT,
+        reason TEXT NOT NULL
+    );
+    CREATE TABLE sample (
+        id INTEGER PRIMARY KEY,
+        target_id INTEGER NOT NULL REFERENCES target(id) ON DELETE CASCADE,
+        epoch_id INTEGER REFERENCES epoch(id) ON DELETE CASCADE,
+        at_ms INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        total INTEGER,
+        duration_ms INTEGER NOT NULL,
+        error TEXT
+    );
+    CREATE INDEX sample_by_target ON sample(target_id, at_ms);
+    CREATE TABLE grp (
+        target_id INTEGER NOT NULL REFERENCES target(id) ON DELETE CASCADE,
+        fingerprint TEXT NOT NULL,
+        title TEXT NOT NULL,
+        level TEXT NOT NULL,
+        pattern TEXT,
+        first_ms INTEGER NOT NULL,
+        last_ms INTEGER NOT NULL,
+        PRIMARY KEY (target_id, fingerprint)
+    ) WITHOUT ROWID;
+    CREATE TABLE group_count (
+        sample_id INTEGER NOT NULL REFERENCES sample(id) ON DELETE CASCADE,
+        fingerprint TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (sample_id, fingerprint)
+    ) WITHOUT ROWID;
+    CREATE TABLE snapshot (
+        sample_id INTEGER PRIMARY KEY REFERENCES sample(id) ON DELETE CASCADE,
+        gzip BLOB NOT NULL
+    );
+    CREATE TABLE event (
+        id INTEGER PRIMARY KEY,
+        target_id INTEGER NOT NULL REFERENCES target(id) ON DELETE CASCADE,
+        at_ms INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        json TEXT NOT NULL
+    );
+    CREATE INDEX event_by_target ON event(target_id, at_ms);
+"];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// What went wrong with the history database.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Another process holds a write lock for longer than the busy timeout.
+    #[error(
+        "{path} is locked by another process (another `goroscope watch` on the same database?); stop it or \
+         give this one its own --db"
+    )]
+    Locked { path: PathBuf },
+    /// The file or its directory cannot be written.
+    #[error("{path} is read-only: give --db a file in a directory you can write to")]
+    ReadOnly { path: PathBuf },
+    /// The disk is full.
+    #[error(
+        "the disk holding {path} is full: free some space or prune old history (`goroscope history prune`)"
+    )]
+    Full { path: PathBuf },
+    /// The file is not an `SQLite` database.
+    #[error("{path} is not a goroscope history database (not SQLite, or damaged)")]
+    NotADatabase { path: PathBuf },
+    /// The database was written by a newer goroscope.
+    #[error("{path} has schema version {found}, newer than this goroscope's {supported}: upgrade goroscope")]
+    Newer { path: PathBuf, found: i64, supported: i64 },
+    /// The file does not exist (reading only).
+    #[error("{path} does not exist: `goroscope watch` creates it (see --db)")]
+    Missing { path: PathBuf },
+    /// Anything else `SQLite` reports.
+    #[error("{path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+}
+
+/// The history database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// A sample to record.
+#[derive(Debug, Clone, Default)]
+pub struct NewSample<'a> {
+    /// The target's row id ([`Store::target`]).
+    pub target: i64,
+    /// The epoch (process run) it belongs to, when known.
+    pub epoch: Option<i64>,
+    /// Milliseconds since the Unix epoch.
+    pub at_ms: i64,
+    /// Where the count came from: `metrics`, `expvar`, `debug1`, `debug2`.
+    pub source: &'a str,
+    /// Goroutines in the target; `None` when the fetch failed.
+    pub total: Option<u64>,
+    /// How long the fetch took.
+    pub duration: Duration,
+    /// The error, when the fetch failed.
+    pub error: Option<String>,
+    /// Goroutines per group, when a profile was fetched.
+    pub groups: Vec<GroupCount<'a>>,
+    /// The profile's bytes, stored gzipped.
+    pub snapshot: Option<&'a [u8]>,
+}
+
+/// One group's count in a sample, and what it looks like (kept per target, latest wins).
+#[derive(Debug, Clone)]
+pub struct GroupCount<'a> {
+    /// Stable fingerprint of the stack.
+    pub fingerprint: &'a str,
+    /// Goroutines.
+    pub count: u64,
+    /// Function and line of the leak site, or of the top frame.
+    pub title: &'a str,
+    /// `certain`, `likely`, `possible` or `healthy`.
+    pub level: &'a str,
+    /// The catalogue pattern.
+    pub pattern: Option<&'a str>,
+}
+
+/// A target and what the history holds of it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TargetSummary {
+    /// Its name.
+    pub name: String,
+    /// Its URL, redacted.
+    pub url: String,
+    /// Samples stored, failed ones included.
+    pub samples: u64,
+    /// Failed samples.
+    pub errors: u64,
+    /// Runs of the process seen.
+    pub epochs: u64,
+    /// The first and the last sample's time (ms since the Unix epoch).
+    pub first_ms: Option<i64>,
+    /// The last sample's time.
+    pub last_ms: Option<i64>,
+    /// The last successful total.
+    pub last_total: Option<u64>,
+}
+
+/// One point of a series read back.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StoredPoint {
+    /// Milliseconds since the Unix epoch.
+    pub at_ms: i64,
+    /// The process run.
+    pub epoch: Option<i64>,
+    /// Where the count came from.
+    pub source: String,
+    /// Goroutines.
+    pub count: u64,
+}
+
+/// A group as the history knows it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StoredGroup {
+    /// Stable fingerprint.
+    pub fingerprint: String,
+    /// Function and line.
+    pub title: String,
+    /// Latest level.
+    pub level: String,
+    /// Catalogue pattern.
+    pub pattern: Option<String>,
+    /// First and last time seen (ms since the Unix epoch).
+    pub first_ms: i64,
+    /// Last time seen.
+    pub last_ms: i64,
+    /// Goroutines in the latest profile that had it.
+    pub last_count: u64,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` for writing: WAL mode, foreign keys on, migrated to
+    /// the current schema.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let conn = Connection::open(path).map_err(|e| classify(path, e))?;
+        let mut store = Store { conn, path: path.to_owned() };
+        store.configure()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens an existing database for reading only.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing { path: path.to_owned() });
+        }
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| classify(path, e))?;
+        let store = Store { conn, path: path.to_owned() };
+        store.conn.busy_timeout(Duration::from_secs(5)).map_err(|e| store.error(e))?;
+        let version = store.version()?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Newer {
+                path: path.to_owned(),
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if version < SCHEMA_VERSION {
+            // An empty or older file: nothing this build can read without migrating it.
+            return Err(StoreError::NotADatabase { path: path.to_owned() });
+        }
+        Ok(store)
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn error(&self, e: rusqlite::Error) -> StoreError {
+        classify(&self.path, e)
+    }
+
+    fn configure(&mut self) -> Result<(), StoreError> {
+        self.conn.busy_timeout(Duration::from_secs(5)).map_err(|e| self.error(e))?;
+        // WAL: readers (`goroscope history`) never block the writer. NORMAL sync in WAL mode keeps every
+        // committed transaction through a crash of this process; only a power loss may drop the last ones.
+        let mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .map_err(|e| self.error(e))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::ReadOnly { path: self.path.clone() });
+        }
+        self.conn
+            .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .map_err(|e| self.error(e))
+    }
+
+    fn version(&self) -> Result<i64, StoreError> {
+        self.conn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(|e| self.error(e))
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let version = self.version()?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Newer {
+                path: self.path.clone(),
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        for (step, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self.conn.transaction().map_err(|e| classify(&self.path, e))?;
+            tx.execute_batch(sql).map_err(|e| classify(&self.path, e))?;
+            tx.pragma_update(None, "user_version", step as i64 + 1).map_err(|e| classify(&self.path, e))?;
+            tx.commit().map_err(|e| classify(&self.path, e))?;
+        }
+        Ok(())
+    }
+
+    /// The row id of the target called `name`, created if new; its URL is updated.
+    pub fn target(&mut self, name: &str, url: &str, now_ms: i64) -> Result<i64, StoreError> {
+        self.conn
+            .query_row(
+                "INSERT INTO target (name, url, created_ms) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (name) DO UPDATE SET url = excluded.url RETURNING id",
+                params![name, url, now_ms],
+                |row| row.get(0),
+            )
+            .map_err(|e| self.error(e))
+    }
+
+    /// Starts a new epoch (process run) of `target`.
+    pub fn new_epoch(
+        &mut self,
+        target: i64,
+        seen_ms: i64,
+        process_start: Option<f64>,
+        identity: Option<&str>,
+        reason: &str,
+    ) -> Result<i64, StoreError> {
+        self.conn
+            .query_row(
+                "INSERT INTO epoch (target_id, seen_ms, process_start, identity, reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                params![target, seen_ms, process_start, identity, reason],
+                |row| row.get(0),
+            )
+            .map_err(|e| self.error(e))
+    }
+
+    /// Records a sample with its group counts and snapshot, in one transaction.
+    pub fn record(&mut self, sample: &NewSample<'_>) -> Result<i64, StoreError> {
+        let snapshot = sample.snapshot.map(gzip);
+        let path = self.path.clone();
+        let err = |e| classify(&path, e);
+        let tx = self.conn.transaction().map_err(err)?;
+        let id: i64 = tx
+            .query_row(
+                "INSERT INTO sample (target_id, epoch_id, at_ms, source, total, duration_ms, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+                params![
+                    sample.target,
+                    sample.epoch,
+                    sample.at_ms,
+                    sample.source,
+                    sample.total.map(|t| t as i64),
+                    sample.duration.as_millis() as i64,
+                    sample.error
+                ],
+                |row| row.get(0),
+            )
+            .map_err(err)?;
+        {
+            let mut count = tx
+                .prepare_cached(
+                    "INSERT INTO group_count (sample_id, fingerprint, count) VALUES (?1, ?2, ?3)
+                     ON CONFLICT DO UPDATE SET count = count + excluded.count",
+                )
+                .map_err(err)?;
+            let mut group = tx
+                .prepare_cached(
+                    "INSERT INTO grp (target_id, fingerprint, title, level, pattern, first_ms, last_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+                     ON CONFLICT DO UPDATE SET title = excluded.title, level = excluded.level,
+                         pattern = excluded.pattern, last_ms = excluded.last_ms",
+                )
+                .map_err(err)?;
+            for g in &sample.groups {
+                count.execute(params![id, g.fingerprint, g.count as i64]).map_err(err)?;
+                group
+                    .execute(params![sample.target, g.fingerprint, g.title, g.level, g.pattern, sample.at_ms])
+                    .map_err(err)?;
+            }
+        }
+        if let Some(gzip) = snapshot {
+            tx.execute("INSERT INTO snapshot (sample_id, gzip) VALUES (?1, ?2)", params![id, gzip])
+                .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        Ok(id)
+    }
+
+    /// Records an event (a JSON object) about `target`.
+    pub fn record_event(
+        &mut self,
+        target: i64,
+        at_ms: i64,
+        kind: &str,
+        json: &str,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO event (target_id, at_ms, kind, json) VALUES (?1, ?2, ?3, ?4)",
+                params![target, at_ms, kind, json],
+            )
+            .map(drop)
+            .map_err(|e| self.error(e))
+    }
+
+    /// Every target, by name.
+    pub fn targets(&self) -> Result<Vec<TargetSummary>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT t.name, t.url,
+                    (SELECT count(*) FROM sample s WHERE s.target_id = t.id),
+                    (SELECT count(*) FROM sample s WHERE s.target_id = t.id AND s.error IS NOT NULL),
+                    (SELECT count(*) FROM epoch e WHERE e.target_id = t.id),
+                    (SELECT min(at_ms) FROM sample s WHERE s.target_id = t.id),
+                    (SELECT max(at_ms) FROM sample s WHERE s.target_id = t.id),
+                    (SELECT total FROM sample s WHERE s.target_id = t.id AND s.total IS NOT NULL
+                        ORDER BY at_ms DESC, id DESC LIMIT 1)
+                 FROM target t ORDER BY t.name",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok(TargetSummary {
+                    name: row.get(0)?,
+                    url: row.get(1)?,
+                    samples: row.get::<_, i64>(2)? as u64,
+                    errors: row.get::<_, i64>(3)? as u64,
+                    epochs: row.get::<_, i64>(4)? as u64,
+                    first_ms: row.get(5)?,
+                    last_ms: row.get(6)?,
+                    last_total: row.get::<_, Option<i64>>(7)?.map(|t| t as u64),
+                })
+            })
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+    }
+
+    fn target_id(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        self.conn
+            .query_row("SELECT id FROM target WHERE name = ?1", [name], |row| row.get(0))
+            .optional()
+            .map_err(|e| self.error(e))
+    }
+
+    /// The total goroutines of `target` over time (successful samples, oldest first); `None` for an unknown
+    /// target.
+    pub fn totals(&self, target: &str) -> Result<Option<Vec<StoredPoint>>, StoreError> {
+        let Some(id) = self.target_id(target)? else { return Ok(None) };
+        self.points(
+            "SELECT at_ms, epoch_id, source, total FROM sample
+             WHERE target_id = ?1 AND total IS NOT NULL ORDER BY at_ms, id",
+            params![id],
+        )
+        .map(Some)
+    }
+
+    /// One group's count in every profile of `target` (0 where a profile lacked it); `None` for an unknown
+    /// target. `fingerprint` may be a unique prefix.
+    pub fn group_series(
+        &self,
+        target: &str,
+        fingerprint: &str,
+    ) -> Result<Option<(StoredGroup, Vec<StoredPoint>)>, StoreError> {
+        let Some(id) = self.target_id(target)? else { return Ok(None) };
+        let Some(group) = self.groups(target)?.and_then(|groups| {
+            let mut matching = groups.into_iter().filter(|g| g.fingerprint.starts_with(fingerprint));
+            let first = matching.next()?;
+            matching.next().is_none().then_some(first)
+        }) else {
+            return Ok(None);
+        };
+        let points = self.points(
+            "SELECT s.at_ms, s.epoch_id, s.source, coalesce(c.count, 0) FROM sample s
+             LEFT JOIN group_count c ON c.sample_id = s.id AND c.fingerprint = ?2
+             WHERE s.target_id = ?1 AND s.source IN ('debug1', 'debug2', 'proto') AND s.total IS NOT NULL
+             ORDER BY s.at_ms, s.id",
+            params![id, group.fingerprint],
+        )?;
+        Ok(Some((group, points)))
+    }
+
+    fn points(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<StoredPoint>, StoreError> {
+        let mut statement = self.conn.prepare(sql).map_err(|e| self.error(e))?;
+        let rows = statement
+            .query_map(params, |row| {
+                Ok(StoredPoint {
+                    at_ms: row.get(0)?,
+                    epoch: row.get(1)?,
+                    source: row.get(2)?,
+                    count: row.get::<_, i64>(3)? as u64,
+                })
+            })
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+    }
+
+    /// The groups of `target`, largest last count first; `None` for an unknown target.
+    pub fn groups(&self, target: &str) -> Result<Option<Vec<StoredGroup>>, StoreError> {
+        let Some(id) = self.target_id(target)? else { return Ok(None) };
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT g.fingerprint, g.title, g.level, g.pattern, g.first_ms, g.last_ms,
+                    coalesce((SELECT c.count FROM group_count c JOIN sample s ON s.id = c.sample_id
+                        WHERE s.target_id = g.target_id AND c.fingerprint = g.fingerprint
+                        ORDER BY s.at_ms DESC, s.id DESC LIMIT 1), 0) AS last_count
+                 FROM grp g WHERE g.target_id = ?1 ORDER BY last_count DESC, g.fingerprint",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = statement
+            .query_map([id], |row| {
+                Ok(StoredGroup {
+                    fingerprint: row.get(0)?,
+                    title: row.get(1)?,
+                    level: row.get(2)?,
+                    pattern: row.get(3)?,
+                    first_ms: row.get(4)?,
+                    last_ms: row.get(5)?,
+                    last_count: row.get::<_, i64>(6)? as u64,
+                })
+            })
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map(Some).map_err(|e| self.error(e))
+    }
+
+    /// The latest stored snapshot of `target` (decompressed), with its time.
+    pub fn latest_snapshot(&self, target: &str) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
+        let Some(id) = self.target_id(target)? else { return Ok(None) };
+        let row: Option<(i64, Vec<u8>)> = self
+            .conn
+            .query_row(
+                "SELECT s.at_ms, n.gzip FROM snapshot n JOIN sample s ON s.id = n.sample_id
+                 WHERE s.target_id = ?1 ORDER BY s.at_ms DESC, s.id DESC LIMIT 1",
+                [id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.error(e))?;
+        Ok(row.map(|(at, gz)| {
+            let mut body = Vec::new();
+            // Written by `gzip` below; a damaged blob yields what could be read.
+            let _ = GzDecoder::new(&gz[..]).read_to_end(&mut body);
+            (at, body)
+        }))
+    }
+
+    /// Deletes samples (with their counts and snapshots) and events older than `before_ms`, then groups no
+    /// sample mentions and epochs with no samples. Returns the samples deleted.
+    pub fn prune(&mut self, before_ms: i64) -> Result<u64, StoreError> {
+        let path = self.path.clone();
+        let err = |e| classify(&path, e);
+        let tx = self.conn.transaction().map_err(err)?;
+        let deleted = tx.execute("DELETE FROM sample WHERE at_ms < ?1", [before_ms]).map_err(err)?;
+        tx.execute("DELETE FROM event WHERE at_ms < ?1", [before_ms]).map_err(err)?;
+        tx.execute("DELETE FROM grp WHERE last_ms < ?1", [before_ms]).map_err(err)?;
+        tx.execute(
+            "DELETE FROM epoch WHERE seen_ms < ?1 AND NOT EXISTS (SELECT 1 FROM sample s WHERE s.epoch_id = epoch.id)",
+            [before_ms],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)?;
+        // Give the space back to the file system.
+        self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM;").map_err(|e| self.error(e))?;
+        Ok(deleted as u64)
+    }
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 8), Compression::fast());
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(bytes);
+    encoder.finish().unwrap_or_default()
+}
+
+/// Turns `SQLite`'s error codes into the errors a user can act on.
+fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
+    let path = path.to_owned();
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked { path },
+        Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
+            StoreError::ReadOnly { path }
+        }
+        Some(ErrorCode::DiskFull) => StoreError::Full { path },
+        Some(ErrorCode::NotADatabase) => StoreError::NotADatabase { path },
+        _ => StoreError::Sqlite { path, source: e },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("goroscope-store-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join("history.db")
+    }
+
+    fn sample(target: i64, at_ms: i64, groups: Vec<GroupCount<'_>>) -> NewSample<'_> {
+        let total = groups.iter().map(|g| g.count).sum();
+        NewSample { target, at_ms, source: "debug1", total: Some(total), groups, ..NewSample::default() }
+    }
+
+    fn group(fingerprint: &str, count: u64) -> GroupCount<'_> {
+        GroupCount { fingerprint, count, title: "main.f (main.go:1)", level: "possible", pattern: None }
+    }
+
+    #[test]
+    fn samples_round_trip_and_series_fill_absent_groups_with_zero() {
+        let path = temp("round-trip");
+        let mut store = Store::open(&path).unwrap();
+        let t = store.target("api", "http://127.0.0.1:1", 0).unwrap();
+        assert_eq!(store.target("api", "http://127.0.0.1:2", 5).unwrap(), t, "the same target");
+        let epoch = store.new_epoch(t, 0, Some(1.5), Some("/bin/api"), "first").unwrap();
+        for (at, counts) in
+            [(1000, vec![("aa", 3), ("bb", 1)]), (2000, vec![("aa", 5)]), (3000, vec![("aa", 9)])]
+        {
+            let groups = counts.iter().map(|&(f, c)| group(f, c)).collect();
+            let mut s = sample(t, at, groups);
+            s.epoch = Some(epoch);
+            s.snapshot = Some(b"goroutine profile: total 9\n");
+            store.record(&s).unwrap();
+        }
+        store
+            .record(&NewSample {
+                target: t,
+                at_ms: 4000,
+                source: "metrics",
+                error: Some("refused".into()),
+                ..NewSample::default()
+            })
+            .unwrap();
+        let reader = Store::open_read_only(&path).unwrap();
+        let summary = &reader.targets().unwrap()[0];
+        assert_eq!((summary.samples, summary.errors, summary.epochs), (4, 1, 1));
+        assert_eq!((summary.last_total, summary.url.as_str()), (Some(9), "http://127.0.0.1:2"));
+        let (g, points) = reader.group_series("api", "b").unwrap().unwrap();
+        assert_eq!(g.fingerprint, "bb");
+        assert_eq!(points.iter().map(|p| p.count).collect::<Vec<_>>(), [1, 0, 0]);
+        let groups = reader.groups("api").unwrap().unwrap();
+        assert_eq!((groups[0].fingerprint.as_str(), groups[0].last_count), ("aa", 9));
+        assert_eq!(
+            reader.latest_snapshot("api").unwrap().unwrap(),
+            (3000, b"goroutine profile: total 9\n".to_vec())
+        );
+        assert!(reader.totals("nope").unwrap().is_none());
+        assert_eq!(reader.totals("api").unwrap().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn prune_drops_old_samples_and_what_only_they_mention() {
+        let path = temp("prune");
+        let mut store = Store::open(&path).unwrap();
+        let t = store.target("api", "u", 0).unwrap();
+        store.record(&sample(t, 1000, vec![group("old", 1)])).unwrap();
+        store.record(&sample(t, 5000, vec![group("new", 2)])).unwrap();
+        store.record_event(t, 1000, "alarm", "{}").unwrap();
+        assert_eq!(store.prune(2000).unwrap(), 1);
+        let groups = store.groups("api").unwrap().unwrap();
+        assert_eq!(groups.iter().map(|g| g.fingerprint.as_str()).collect::<Vec<_>>(), ["new"]);
+        assert_eq!(store.totals("api").unwrap().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn newer_schemas_junk_files_and_missing_files_are_refused_with_reasons() {
+        let path = temp("newer");
+        let store = Store::open(&path).unwrap();
+        store.conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        drop(store);
+        assert!(matches!(Store::open(&path), Err(StoreError::Newer { .. })));
+        assert!(matches!(Store::open_read_only(&path), Err(StoreError::Newer { .. })));
+
+        let junk = temp("junk");
+        std::fs::write(&junk, vec![b'x'; 4096]).unwrap();
+        let err = Store::open(&junk).unwrap_err();
+        assert!(matches!(err, StoreError::NotADatabase { .. }), "{err:?}");
+        assert!(err.to_string().contains("not a goroscope history database"));
+
+        let missing = temp("missing").with_file_name("absent.db");
+        assert!(matches!(Store::open_read_only(&missing), Err(StoreError::Missing { .. })));
+    }
+
+    #[test]
+    fn a_second_writer_waits_for_the_first_and_reports_a_lock() {
+        let path = temp("locked");
+        let mut first = Store::open(&path).unwrap();
+        let t = first.target("api", "u", 0).unwrap();
+        first.conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let mut second = Store::open(&path).unwrap();
+        second.conn.busy_timeout(Duration::from_millis(50)).unwrap();
+        let err = second.record(&sample(t, 1, vec![])).unwrap_err();
+        assert!(matches!(err, StoreError::Locked { .. }), "{err:?}");
+        first.conn.execute_batch("COMMIT").unwrap();
+        second.record(&sample(t, 1, vec![])).unwrap();
+    }
+}
