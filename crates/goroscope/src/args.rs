@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use goroscope_analyze::{Grouping, IgnoreRule, Level, Options};
 use goroscope_collect::{GopsOptions, HttpOptions, Limits};
 use goroscope_dump::InputFormat;
+use goroscope_watch::Until;
 
 /// Find, explain and prevent goroutine leaks in Go programs.
 #[derive(Debug, Parser)]
@@ -38,6 +39,11 @@ pub(crate) enum Command {
     /// Run a test command (`goroscope test -- go test ./...`), pass its output through, and report the goroutine
     /// leaks in the dumps it prints (timeouts, panics, goleak failures), by the test that leaked them.
     Test(TestArgs),
+    /// Follow live services: cheap goroutine counts often, profiles less often, full dumps when a group grows;
+    /// alarm on steady growth; keep the history in SQLite.
+    Watch(WatchArgs),
+    /// What `watch` recorded: targets, a group's series, exports, pruning.
+    History(HistoryArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -316,6 +322,120 @@ pub(crate) struct OutputArgs {
     pub(crate) all: bool,
 }
 
+#[derive(Debug, Args)]
+pub(crate) struct WatchArgs {
+    /// Services to watch: a pprof base URL (`http://host:6060`), a Prometheus `/metrics` URL or an expvar
+    /// `/debug/vars` URL. Each URL is one target; use --targets to combine sources of one service.
+    #[arg(value_name = "URL")]
+    pub(crate) urls: Vec<String>,
+    /// A TOML file of targets: `[[target]]` tables with `name`, `pprof`, `metrics`, `expvar`, `expvar_key`.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) targets: Option<PathBuf>,
+    /// How often the cheap count is read (and the profile, for targets with pprof alone).
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    pub(crate) interval: Duration,
+    /// How often the `debug=1` profile is fetched when a cheap source gives the count (sooner when it jumps).
+    #[arg(long, default_value = "1m", value_parser = parse_duration, value_name = "DURATION")]
+    pub(crate) profile_interval: Duration,
+    /// The shortest time between two full `debug=2` dumps of one target (fetched after an alarm or an outage).
+    #[arg(long, default_value = "5m", value_parser = parse_duration, value_name = "DURATION")]
+    pub(crate) detail_interval: Duration,
+    /// Profiles judged together: a group that grows steadily across them raises an alarm (at least 3).
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u64).range(3..=1000), value_name = "K")]
+    pub(crate) window: u64,
+    /// Alarm when a target holds more goroutines than this.
+    #[arg(long, value_name = "N")]
+    pub(crate) limit: Option<u64>,
+    /// Alarm when one group holds more goroutines than this.
+    #[arg(long, value_name = "N")]
+    pub(crate) max_group: Option<u64>,
+    /// Stop at the first alarm (`leak`, exit 1), or after a time (`10m`; exit 1 if an alarm was raised).
+    #[arg(long, value_parser = parse_until, value_name = "leak|DURATION")]
+    pub(crate) until: Option<Until>,
+    /// Write every event as a JSON line to this file (`-` for standard output instead of the log lines).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) events: Option<PathBuf>,
+    /// Fetches in flight at once, across all targets.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub(crate) concurrency: usize,
+    #[command(flatten)]
+    pub(crate) db: DbArgs,
+    /// Keep no history (no database).
+    #[arg(long, conflicts_with = "db")]
+    pub(crate) no_db: bool,
+    #[command(flatten)]
+    pub(crate) analysis: AnalysisArgs,
+    #[command(flatten)]
+    pub(crate) collect: CollectArgs,
+}
+
+/// The history database.
+#[derive(Debug, Args)]
+pub(crate) struct DbArgs {
+    /// The history database [default: goroscope/history.db in the user's data directory].
+    #[arg(long, value_name = "FILE", global = true)]
+    pub(crate) db: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct HistoryArgs {
+    #[command(subcommand)]
+    pub(crate) command: HistoryCommand,
+    #[command(flatten)]
+    pub(crate) db: DbArgs,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum HistoryCommand {
+    /// Every target recorded: samples, errors, restarts, the time span and the last total.
+    Targets {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A target's groups, largest first; or, with a fingerprint (or a unique prefix), that group's series.
+    Show {
+        /// The target's name.
+        target: String,
+        /// A group fingerprint or a unique prefix of one.
+        fingerprint: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A target's total (or, with --group, one group's count) over time as CSV or JSON.
+    Export {
+        /// The target's name.
+        target: String,
+        /// A group fingerprint or a unique prefix of one.
+        #[arg(long, value_name = "FINGERPRINT")]
+        group: Option<String>,
+        /// The output format.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+        format: ExportFormat,
+    },
+    /// Delete what is older than a duration (`7d`, `12h`).
+    Prune {
+        /// Keep this much history.
+        #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+        older_than: Duration,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ExportFormat {
+    Csv,
+    Json,
+}
+
+/// `leak` or a duration.
+fn parse_until(text: &str) -> Result<Until, String> {
+    if text.eq_ignore_ascii_case("leak") {
+        return Ok(Until::Leak);
+    }
+    parse_duration(text).map(Until::Elapsed).map_err(|e| format!("expected `leak` or a duration: {e}"))
+}
+
 /// How live services and compressed inputs are read.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Live services")]
@@ -394,7 +514,8 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         "ms" => value / 1000.0,
         "m" => value * 60.0,
         "h" => value * 3600.0,
-        _ => return Err(format!("unknown unit {unit:?}: use ms, s, m or h")),
+        "d" => value * 86400.0,
+        _ => return Err(format!("unknown unit {unit:?}: use ms, s, m, h or d")),
     };
     if !(seconds > 0.0 && seconds < 1e9) {
         return Err(format!("{text:?} is not a positive duration"));
@@ -432,7 +553,8 @@ mod tests {
         assert_eq!(parse_duration("5"), Ok(Duration::from_secs(5)));
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("3d").is_err());
+        assert_eq!(parse_duration("3d"), Ok(Duration::from_secs(3 * 86400)));
+        assert!(parse_duration("3w").is_err());
         assert_eq!(parse_size("1GiB"), Ok(1 << 30));
         assert_eq!(parse_size("512MiB"), Ok(512 << 20));
         assert_eq!(parse_size("64k"), Ok(64 << 10));

@@ -37,6 +37,8 @@ fn main() -> ExitCode {
         Command::Series(args) => commands::series::run(args, color, cli.quiet),
         Command::Test(args) => commands::test::run(args, color, cli.quiet),
         Command::Explain(args) => commands::explain::run(args, color),
+        Command::Watch(args) => commands::watch::run(args, color, cli.quiet),
+        Command::History(args) => commands::history::run(args),
     };
     match result {
         Ok(Outcome::Ran) => ExitCode::SUCCESS,

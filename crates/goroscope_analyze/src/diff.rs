@@ -187,7 +187,7 @@ pub(crate) fn judge_growth(group: &mut Group, before: u64, after: u64) {
     if raised != group.level {
         group.level = raised;
         if group.pattern.is_none() {
-            group.pattern = Some(pattern_of(group.blocking, &site_text(group)));
+            group.pattern = pattern_of(group.blocking, &site_text(group));
         }
         group.shape = None;
     }

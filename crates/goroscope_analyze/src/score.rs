@@ -38,7 +38,7 @@ pub(crate) fn judge(world: &World<'_>, facts: &Facts<'_>) -> Verdict {
     if let Some(proof) = proof(world, facts) {
         return Verdict {
             level: Level::Certain,
-            pattern: Some(pattern(facts)),
+            pattern: pattern(facts),
             shape: None,
             evidence: vec![proof],
         };
@@ -56,7 +56,7 @@ pub(crate) fn judge(world: &World<'_>, facts: &Facts<'_>) -> Verdict {
                 facts.count
             ),
         );
-        return weigh(facts, PatternId::ClientPerCall, vec![reason]);
+        return weigh(facts, Some(PatternId::ClientPerCall), vec![reason]);
     }
     let shape = healthy_shape(world, facts);
     // The test runner's own waits (main, t.Run) are how a timeout looks, not why it happened.
@@ -91,7 +91,7 @@ pub(crate) fn judge(world: &World<'_>, facts: &Facts<'_>) -> Verdict {
                 "{} goroutines runnable or running at one site: more than the CPUs can run",
                 facts.count
             );
-            weigh(facts, PatternId::UnboundedCreation, vec![evidence("many-runnable", weight, text)])
+            weigh(facts, Some(PatternId::UnboundedCreation), vec![evidence("many-runnable", weight, text)])
         }
         blocking if blocking.can_block_forever() => {
             let mut reasons = Vec::new();
@@ -145,7 +145,7 @@ fn open_bodies(world: &World<'_>, facts: &Facts<'_>) -> Verdict {
             ),
         ));
     }
-    weigh(facts, PatternId::BodyNotClosed, reasons)
+    weigh(facts, Some(PatternId::BodyNotClosed), reasons)
 }
 
 /// Evidence that the group can never be woken.
@@ -186,15 +186,22 @@ fn proof(world: &World<'_>, facts: &Facts<'_>) -> Option<Evidence> {
 }
 
 /// The catalogue pattern that explains a group's block, reading the source line when it is at hand.
-fn pattern(facts: &Facts<'_>) -> PatternId {
+fn pattern(facts: &Facts<'_>) -> Option<PatternId> {
     pattern_of(facts.blocking, &facts.site_text)
 }
 
 /// The catalogue pattern of a wait, given the source line at the leak site and the lines above it (nearest
 /// first), when known.
-pub(crate) fn pattern_of(blocking: Blocking, site_text: &[String]) -> PatternId {
+///
+/// `None` when the wait is not known: a `debug=1` or proto profile hides the runtime frames that name it, and
+/// without the source line there is nothing to tell a send from a lock.
+pub(crate) fn pattern_of(blocking: Blocking, site_text: &[String]) -> Option<PatternId> {
     let line = site_text.first().map(|l| l.trim()).unwrap_or_default();
-    match blocking {
+    let blocking = match blocking {
+        Blocking::Unknown => operation_on_line(line)?,
+        known => known,
+    };
+    Some(match blocking {
         Blocking::NilChanSend | Blocking::NilChanReceive => PatternId::NilChannel,
         Blocking::SelectNoCases => PatternId::SelectNoCases,
         Blocking::ChanSend => PatternId::SendNoReceiver,
@@ -210,6 +217,32 @@ pub(crate) fn pattern_of(blocking: Blocking, site_text: &[String]) -> PatternId 
         Blocking::NetRead | Blocking::NetOther => PatternId::NetworkNoDeadline,
         Blocking::Running | Blocking::Runnable => PatternId::UnboundedCreation,
         _ => PatternId::LockNeverReleased,
+    })
+}
+
+/// The blocking operation a Go source line performs, when the line says it unambiguously.
+fn operation_on_line(line: &str) -> Option<Blocking> {
+    let code = line.split("//").next().unwrap_or(line).trim();
+    if code.starts_with("select") {
+        Some(Blocking::Select)
+    } else if code.starts_with("for ") && code.contains("range") {
+        Some(Blocking::ChanReceive)
+    } else if code.contains(".Lock()") || code.contains(".RLock()") {
+        Some(Blocking::Mutex)
+    } else if code.contains("time.Sleep(") {
+        Some(Blocking::Sleep)
+    } else if let Some(at) = code.find("<-") {
+        // `ch <- v` sends; `<-ch`, `v := <-ch` and `case <-ch:` receive.
+        let before = code[..at].trim_end();
+        let receives = before.is_empty()
+            || before.ends_with('=')
+            || before.ends_with("case")
+            || before.ends_with('(')
+            || before.ends_with(',')
+            || before.ends_with("return");
+        Some(if receives { Blocking::ChanReceive } else { Blocking::ChanSend })
+    } else {
+        None
     }
 }
 
@@ -222,7 +255,7 @@ fn in_loop(site_text: &[String]) -> bool {
 }
 
 /// Weighs the evidence of a group that can block for ever.
-fn weigh(facts: &Facts<'_>, pattern: PatternId, mut reasons: Vec<Evidence>) -> Verdict {
+fn weigh(facts: &Facts<'_>, pattern: Option<PatternId>, mut reasons: Vec<Evidence>) -> Verdict {
     creation_evidence(facts, &mut reasons);
     // A request goroutine's loop ends with the request; a sleep there is work pacing, not a leak.
     if facts.blocking == Blocking::Sleep && !facts.in_request {
@@ -273,7 +306,7 @@ fn weigh(facts: &Facts<'_>, pattern: PatternId, mut reasons: Vec<Evidence>) -> V
         reasons.push(evidence("no-evidence", 0, "nothing here adds up to a leak".to_owned()));
         return Verdict { level, pattern: None, shape: None, evidence: reasons };
     }
-    Verdict { level, pattern: Some(pattern), shape: None, evidence: reasons }
+    Verdict { level, pattern, shape: None, evidence: reasons }
 }
 
 /// Evidence from how the goroutines came to be: per request, outliving their creator, one per call. It applies to

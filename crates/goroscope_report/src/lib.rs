@@ -22,6 +22,7 @@ pub use junit::Junit;
 pub use markdown::Markdown;
 pub use sarif::Sarif;
 pub use table::{Table, TableOptions};
+pub use text::group_title;
 
 /// Everything one run found, across its inputs.
 #[derive(Debug, Clone, Serialize)]

@@ -48,7 +48,7 @@ pub(crate) fn location(file: &str, line: u32) -> String {
 }
 
 /// `main.(*service).publish (orders.go:154)`: the leak site, or the first frame when there is none.
-pub(crate) fn group_title(g: &Group) -> String {
+pub fn group_title(g: &Group) -> String {
     match (&g.leak_site, g.frames.first()) {
         (Some(s), _) => format!("{} ({})", s.function, location(&s.file, s.line)),
         (None, Some(f)) => format!("{} ({})", f.function, location(&f.file, f.line)),

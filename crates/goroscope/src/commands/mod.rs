@@ -4,8 +4,10 @@ pub(crate) mod analyze;
 pub(crate) mod check;
 pub(crate) mod diff;
 pub(crate) mod explain;
+pub(crate) mod history;
 pub(crate) mod series;
 pub(crate) mod test;
+pub(crate) mod watch;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};

@@ -1,0 +1,143 @@
+//! `goroscope watch URL… | --targets FILE`: follow live services, alarm on steady growth, keep the history.
+
+use std::fs::OpenOptions;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use goroscope_collect::{HttpClient, parse_http_target, redact};
+use goroscope_watch::{Event, EventKind, Store, TargetSpec, Until, WatchOptions, watch, write_event};
+use serde::Deserialize;
+
+use crate::Outcome;
+use crate::args::{DbArgs, WatchArgs};
+
+/// A targets file: `[[target]]` tables.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetsFile {
+    target: Vec<TargetSpec>,
+}
+
+pub(crate) fn run(args: &WatchArgs, color: bool, quiet: bool) -> Result<Outcome> {
+    let targets = targets(args)?;
+    let mut store = if args.no_db {
+        None
+    } else {
+        let path = db_path(&args.db)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        Some(Store::open(&path)?)
+    };
+    let options = WatchOptions {
+        interval: args.interval,
+        profile_interval: args.profile_interval,
+        detail_interval: args.detail_interval,
+        window: args.window as usize,
+        limit: args.limit,
+        max_group: args.max_group,
+        concurrency: args.concurrency,
+        analysis: args.analysis.options(),
+        ..WatchOptions::default()
+    };
+    let json_to_stdout = args.events.as_deref() == Some(Path::new("-"));
+    let mut events_file = match &args.events {
+        Some(path) if !json_to_stdout => Some(
+            OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("opening the events file {}", path.display()))?,
+        ),
+        _ => None,
+    };
+    if !quiet && !json_to_stdout {
+        let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
+        let db =
+            store.as_ref().map_or("no history".to_owned(), |s| format!("history in {}", s.path().display()));
+        eprintln!("goroscope: watching {} ({db})", names.join(", "));
+    }
+    let client = HttpClient::new(args.collect.http_options()?);
+    let until = args.until.unwrap_or(Until::Forever);
+    let mut stdout = io::stdout().lock();
+    let mut write_failed = None;
+    let mut sink = |event: &Event| {
+        let result = (|| -> io::Result<()> {
+            if let Some(file) = events_file.as_mut() {
+                serde_json::to_writer(&mut *file, event)?;
+                file.write_all(b"\n")?;
+                file.flush()?;
+            }
+            if json_to_stdout {
+                serde_json::to_writer(&mut stdout, event)?;
+                stdout.write_all(b"\n")?;
+            } else if !(quiet && matches!(event.kind, EventKind::Sample { .. })) {
+                write_event(&mut stdout, event, color)?;
+            }
+            stdout.flush()
+        })();
+        if let Err(e) = result
+            && write_failed.is_none()
+        {
+            write_failed = Some(e);
+        }
+    };
+    let summary = watch(targets, &options, client, store.as_mut(), until, &mut sink);
+    if let Some(e) = write_failed
+        && e.kind() != io::ErrorKind::BrokenPipe
+    {
+        return Err(e).context("writing events");
+    }
+    Ok(if summary.alarms > 0 && until != Until::Forever { Outcome::GateFailed } else { Outcome::Ran })
+}
+
+/// The targets of the command line and the targets file, checked.
+fn targets(args: &WatchArgs) -> Result<Vec<TargetSpec>> {
+    // URLs of one host and port are one service's sources: `http://h:6060 http://h:6060/metrics`.
+    let mut targets: Vec<TargetSpec> = Vec::new();
+    for url in &args.urls {
+        let spec = TargetSpec::from_url(url);
+        let merged = targets.iter_mut().find(|t| t.name == spec.name).is_some_and(|same| same.merge(&spec));
+        if !merged {
+            targets.push(spec);
+        }
+    }
+    if let Some(path) = &args.targets {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the targets file {}", path.display()))?;
+        let file: TargetsFile = toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        targets.extend(file.target);
+    }
+    if targets.is_empty() {
+        bail!("nothing to watch: give URLs (`goroscope watch http://127.0.0.1:6060`) or --targets FILE");
+    }
+    let mut names = std::collections::HashSet::new();
+    for target in &targets {
+        target.validate().map_err(anyhow::Error::msg)?;
+        for url in [&target.pprof, &target.metrics, &target.expvar].into_iter().flatten() {
+            if !url.starts_with("http://") && !url.starts_with("https://") {
+                bail!("target {:?}: {} is not an http:// or https:// URL", target.name, redact(url));
+            }
+        }
+        if let Some(pprof) = &target.pprof {
+            parse_http_target(pprof).with_context(|| format!("target {:?}", target.name))?;
+        }
+        if !names.insert(target.name.as_str()) {
+            bail!("two targets are named {:?}: give each a name of its own in the targets file", target.name);
+        }
+    }
+    Ok(targets)
+}
+
+/// `--db`, or goroscope/history.db in the user's data directory.
+pub(crate) fn db_path(db: &DbArgs) -> Result<PathBuf> {
+    if let Some(path) = &db.db {
+        return Ok(path.clone());
+    }
+    let Some(dir) = dirs::data_dir() else {
+        bail!("no data directory is known for this user (HOME unset?): give the database with --db FILE");
+    };
+    Ok(dir.join("goroscope").join("history.db"))
+}

@@ -1,0 +1,874 @@
+//! The polling loop: cheap counts every interval, an aggregated profile (`debug=1`) less often or as soon as
+//! the count jumps, a full dump (`debug=2`) only after an alarm or an outage; every sample stored; the last few
+//! profiles of each target judged with the same series analysis as `goroscope series`.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use goroscope_analyze::{Analysis, Level, Options, series};
+use goroscope_collect::{HttpClient, Profile, parse_http_target, redact};
+use goroscope_dump::{ParseOptions, parse_input};
+use serde::Serialize;
+
+use crate::source::{Cheap, Reading, TargetSpec, parse_expvar, parse_metrics};
+use crate::store::{GroupCount, NewSample, Store};
+
+/// How to watch.
+#[derive(Debug, Clone)]
+pub struct WatchOptions {
+    /// How often the cheap count is read (and the profile, for targets without a cheap source).
+    pub interval: Duration,
+    /// How often the aggregated profile is fetched when a cheap source gives the count.
+    pub profile_interval: Duration,
+    /// The shortest time between two full dumps of one target.
+    pub detail_interval: Duration,
+    /// Profiles judged together; a group that grew across them steadily raises an alarm.
+    pub window: usize,
+    /// An alarm when a target's total passes this.
+    pub limit: Option<u64>,
+    /// An alarm when one group passes this.
+    pub max_group: Option<u64>,
+    /// Fetches in flight at once.
+    pub concurrency: usize,
+    /// The longest wait after repeated failures of one target.
+    pub max_backoff: Duration,
+    /// How profiles are analysed.
+    pub analysis: Options,
+}
+
+impl Default for WatchOptions {
+    fn default() -> Self {
+        WatchOptions {
+            interval: Duration::from_secs(10),
+            profile_interval: Duration::from_secs(60),
+            detail_interval: Duration::from_secs(300),
+            window: 6,
+            limit: None,
+            max_group: None,
+            concurrency: 8,
+            max_backoff: Duration::from_secs(300),
+            analysis: Options::default(),
+        }
+    }
+}
+
+/// When the watch ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// Never (until the process is stopped).
+    Forever,
+    /// At the first alarm.
+    Leak,
+    /// After this long.
+    Elapsed(Duration),
+}
+
+/// Something that happened to a target, as printed and as written to `--events` (one JSON object per line).
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    /// RFC 3339 time.
+    pub time: String,
+    /// Milliseconds since the Unix epoch.
+    pub at_ms: i64,
+    /// The target's name.
+    pub target: String,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// What happened.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum EventKind {
+    /// A count was read.
+    Sample {
+        /// `metrics`, `expvar`, `debug1` or `debug2`.
+        source: &'static str,
+        /// Goroutines.
+        total: u64,
+        /// Time the fetch took.
+        duration_ms: u64,
+        /// Groups in the profile (profiles only).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        groups: Option<usize>,
+        /// Fitted growth of the total over the window, goroutines per minute (profiles only, from three on).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rate_per_minute: Option<f64>,
+    },
+    /// A group leaks, or a limit was passed.
+    Alarm(Alarm),
+    /// The target's process is not the one seen before: its series starts again.
+    Restart {
+        /// What showed it.
+        reason: String,
+    },
+    /// A fetch failed.
+    Down {
+        /// Why.
+        error: String,
+        /// Failures in a row.
+        failures: u32,
+        /// When the next try is, in seconds.
+        retry_in_s: f64,
+    },
+    /// The target answers again.
+    Up {
+        /// Failures before this success.
+        after_failures: u32,
+    },
+    /// The history could not be written; the watch goes on.
+    StoreError {
+        /// Why.
+        error: String,
+    },
+}
+
+/// An alarm about a group or a total.
+#[derive(Debug, Clone, Serialize)]
+pub struct Alarm {
+    /// `steady-growth`, `certain`, `group-limit` or `total-limit`.
+    pub reason: &'static str,
+    /// The group's fingerprint (absent for `total-limit`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+    /// The group's leak site, or the total.
+    pub title: String,
+    /// The group's level.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
+    /// The catalogue pattern.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<&'static str>,
+    /// Goroutines now.
+    pub count: u64,
+    /// Growth over the window.
+    pub growth: i64,
+    /// Fitted growth, goroutines per minute.
+    pub rate_per_minute: f64,
+    /// The evidence, as sentences.
+    pub evidence: Vec<String>,
+    /// How to fix it, from the catalogue.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<&'static str>,
+}
+
+/// How a watch ended.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Alarms raised.
+    pub alarms: u64,
+    /// Samples taken (failed ones included).
+    pub samples: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fetch {
+    Cheap(Cheap),
+    Profile,
+    Detail,
+}
+
+impl Fetch {
+    fn source(self) -> &'static str {
+        match self {
+            Fetch::Cheap(cheap) => cheap.name(),
+            Fetch::Profile => "debug1",
+            Fetch::Detail => "debug2",
+        }
+    }
+}
+
+struct Job {
+    target: usize,
+    fetch: Fetch,
+    url: String,
+}
+
+struct Done {
+    target: usize,
+    fetch: Fetch,
+    result: Result<Vec<u8>, String>,
+    duration: Duration,
+    at_ms: i64,
+}
+
+/// What identifies one run of a target's process.
+#[derive(Debug, Clone, Default)]
+struct Marks {
+    process_start: Option<f64>,
+    identity: Option<String>,
+    lifetime_counter: Option<f64>,
+    max_goroutine_id: Option<u64>,
+}
+
+impl Marks {
+    /// Why `next` cannot come from the same process as `self`, if it cannot.
+    fn restart(&self, next: &Marks) -> Option<String> {
+        if let (Some(a), Some(b)) = (&self.identity, &next.identity)
+            && a != b
+        {
+            return Some(format!("another process answers: command line {a:?} became {b:?}"));
+        }
+        if let (Some(a), Some(b)) = (self.process_start, next.process_start)
+            && (a - b).abs() > 1.0
+        {
+            return Some(format!("the process start time changed from {a:.0} to {b:.0}"));
+        }
+        if let (Some(a), Some(b)) = (self.lifetime_counter, next.lifetime_counter)
+            && b < a
+        {
+            return Some(format!("the allocation counter went back from {a:.0} to {b:.0}"));
+        }
+        if let (Some(a), Some(b)) = (self.max_goroutine_id, next.max_goroutine_id)
+            && b < a
+        {
+            return Some(format!("goroutine ids started again: the highest went from {a} to {b}"));
+        }
+        None
+    }
+
+    fn update(&mut self, next: Marks) {
+        self.process_start = next.process_start.or(self.process_start);
+        self.identity = next.identity.or(self.identity.take());
+        self.lifetime_counter = next.lifetime_counter.or(self.lifetime_counter);
+        self.max_goroutine_id = next.max_goroutine_id.or(self.max_goroutine_id);
+    }
+}
+
+// The flags are independent parts of one target's polling state.
+#[allow(clippy::struct_excessive_bools)]
+struct TargetState {
+    spec: TargetSpec,
+    shown_url: String,
+    row: Option<i64>,
+    epoch: Option<i64>,
+    marks: Marks,
+    busy: bool,
+    failures: u32,
+    /// After an outage, the next profile is a full dump, whose goroutine ids tell whether the process restarted.
+    check_identity: bool,
+    next_cheap: Instant,
+    next_profile: Instant,
+    detail_wanted: bool,
+    last_detail: Option<Instant>,
+    last_profile_total: Option<u64>,
+    /// The last profiles of this epoch, and their times in seconds since the Unix epoch.
+    window: VecDeque<Analysis>,
+    window_times: VecDeque<f64>,
+    alarmed: HashSet<String>,
+    total_alarmed: bool,
+    /// Alarms held back until the full dump that explains them arrives.
+    pending: Vec<Alarm>,
+}
+
+impl TargetState {
+    fn new(spec: TargetSpec, now: Instant) -> TargetState {
+        let shown_url = redact(spec.pprof.as_deref().or(spec.cheap().map(|c| c.1)).unwrap_or(""));
+        TargetState {
+            spec,
+            shown_url,
+            row: None,
+            epoch: None,
+            marks: Marks::default(),
+            busy: false,
+            failures: 0,
+            check_identity: true,
+            next_cheap: now,
+            next_profile: now,
+            detail_wanted: false,
+            last_detail: None,
+            last_profile_total: None,
+            window: VecDeque::new(),
+            window_times: VecDeque::new(),
+            alarmed: HashSet::new(),
+            total_alarmed: false,
+            pending: Vec::new(),
+        }
+    }
+
+    /// The next fetch due at `now`, if any.
+    fn due(&self, now: Instant, opts: &WatchOptions) -> Option<(Fetch, String)> {
+        if self.busy {
+            return None;
+        }
+        let pprof = self.spec.pprof.as_deref();
+        let profile_url = |fetch: Fetch, debug: u8| {
+            let target = parse_http_target(pprof?).ok()?;
+            Some((fetch, target.url(Profile::Goroutine, debug)))
+        };
+        if pprof.is_some()
+            && self.detail_wanted
+            && self.last_detail.is_none_or(|at| now.duration_since(at) >= opts.detail_interval)
+        {
+            return profile_url(Fetch::Detail, 2);
+        }
+        if pprof.is_some() && now >= self.next_profile {
+            return if self.check_identity {
+                profile_url(Fetch::Detail, 2)
+            } else {
+                profile_url(Fetch::Profile, 1)
+            };
+        }
+        match self.spec.cheap() {
+            Some((cheap, url)) if now >= self.next_cheap => Some((Fetch::Cheap(cheap), url.to_owned())),
+            _ => None,
+        }
+    }
+
+    fn next_due(&self) -> Instant {
+        if self.spec.pprof.is_some() && self.spec.cheap().is_none() {
+            self.next_profile
+        } else if self.spec.pprof.is_some() {
+            self.next_cheap.min(self.next_profile)
+        } else {
+            self.next_cheap
+        }
+    }
+}
+
+/// Watches `targets` until `until`, recording into `store` (when given) and handing every event to `sink`.
+pub fn watch(
+    targets: Vec<TargetSpec>,
+    opts: &WatchOptions,
+    client: HttpClient,
+    mut store: Option<&mut Store>,
+    until: Until,
+    sink: &mut dyn FnMut(&Event),
+) -> Summary {
+    let started = Instant::now();
+    let mut states: Vec<TargetState> =
+        targets.into_iter().map(|spec| TargetState::new(spec, started)).collect();
+    let (jobs_tx, jobs_rx) = mpsc::channel::<Job>();
+    let (done_tx, done_rx) = mpsc::channel::<Done>();
+    let jobs_rx = Arc::new(Mutex::new(jobs_rx));
+    let client = Arc::new(client);
+    for _ in 0..opts.concurrency.clamp(1, 64).min(states.len().max(1)) {
+        let (jobs, done, client) = (Arc::clone(&jobs_rx), done_tx.clone(), Arc::clone(&client));
+        thread::spawn(move || {
+            loop {
+                // The lock is held only to take one job; fetches run in parallel.
+                let job = match jobs.lock() {
+                    Ok(rx) => rx.recv(),
+                    Err(_) => return,
+                };
+                let Ok(job) = job else { return };
+                let begun = Instant::now();
+                let result = client.fetch(&job.url).map(|f| f.body).map_err(|e| e.to_string());
+                let done_job = Done {
+                    target: job.target,
+                    fetch: job.fetch,
+                    result,
+                    duration: begun.elapsed(),
+                    at_ms: now_ms(),
+                };
+                if done.send(done_job).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    drop(done_tx);
+
+    let mut watcher =
+        Watcher { opts, store: store.take(), sink, summary: Summary::default(), last_store_error: None };
+    loop {
+        let now = Instant::now();
+        let deadline = match until {
+            Until::Elapsed(d) => Some(started + d),
+            _ => None,
+        };
+        // At the first alarm, `--until leak` still waits for the full dump that explains it.
+        let explained = states.iter().all(|s| s.pending.is_empty());
+        if deadline.is_some_and(|d| now >= d)
+            || (until == Until::Leak && watcher.summary.alarms > 0 && explained)
+        {
+            break;
+        }
+        for (index, state) in states.iter_mut().enumerate() {
+            if let Some((fetch, url)) = state.due(now, opts) {
+                state.busy = true;
+                if jobs_tx.send(Job { target: index, fetch, url }).is_err() {
+                    return watcher.summary;
+                }
+            }
+        }
+        let next = states.iter().filter(|s| !s.busy).map(TargetState::next_due).min();
+        let mut wait = next.map_or(Duration::from_secs(1), |n| n.saturating_duration_since(now));
+        if let Some(d) = deadline {
+            wait = wait.min(d.saturating_duration_since(now));
+        }
+        match done_rx.recv_timeout(wait.min(Duration::from_secs(1))) {
+            Ok(done) => {
+                let state = &mut states[done.target];
+                state.busy = false;
+                watcher.handle(state, done);
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    // Alarms still waiting for their dump when the watch ends go out as they are.
+    for state in &mut states {
+        for alarm in std::mem::take(&mut state.pending) {
+            watcher.emit(state, now_ms(), EventKind::Alarm(alarm));
+        }
+    }
+    watcher.summary
+}
+
+struct Watcher<'a, 's> {
+    opts: &'a WatchOptions,
+    store: Option<&'s mut Store>,
+    sink: &'a mut dyn FnMut(&Event),
+    summary: Summary,
+    last_store_error: Option<String>,
+}
+
+impl Watcher<'_, '_> {
+    fn emit(&mut self, state: &TargetState, at_ms: i64, kind: EventKind) {
+        let event = Event { time: rfc3339(at_ms), at_ms, target: state.spec.name.clone(), kind };
+        if !matches!(event.kind, EventKind::Sample { .. } | EventKind::StoreError { .. })
+            && let (Some(store), Some(row)) = (self.store.as_deref_mut(), state.row)
+        {
+            let kind = serde_json::to_value(&event.kind).ok();
+            let name = kind.as_ref().and_then(|k| k["event"].as_str()).unwrap_or("event").to_owned();
+            let json = serde_json::to_string(&event).unwrap_or_default();
+            if let Err(e) = store.record_event(row, at_ms, &name, &json) {
+                self.store_failed(state, at_ms, &e.to_string());
+            }
+        }
+        (self.sink)(&event);
+    }
+
+    /// Reports a store error once until a write succeeds again.
+    fn store_failed(&mut self, state: &TargetState, at_ms: i64, error: &str) {
+        if self.last_store_error.as_deref() != Some(error) {
+            self.last_store_error = Some(error.to_owned());
+            let event = Event {
+                time: rfc3339(at_ms),
+                at_ms,
+                target: state.spec.name.clone(),
+                kind: EventKind::StoreError { error: error.to_owned() },
+            };
+            (self.sink)(&event);
+        }
+    }
+
+    fn handle(&mut self, state: &mut TargetState, mut done: Done) {
+        self.summary.samples += 1;
+        let now = Instant::now();
+        self.ensure_rows(state, done.at_ms);
+        let body = match std::mem::replace(&mut done.result, Ok(Vec::new())) {
+            Ok(body) => body,
+            Err(error) => return self.failed(state, &done, now, error),
+        };
+        let outcome = match done.fetch {
+            Fetch::Cheap(cheap) => self.cheap(state, &done, cheap, &body, now),
+            Fetch::Profile | Fetch::Detail => self.profile(state, &done, &body, now),
+        };
+        if let Err(error) = outcome {
+            self.failed(state, &done, now, error);
+        }
+    }
+
+    fn ensure_rows(&mut self, state: &mut TargetState, at_ms: i64) {
+        if state.row.is_some() {
+            return;
+        }
+        let Some(store) = self.store.as_deref_mut() else { return };
+        let row = store.target(&state.spec.name, &state.shown_url, at_ms);
+        match row {
+            Ok(row) => state.row = Some(row),
+            Err(e) => self.store_failed(state, at_ms, &e.to_string()),
+        }
+    }
+
+    fn failed(&mut self, state: &mut TargetState, done: &Done, now: Instant, error: String) {
+        state.failures += 1;
+        state.check_identity = true;
+        let backoff =
+            self.opts.interval.saturating_mul(1 << (state.failures - 1).min(16)).min(self.opts.max_backoff);
+        state.next_cheap = now + backoff;
+        state.next_profile = now + backoff;
+        self.store_sample(state, done, None, Vec::new(), None, Some(&error));
+        self.emit(
+            state,
+            done.at_ms,
+            EventKind::Down { error, failures: state.failures, retry_in_s: backoff.as_secs_f64() },
+        );
+        // The dump that was to explain them did not come: the alarms go out as they are.
+        if done.fetch == Fetch::Detail {
+            state.detail_wanted = false;
+            for alarm in std::mem::take(&mut state.pending) {
+                self.emit(state, done.at_ms, EventKind::Alarm(alarm));
+            }
+        }
+    }
+
+    fn succeeded(&mut self, state: &mut TargetState, at_ms: i64) {
+        if state.failures > 0 {
+            let after_failures = std::mem::take(&mut state.failures);
+            self.emit(state, at_ms, EventKind::Up { after_failures });
+        }
+    }
+
+    /// Starts a new epoch when `marks` show another process, or when there is none yet.
+    fn check_epoch(&mut self, state: &mut TargetState, at_ms: i64, marks: Marks) {
+        let restart = state.epoch.and_then(|_| state.marks.restart(&marks));
+        if state.epoch.is_some() && restart.is_none() {
+            state.marks.update(marks);
+            return;
+        }
+        let reason = restart.clone().unwrap_or_else(|| "first seen".to_owned());
+        if restart.is_some() {
+            state.marks = Marks::default();
+            state.window.clear();
+            state.window_times.clear();
+            state.alarmed.clear();
+            state.total_alarmed = false;
+            state.last_profile_total = None;
+        }
+        state.marks.update(marks);
+        if let (Some(store), Some(row)) = (self.store.as_deref_mut(), state.row) {
+            match store.new_epoch(
+                row,
+                at_ms,
+                state.marks.process_start,
+                state.marks.identity.as_deref(),
+                &reason,
+            ) {
+                Ok(epoch) => state.epoch = Some(epoch),
+                Err(e) => {
+                    state.epoch = Some(-1);
+                    self.store_failed(state, at_ms, &e.to_string());
+                }
+            }
+        } else {
+            // Without a store, epochs are only counted.
+            state.epoch = Some(state.epoch.unwrap_or(0) + 1);
+        }
+        if let Some(reason) = restart {
+            self.emit(state, at_ms, EventKind::Restart { reason });
+        }
+    }
+
+    fn store_sample(
+        &mut self,
+        state: &TargetState,
+        done: &Done,
+        total: Option<u64>,
+        groups: Vec<GroupCount<'_>>,
+        snapshot: Option<&[u8]>,
+        error: Option<&str>,
+    ) {
+        let (Some(store), Some(row)) = (self.store.as_deref_mut(), state.row) else { return };
+        let sample = NewSample {
+            target: row,
+            epoch: state.epoch.filter(|e| *e > 0),
+            at_ms: done.at_ms,
+            source: done.fetch.source(),
+            total,
+            duration: done.duration,
+            error: error.map(str::to_owned),
+            groups,
+            snapshot,
+        };
+        match store.record(&sample) {
+            Ok(_) => self.last_store_error = None,
+            Err(e) => self.store_failed(state, done.at_ms, &e.to_string()),
+        }
+    }
+
+    fn cheap(
+        &mut self,
+        state: &mut TargetState,
+        done: &Done,
+        cheap: Cheap,
+        body: &[u8],
+        now: Instant,
+    ) -> Result<(), String> {
+        let reading: Reading = match cheap {
+            Cheap::Metrics => parse_metrics(body)?,
+            Cheap::Expvar => parse_expvar(body, state.spec.expvar_key.as_deref().unwrap_or("goroutines"))?,
+        };
+        self.succeeded(state, done.at_ms);
+        let marks = Marks {
+            process_start: reading.process_start,
+            identity: reading.identity.clone(),
+            lifetime_counter: reading.lifetime_counter,
+            max_goroutine_id: None,
+        };
+        self.check_epoch(state, done.at_ms, marks);
+        state.next_cheap = now + self.opts.interval;
+        // A jump in the count brings the next profile forward.
+        if let Some(last) = state.last_profile_total
+            && reading.total >= last + (last / 10).max(10)
+        {
+            state.next_profile = state.next_profile.min(now);
+        }
+        if let Some(limit) = self.opts.limit
+            && reading.total > limit
+            && !state.total_alarmed
+        {
+            state.total_alarmed = true;
+            self.total_alarm(state, done.at_ms, reading.total, limit);
+        }
+        self.store_sample(state, done, Some(reading.total), Vec::new(), None, None);
+        let duration_ms = done.duration.as_millis() as u64;
+        let kind = EventKind::Sample {
+            source: cheap.name(),
+            total: reading.total,
+            duration_ms,
+            groups: None,
+            rate_per_minute: None,
+        };
+        self.emit(state, done.at_ms, kind);
+        Ok(())
+    }
+
+    fn total_alarm(&mut self, state: &TargetState, at_ms: i64, total: u64, limit: u64) {
+        self.summary.alarms += 1;
+        let alarm = Alarm {
+            reason: "total-limit",
+            fingerprint: None,
+            title: format!("{total} goroutines, over the limit of {limit}"),
+            level: None,
+            pattern: None,
+            count: total,
+            growth: 0,
+            rate_per_minute: 0.0,
+            evidence: Vec::new(),
+            fix: None,
+        };
+        self.emit(state, at_ms, EventKind::Alarm(alarm));
+    }
+
+    fn profile(
+        &mut self,
+        state: &mut TargetState,
+        done: &Done,
+        body: &[u8],
+        now: Instant,
+    ) -> Result<(), String> {
+        let options = ParseOptions { threads: 1, ..ParseOptions::default() };
+        let snapshot = parse_input(&state.shown_url, body, None, &options)
+            .map_err(|e| format!("not a goroutine profile: {e}"))?
+            .into_iter()
+            .next()
+            .ok_or_else(|| "the response holds no goroutine profile".to_owned())?;
+        self.succeeded(state, done.at_ms);
+        let max_goroutine_id =
+            (done.fetch == Fetch::Detail).then(|| snapshot.goroutines.iter().map(|g| g.id).max()).flatten();
+        self.check_epoch(state, done.at_ms, Marks { max_goroutine_id, ..Marks::default() });
+        if done.fetch == Fetch::Detail {
+            state.check_identity = false;
+            if std::mem::take(&mut state.detail_wanted) {
+                state.last_detail = Some(now);
+            }
+        }
+        let interval =
+            if state.spec.cheap().is_some() { self.opts.profile_interval } else { self.opts.interval };
+        state.next_profile = now + interval;
+
+        let analysis = goroscope_analyze::analyze(&snapshot, &self.opts.analysis, None);
+        for alarm in std::mem::take(&mut state.pending) {
+            let alarm = explain(alarm, &analysis);
+            self.emit(state, done.at_ms, EventKind::Alarm(alarm));
+        }
+        let total = analysis.summary.goroutines;
+        state.last_profile_total = Some(total);
+        let titles: Vec<String> = analysis.groups.iter().map(goroscope_report::group_title).collect();
+        let groups: Vec<GroupCount<'_>> = analysis
+            .groups
+            .iter()
+            .zip(&titles)
+            .map(|(g, title)| GroupCount {
+                fingerprint: &g.fingerprint,
+                count: g.count,
+                title,
+                level: g.level.as_str(),
+                pattern: g.pattern.map(|p| p.as_str()),
+            })
+            .collect();
+        let group_count = analysis.groups.len();
+        self.store_sample(state, done, Some(total), groups, Some(body), None);
+        drop(titles);
+
+        state.window.push_back(analysis);
+        state.window_times.push_back(done.at_ms as f64 / 1000.0);
+        while state.window.len() > self.opts.window.max(3) {
+            state.window.pop_front();
+            state.window_times.pop_front();
+        }
+        let rate = self.judge(state, done.at_ms, done.fetch == Fetch::Detail);
+        let duration_ms = done.duration.as_millis() as u64;
+        let kind = EventKind::Sample {
+            source: done.fetch.source(),
+            total,
+            duration_ms,
+            groups: Some(group_count),
+            rate_per_minute: rate,
+        };
+        self.emit(state, done.at_ms, kind);
+        Ok(())
+    }
+
+    /// Judges the window; raises the alarms it calls for. Returns the total's fitted rate per minute.
+    fn judge(&mut self, state: &mut TargetState, at_ms: i64, from_detail: bool) -> Option<f64> {
+        let last_total = state.window.back().map_or(0, |a| a.summary.goroutines);
+        if let Some(limit) = self.opts.limit
+            && last_total > limit
+            && !state.total_alarmed
+        {
+            state.total_alarmed = true;
+            self.total_alarm(state, at_ms, last_total, limit);
+        }
+        let times: Vec<f64> = state.window_times.iter().copied().collect();
+        let analyses: &[Analysis] = state.window.make_contiguous();
+        let max_group = self.opts.max_group;
+        let mut alarms = Vec::new();
+        if analyses.len() < 3 {
+            // Too few profiles for a trend: only what one profile proves, and the limits.
+            for g in analyses.last().map(|a| a.groups.as_slice()).unwrap_or_default() {
+                let reason = if g.level == Level::Certain {
+                    Some("certain")
+                } else if max_group.is_some_and(|m| g.count > m) {
+                    Some("group-limit")
+                } else {
+                    None
+                };
+                if let Some(reason) = reason {
+                    alarms.push(alarm(reason, g, 0, 0.0));
+                }
+            }
+        } else {
+            let series = series(analyses, Some(&times), self.opts.limit);
+            for g in &series.groups {
+                let steady = g.group.evidence.iter().any(|e| e.code == "steady-growth");
+                let reason = if g.group.level == Level::Certain && g.group.count > 0 {
+                    Some("certain")
+                } else if steady && g.growth > 0 && g.group.level <= Level::Likely {
+                    Some("steady-growth")
+                } else if max_group.is_some_and(|m| g.group.count > m) {
+                    Some("group-limit")
+                } else {
+                    None
+                };
+                if let Some(reason) = reason {
+                    alarms.push(alarm(reason, &g.group, g.growth, g.rate));
+                }
+            }
+            let rate = series.rate;
+            self.raise(state, at_ms, alarms, from_detail);
+            return Some(rate);
+        }
+        self.raise(state, at_ms, alarms, from_detail);
+        None
+    }
+
+    /// Raises new alarms. With a pprof source they wait for the full dump fetched next, whose wait reasons,
+    /// wait times and creators explain the group better than a `debug=1` profile can.
+    fn raise(&mut self, state: &mut TargetState, at_ms: i64, alarms: Vec<Alarm>, from_detail: bool) {
+        for alarm in alarms {
+            let key = format!("{}/{}", alarm.reason, alarm.fingerprint.as_deref().unwrap_or(""));
+            if !state.alarmed.insert(key) {
+                continue;
+            }
+            self.summary.alarms += 1;
+            let detail_due = state.last_detail.is_none_or(|at| at.elapsed() >= self.opts.detail_interval);
+            if state.spec.pprof.is_some() && !from_detail && detail_due && alarm.fingerprint.is_some() {
+                state.detail_wanted = true;
+                state.pending.push(alarm);
+            } else {
+                self.emit(state, at_ms, EventKind::Alarm(alarm));
+            }
+        }
+    }
+}
+
+fn alarm(reason: &'static str, g: &goroscope_analyze::Group, growth: i64, rate: f64) -> Alarm {
+    Alarm {
+        reason,
+        fingerprint: Some(g.fingerprint.clone()),
+        title: goroscope_report::group_title(g),
+        level: Some(g.level),
+        pattern: g.pattern.map(|p| p.as_str()),
+        count: g.count,
+        growth,
+        rate_per_minute: rate,
+        evidence: g.evidence.iter().map(|e| e.text.clone()).collect(),
+        fix: g.pattern.map(|p| p.pattern().fix),
+    }
+}
+
+/// The alarm with what the full dump says of its group: the more severe level, the pattern its wait reason
+/// shows, and that dump's evidence ahead of the growth.
+fn explain(mut alarm: Alarm, detail: &Analysis) -> Alarm {
+    let Some(group) = detail
+        .groups
+        .iter()
+        .filter(|g| Some(&g.fingerprint) == alarm.fingerprint.as_ref())
+        .max_by_key(|g| (std::cmp::Reverse(g.level), g.count))
+    else {
+        return alarm;
+    };
+    alarm.level = alarm.level.map(|l| l.min(group.level)).or(Some(group.level));
+    alarm.pattern = group.pattern.map(|p| p.as_str()).or(alarm.pattern);
+    alarm.fix = group.pattern.map(|p| p.pattern().fix).or(alarm.fix);
+    alarm.title = goroscope_report::group_title(group);
+    let mut evidence: Vec<String> = group.evidence.iter().map(|e| e.text.clone()).collect();
+    for text in std::mem::take(&mut alarm.evidence) {
+        // The profile's own caveat about what `debug=1` cannot tell no longer applies.
+        if !evidence.contains(&text) && !text.contains("debug=2") {
+            evidence.push(text);
+        }
+    }
+    alarm.evidence = evidence;
+    alarm.count = alarm.count.max(group.count);
+    alarm
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// `2026-11-24T10:00:00.123Z`.
+pub fn rfc3339(at_ms: i64) -> String {
+    let time = UNIX_EPOCH + Duration::from_millis(at_ms.max(0) as u64);
+    humantime::format_rfc3339_millis(time).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_changed_process_shows_in_any_mark_it_has() {
+        let before = Marks {
+            process_start: Some(100.0),
+            identity: Some("/bin/a".into()),
+            lifetime_counter: Some(500.0),
+            max_goroutine_id: Some(9000),
+        };
+        assert!(before.restart(&Marks::default()).is_none(), "nothing known: same process");
+        let same = Marks { process_start: Some(100.4), lifetime_counter: Some(900.0), ..Marks::default() };
+        assert!(before.restart(&same).is_none());
+        let started = Marks { process_start: Some(200.0), ..Marks::default() };
+        assert!(before.restart(&started).unwrap().contains("start time"));
+        let other = Marks { identity: Some("/bin/b".into()), ..Marks::default() };
+        assert!(before.restart(&other).unwrap().contains("another process"));
+        let counter = Marks { lifetime_counter: Some(10.0), ..Marks::default() };
+        assert!(before.restart(&counter).unwrap().contains("allocation counter"));
+        let ids = Marks { max_goroutine_id: Some(40), ..Marks::default() };
+        assert!(before.restart(&ids).unwrap().contains("goroutine ids"));
+    }
+
+    #[test]
+    fn times_are_rfc3339_in_utc() {
+        assert_eq!(rfc3339(1_795_000_000_123), "2026-11-18T11:06:40.123Z");
+    }
+}
