@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use goroscope_analyze::{Analysis, Level, Options, series};
+use goroscope_analyze::{Analysis, Blocking, Level, Options, series};
 use goroscope_collect::{HttpClient, Profile, parse_http_target, redact};
 use goroscope_dump::{ParseOptions, parse_input};
 use serde::Serialize;
@@ -223,8 +223,11 @@ impl Marks {
         {
             return Some(format!("the allocation counter went back from {a:.0} to {b:.0}"));
         }
+        // Each P hands out ids from its own batch of 16, and the newest goroutine may have exited, so the highest
+        // id can dip a little within one process; a new process starts again from 1.
         if let (Some(a), Some(b)) = (self.max_goroutine_id, next.max_goroutine_id)
-            && b < a
+            && b < a / 2
+            && a - b > 64
         {
             return Some(format!("goroutine ids started again: the highest went from {a} to {b}"));
         }
@@ -676,8 +679,11 @@ impl Watcher<'_, '_> {
 
         let analysis = goroscope_analyze::analyze(&snapshot, &self.opts.analysis, None);
         for alarm in std::mem::take(&mut state.pending) {
-            let alarm = explain(alarm, &analysis);
-            self.emit(state, done.at_ms, EventKind::Alarm(alarm));
+            match explain(alarm, &analysis) {
+                Some(alarm) => self.emit(state, done.at_ms, EventKind::Alarm(alarm)),
+                // Dismissed: it stays marked, so chance growth of the same group does not alarm again.
+                None => self.summary.alarms -= 1,
+            }
         }
         let total = analysis.summary.goroutines;
         state.last_profile_total = Some(total);
@@ -807,15 +813,23 @@ fn alarm(reason: &'static str, g: &goroscope_analyze::Group, growth: i64, rate: 
 
 /// The alarm with what the full dump says of its group: the more severe level, the pattern its wait reason
 /// shows, and that dump's evidence ahead of the growth.
-fn explain(mut alarm: Alarm, detail: &Analysis) -> Alarm {
+///
+/// `None` dismisses it: the dump shows a healthy group of goroutines that are running or in a timed sleep.
+/// Those end by themselves, so more of them is more work in flight, not goroutines that stay; short-lived
+/// ones rise for a few profiles in a row by chance.
+fn explain(mut alarm: Alarm, detail: &Analysis) -> Option<Alarm> {
     let Some(group) = detail
         .groups
         .iter()
         .filter(|g| Some(&g.fingerprint) == alarm.fingerprint.as_ref())
         .max_by_key(|g| (std::cmp::Reverse(g.level), g.count))
     else {
-        return alarm;
+        return Some(alarm);
     };
+    let ends_by_itself = matches!(group.blocking, Blocking::Sleep | Blocking::Running | Blocking::Runnable);
+    if group.level == Level::Healthy && ends_by_itself && alarm.reason == "steady-growth" {
+        return None;
+    }
     alarm.level = alarm.level.map(|l| l.min(group.level)).or(Some(group.level));
     alarm.pattern = group.pattern.map(|p| p.as_str()).or(alarm.pattern);
     alarm.fix = group.pattern.map(|p| p.pattern().fix).or(alarm.fix);
@@ -829,7 +843,7 @@ fn explain(mut alarm: Alarm, detail: &Analysis) -> Alarm {
     }
     alarm.evidence = evidence;
     alarm.count = alarm.count.max(group.count);
-    alarm
+    Some(alarm)
 }
 
 fn now_ms() -> i64 {
@@ -865,6 +879,8 @@ mod tests {
         assert!(before.restart(&counter).unwrap().contains("allocation counter"));
         let ids = Marks { max_goroutine_id: Some(40), ..Marks::default() };
         assert!(before.restart(&ids).unwrap().contains("goroutine ids"));
+        let dip = Marks { max_goroutine_id: Some(8990), ..Marks::default() };
+        assert!(before.restart(&dip).is_none(), "ids come from per-P batches");
     }
 
     #[test]

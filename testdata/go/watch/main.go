@@ -2,7 +2,8 @@
 // controlled rate (or not at all, with -leak-every 0), keeps healthy goroutines busy coming and going, and serves
 // the count sources a fleet has: net/http/pprof, Prometheus text at /metrics and expvar at /debug/vars.
 //
-// It prints "pprof http://127.0.0.1:PORT" once it listens, and exits when stdin reaches EOF or -lifetime passes.
+// It prints "pprof http://127.0.0.1:PORT" and "ready" once it listens, and exits when stdin reaches EOF or
+// -lifetime passes.
 package main
 
 import (
@@ -105,6 +106,7 @@ func main() {
 		go leak(*leakEvery)
 	}
 	fmt.Printf("pprof http://%s\n", listener.Addr())
+	fmt.Println("ready")
 
 	done := make(chan struct{})
 	go func() {

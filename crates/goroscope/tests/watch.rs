@@ -1,0 +1,214 @@
+//! `goroscope watch` and `goroscope history` against real Go services: one leaking at a steady rate, one healthy
+//! but busy, one down, one answering garbage; restarts; a watch killed with SIGKILL mid-write.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{goroscope, pattern_programs, start};
+use goroscope_watch::Store;
+
+fn watch_service() -> PathBuf {
+    pattern_programs().join("watch")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("watch").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn events(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+fn of<'a>(events: &'a [serde_json::Value], target: &str, kind: &str) -> Vec<&'a serde_json::Value> {
+    events.iter().filter(|e| e["target"] == target && e["event"] == kind).collect()
+}
+
+/// A port nothing listens on.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+#[test]
+fn the_alarm_names_the_leaking_group_and_spares_the_healthy_down_and_garbled_targets() {
+    let leaking = start(&watch_service(), &["-leak-every", "40ms", "-lifetime", "90s"]);
+    let healthy = start(&watch_service(), &["-leak-every", "0", "-lifetime", "90s"]);
+    let dir = scratch("fleet");
+    let targets = dir.join("targets.toml");
+    std::fs::write(
+        &targets,
+        format!(
+            "[[target]]\nname = \"leaking\"\npprof = \"{l}\"\nmetrics = \"{l}/metrics\"\n\n\
+             [[target]]\nname = \"healthy\"\npprof = \"{h}\"\nexpvar = \"{h}/debug/vars\"\n\n\
+             [[target]]\nname = \"down\"\npprof = \"http://127.0.0.1:{port}\"\n\n\
+             [[target]]\nname = \"garbled\"\nmetrics = \"{h}/debug/pprof/cmdline\"\n",
+            l = leaking.base,
+            h = healthy.base,
+            port = closed_port()
+        ),
+    )
+    .unwrap();
+    let (db, events_file) = (dir.join("history.db"), dir.join("events.jsonl"));
+    let (code, stdout, stderr) = goroscope(
+        &[
+            "watch",
+            "--targets",
+            targets.to_str().unwrap(),
+            "--interval",
+            "1s",
+            "--profile-interval",
+            "2s",
+            "--window",
+            "4",
+            "--until",
+            "16s",
+            "--db",
+            db.to_str().unwrap(),
+            "--events",
+            events_file.to_str().unwrap(),
+            "--connect-timeout",
+            "1s",
+            "--color",
+            "never",
+        ],
+        None,
+    );
+    assert_eq!(code, 1, "an alarm ends a timed watch with 1: {stderr}\n{stdout}");
+    let events = events(&events_file);
+
+    let alarms = of(&events, "leaking", "alarm");
+    let leak = alarms.iter().find(|a| a["reason"] == "steady-growth").expect("a steady-growth alarm");
+    assert!(leak["title"].as_str().unwrap().contains("main.(*orders).confirm.func1"), "{leak}");
+    assert_eq!(leak["pattern"], "send-no-receiver", "explained by the full dump: {leak}");
+    assert!(leak["rate_per_minute"].as_f64().unwrap() > 200.0, "{leak}");
+    assert!(stdout.contains("ALARM") && stdout.contains("confirm.func1"), "{stdout}");
+    for quiet in ["healthy", "down", "garbled"] {
+        assert!(
+            of(&events, quiet, "alarm").is_empty(),
+            "no alarm for {quiet}: {:?}",
+            of(&events, quiet, "alarm")
+        );
+    }
+    assert!(!of(&events, "healthy", "sample").is_empty(), "the healthy target was sampled");
+
+    let down = of(&events, "down", "down");
+    assert!(down.len() >= 2, "{down:?}");
+    assert!(down[0]["error"].as_str().unwrap().contains("refused"), "{}", down[0]);
+    let waits: Vec<f64> = down.iter().map(|d| d["retry_in_s"].as_f64().unwrap()).collect();
+    assert!(waits.windows(2).all(|w| w[1] >= w[0]) && waits.last() > waits.first(), "backoff: {waits:?}");
+    let garbled = of(&events, "garbled", "down");
+    assert!(garbled[0]["error"].as_str().unwrap().contains("no go_goroutines"), "{}", garbled[0]);
+
+    // The history has it all.
+    let (code, json, stderr) =
+        goroscope(&["history", "--db", db.to_str().unwrap(), "targets", "--json"], None);
+    assert_eq!(code, 0, "{stderr}");
+    let summary: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let names: Vec<&str> = summary.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["down", "garbled", "healthy", "leaking"]);
+    let fingerprint = leak["fingerprint"].as_str().unwrap();
+    let (code, csv, stderr) = goroscope(
+        &["history", "--db", db.to_str().unwrap(), "export", "leaking", "--group", &fingerprint[..8]],
+        None,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let counts: Vec<u64> =
+        csv.lines().skip(1).map(|l| l.rsplit(',').next().unwrap().parse().unwrap()).collect();
+    assert!(counts.len() >= 4 && counts.last() > counts.first(), "{csv}");
+    let (code, _, stderr) = goroscope(&["history", "--db", db.to_str().unwrap(), "show", "nope"], None);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no target \"nope\"") && stderr.contains("leaking"), "{stderr}");
+}
+
+#[test]
+fn a_restarted_target_starts_a_new_series_and_says_why() {
+    let first = start(&watch_service(), &["-leak-every", "0", "-lifetime", "60s"]);
+    let addr = first.base.trim_start_matches("http://").to_owned();
+    let dir = scratch("restart");
+    let events_file = dir.join("events.jsonl");
+    let mut watch = Command::new(env!("CARGO_BIN_EXE_goroscope"))
+        .args(["watch", &first.base, &format!("{}/metrics", first.base), "--interval", "500ms"])
+        .args(["--profile-interval", "1s", "--until", "12s", "--no-db", "--events"])
+        .arg(&events_file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    drop(first);
+    std::thread::sleep(Duration::from_millis(1500));
+    let _second = start(&watch_service(), &["-leak-every", "0", "-addr", &addr, "-lifetime", "60s"]);
+    let status = watch.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "no alarm");
+    let events = events(&events_file);
+    let target = addr.as_str();
+    assert!(!of(&events, target, "down").is_empty(), "the gap was seen");
+    assert_eq!(of(&events, target, "up").len(), 1);
+    let restarts = of(&events, target, "restart");
+    assert_eq!(restarts.len(), 1, "{restarts:?}");
+    assert!(restarts[0]["reason"].as_str().unwrap().contains("start time"), "{}", restarts[0]);
+}
+
+#[test]
+fn a_watch_killed_mid_write_leaves_every_committed_sample() {
+    let service = start(&watch_service(), &["-leak-every", "20ms", "-lifetime", "60s"]);
+    let dir = scratch("sigkill");
+    let (db, events_file) = (dir.join("history.db"), dir.join("events.jsonl"));
+    let mut watch = Command::new(env!("CARGO_BIN_EXE_goroscope"))
+        .args(["watch", &service.base, &format!("{}/metrics", service.base)])
+        .args(["--interval", "100ms", "--profile-interval", "200ms", "--db"])
+        .arg(&db)
+        .arg("--events")
+        .arg(&events_file)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while events(&events_file).len() < 30 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    watch.kill().unwrap(); // SIGKILL
+    watch.wait().unwrap();
+    // Each sample event is written after its transaction commits.
+    let written = events(&events_file).iter().filter(|e| e["event"] == "sample").count();
+    assert!(written >= 20, "{written} samples before the kill");
+    let store = Store::open_read_only(&db).expect("the database opens after SIGKILL");
+    let target = service.base.trim_start_matches("http://");
+    let stored = store.totals(target).unwrap().unwrap().len();
+    assert!(stored >= written, "{stored} stored, {written} reported committed");
+}
+
+#[test]
+fn a_database_that_cannot_be_written_or_targets_that_make_no_sense_are_errors() {
+    let (code, _, stderr) = goroscope(
+        &["watch", "http://127.0.0.1:1", "--db", "/proc/goroscope/history.db", "--until", "1s"],
+        None,
+    );
+    assert_eq!(code, 2);
+    assert!(stderr.contains("/proc/goroscope"), "{stderr}");
+    let (code, _, stderr) = goroscope(&["watch", "--until", "1s"], None);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("nothing to watch"), "{stderr}");
+    let (code, _, stderr) = goroscope(&["watch", "ftp://host/x", "--no-db"], None);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("not an http:// or https:// URL"), "{stderr}");
+    let dir = scratch("bad-targets");
+    let file = dir.join("targets.toml");
+    std::fs::write(&file, "[[target]]\nname = \"a\"\npprof = \"http://h:1\"\nbogus = 1\n").unwrap();
+    let (code, _, stderr) = goroscope(&["watch", "--targets", file.to_str().unwrap(), "--no-db"], None);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("bogus"), "{stderr}");
+    let (code, _, stderr) = goroscope(&["watch", "http://h:1", "--until", "soon", "--no-db"], None);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("expected `leak` or a duration"), "{stderr}");
+}
