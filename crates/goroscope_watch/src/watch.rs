@@ -613,13 +613,7 @@ impl Watcher<'_, '_> {
         {
             state.next_profile = state.next_profile.min(now);
         }
-        if let Some(limit) = self.opts.limit
-            && reading.total > limit
-            && !state.total_alarmed
-        {
-            state.total_alarmed = true;
-            self.total_alarm(state, done.at_ms, reading.total, limit);
-        }
+        self.check_total(state, done.at_ms, reading.total);
         self.store_sample(state, done, Some(reading.total), Vec::new(), None, None);
         let duration_ms = done.duration.as_millis() as u64;
         let kind = EventKind::Sample {
@@ -633,7 +627,10 @@ impl Watcher<'_, '_> {
         Ok(())
     }
 
-    fn total_alarm(&mut self, state: &TargetState, at_ms: i64, total: u64, limit: u64) {
+    /// Raises the `--limit` alarm, once per epoch, when `total` passes it.
+    fn check_total(&mut self, state: &mut TargetState, at_ms: i64, total: u64) {
+        let Some(limit) = self.opts.limit.filter(|&l| total > l && !state.total_alarmed) else { return };
+        state.total_alarmed = true;
         self.summary.alarms += 1;
         let alarm = Alarm {
             reason: "total-limit",
@@ -726,13 +723,7 @@ impl Watcher<'_, '_> {
     /// Judges the window; raises the alarms it calls for. Returns the total's fitted rate per minute.
     fn judge(&mut self, state: &mut TargetState, at_ms: i64, from_detail: bool) -> Option<f64> {
         let last_total = state.window.back().map_or(0, |a| a.summary.goroutines);
-        if let Some(limit) = self.opts.limit
-            && last_total > limit
-            && !state.total_alarmed
-        {
-            state.total_alarmed = true;
-            self.total_alarm(state, at_ms, last_total, limit);
-        }
+        self.check_total(state, at_ms, last_total);
         let times: Vec<f64> = state.window_times.iter().copied().collect();
         let analyses: &[Analysis] = state.window.make_contiguous();
         let max_group = self.opts.max_group;
