@@ -358,6 +358,12 @@ pub(crate) struct WatchArgs {
     /// Fetches in flight at once, across all targets.
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub(crate) concurrency: usize,
+    /// Serve Prometheus metrics (OpenMetrics) at `http://ADDR/metrics`, e.g. `127.0.0.1:9464`; port 0 picks one.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) listen: Option<String>,
+    /// Groups per target exported one by one in the metrics (the alarmed, most severe and largest).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=50), value_name = "N")]
+    pub(crate) metrics_groups: u64,
     #[command(flatten)]
     pub(crate) db: DbArgs,
     /// Keep no history (no database).

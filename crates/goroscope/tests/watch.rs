@@ -212,3 +212,153 @@ fn a_database_that_cannot_be_written_or_targets_that_make_no_sense_are_errors() 
     assert_eq!(code, 2);
     assert!(stderr.contains("expected `leak` or a duration"), "{stderr}");
 }
+
+/// Runs `goroscope watch ARGS…` in the background; returns the child and the address its exporter listens on.
+fn watch_with_exporter(args: &[&str]) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_goroscope"))
+        .arg("watch")
+        .args(args)
+        .args(["--listen", "127.0.0.1:0", "--no-db", "--color", "never"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            if let Some(url) = line.strip_prefix("goroscope: metrics at ") {
+                let _ = tx.send(url.to_owned());
+            }
+        }
+    });
+    let url = rx.recv_timeout(Duration::from_secs(10)).expect("the exporter says where it listens");
+    (child, url)
+}
+
+type Exposition = openmetrics_parser::MetricsExposition<
+    openmetrics_parser::OpenMetricsType,
+    openmetrics_parser::OpenMetricsValue,
+>;
+
+/// `(labels, value)` of every sample of a gauge or counter family.
+fn samples(metrics: &Exposition, family: &str) -> Vec<(std::collections::HashMap<String, String>, f64)> {
+    use openmetrics_parser::OpenMetricsValue;
+    let Some(family) = metrics.families.get(family) else { return Vec::new() };
+    family
+        .iter_samples()
+        .map(|s| {
+            let labels = s.get_labelset().unwrap().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            let value = match &s.value {
+                OpenMetricsValue::Gauge(n) => n.as_f64(),
+                OpenMetricsValue::Counter(c) => c.value.as_f64(),
+                OpenMetricsValue::Histogram(h) => h.sum.as_ref().map_or(0.0, |n| n.as_f64()),
+                other => panic!("unexpected {other:?}"),
+            };
+            (labels, value)
+        })
+        .collect()
+}
+
+#[test]
+fn the_exporter_serves_openmetrics_that_name_the_leaking_group() {
+    let leaking = start(&watch_service(), &["-leak-every", "40ms", "-lifetime", "60s"]);
+    let healthy = start(&watch_service(), &["-leak-every", "0", "-lifetime", "60s"]);
+    let (mut watch, url) = watch_with_exporter(&[
+        &leaking.base,
+        &format!("{}/metrics", leaking.base),
+        &healthy.base,
+        "--interval",
+        "1s",
+        "--profile-interval",
+        "1s",
+        "--window",
+        "4",
+        "--metrics-groups",
+        "3",
+        "--until",
+        "30s",
+    ]);
+    let agent = ureq::Agent::new_with_defaults();
+    let leaking_name = leaking.base.trim_start_matches("http://");
+    let healthy_name = healthy.base.trim_start_matches("http://");
+    let leak_site = "main.(*orders).confirm.func1";
+    let deadline = Instant::now() + Duration::from_secs(25);
+    let metrics = loop {
+        let mut response = agent.get(&url).call().expect("the exporter answers");
+        let content_type = response.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
+        assert!(content_type.starts_with("application/openmetrics-text; version=1.0.0"), "{content_type}");
+        let text = response.body_mut().read_to_string().unwrap();
+        let metrics = openmetrics_parser::openmetrics::parse_openmetrics(&text)
+            .unwrap_or_else(|e| panic!("not OpenMetrics: {e:?}\n{text}"));
+        let alarmed = samples(&metrics, "goroscope_alarms")
+            .iter()
+            .any(|(l, n)| l["target"] == leaking_name && l["reason"] == "steady-growth" && *n >= 1.0);
+        if alarmed || Instant::now() > deadline {
+            break metrics;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    watch.kill().unwrap();
+    watch.wait().unwrap();
+
+    let up = samples(&metrics, "goroscope_target_up");
+    assert_eq!(up.len(), 2, "{up:?}");
+    assert!(up.iter().all(|(_, v)| *v > 0.5), "both up: {up:?}");
+    let totals = samples(&metrics, "goroscope_target_goroutines");
+    assert!(totals.iter().any(|(l, v)| l["target"] == leaking_name && *v > 20.0), "{totals:?}");
+
+    let groups = samples(&metrics, "goroscope_group_goroutines");
+    for target in [leaking_name, healthy_name] {
+        let series = groups.iter().filter(|(l, _)| l["target"] == target).count();
+        assert!((1..=3).contains(&series), "--metrics-groups bounds the series of {target}: {series}");
+    }
+    let (labels, count) = groups
+        .iter()
+        .find(|(l, _)| l["target"] == leaking_name && l["site"] == leak_site)
+        .unwrap_or_else(|| panic!("the leaking group is exported: {groups:?}"));
+    assert!(*count > 10.0, "{count}");
+    assert_eq!(labels["pattern"], "send-no-receiver", "{labels:?}");
+    assert_eq!(labels["group"].len(), 16, "{labels:?}");
+    let levels = samples(&metrics, "goroscope_group_level");
+    let healthy_worst =
+        levels.iter().filter(|(l, _)| l["target"] == healthy_name).map(|(_, v)| *v).fold(0.0, f64::max);
+    assert!(healthy_worst <= 1.0, "nothing likely or certain in the healthy service: {levels:?}");
+    let growth = samples(&metrics, "goroscope_group_growth_per_minute");
+    let leak_growth = growth.iter().find(|(l, _)| l["site"] == leak_site).map(|(_, v)| *v).unwrap();
+    assert!(leak_growth > 100.0, "{leak_growth}");
+
+    let alarms = samples(&metrics, "goroscope_alarms");
+    assert!(
+        alarms.iter().any(|(l, _)| l["target"] == leaking_name && l["reason"] == "steady-growth"),
+        "{alarms:?}"
+    );
+    assert!(alarms.iter().all(|(l, _)| l["target"] != healthy_name), "{alarms:?}");
+    let scrapes = samples(&metrics, "goroscope_scrapes");
+    for source in ["metrics", "debug1", "debug2"] {
+        let ok = scrapes
+            .iter()
+            .find(|(l, _)| l["target"] == leaking_name && l["source"] == source && l["result"] == "ok");
+        assert!(ok.is_some_and(|(_, n)| *n >= 1.0), "{source}: {scrapes:?}");
+    }
+    let durations = samples(&metrics, "goroscope_scrape_duration_seconds");
+    assert!(durations.iter().all(|(_, sum)| *sum > 0.0 && *sum < 30.0), "{durations:?}");
+}
+
+#[test]
+fn the_exporter_refuses_other_paths_and_methods_and_a_taken_port() {
+    let service = start(&watch_service(), &["-leak-every", "0", "-lifetime", "30s"]);
+    let (mut watch, url) = watch_with_exporter(&[&service.base, "--until", "20s"]);
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let other = url.replace("/metrics", "/debug");
+    assert_eq!(agent.get(&other).call().unwrap().status(), 404);
+    assert_eq!(agent.post(&url).send("x").unwrap().status(), 405);
+    let taken = url.trim_start_matches("http://").trim_end_matches("/metrics").to_owned();
+    let (code, _, stderr) =
+        goroscope(&["watch", &service.base, "--no-db", "--listen", &taken, "--until", "1s"], None);
+    assert_eq!(code, 2);
+    assert!(stderr.contains(&format!("cannot listen on {taken}")) && stderr.contains("--listen"), "{stderr}");
+    watch.kill().unwrap();
+    watch.wait().unwrap();
+}

@@ -1,14 +1,18 @@
 //! Watches live Go services over time: cheap goroutine counts polled often, aggregated profiles less often, full
 //! dumps only when a group grows; history in SQLite; alarms from the same series analysis as `goroscope series`.
 
+pub mod exporter;
+pub mod live;
 pub mod log;
 pub mod source;
 pub mod store;
 pub mod watch;
 
+pub use exporter::{Exporter, ExporterError};
+pub use live::{Fetches, Live, LiveGroup, LiveState, LiveTarget, severity};
 pub use log::write_event;
 pub use source::{Cheap, Reading, TargetSpec, parse_expvar, parse_metrics};
 pub use store::{
     GroupCount, NewSample, SCHEMA_VERSION, Store, StoreError, StoredGroup, StoredPoint, TargetSummary,
 };
-pub use watch::{Alarm, Event, EventKind, Summary, Until, WatchOptions, rfc3339, watch};
+pub use watch::{Alarm, Event, EventKind, Outputs, Summary, Until, WatchOptions, rfc3339, watch};

@@ -7,11 +7,12 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use goroscope_analyze::{Analysis, Blocking, Level, Options, series};
+use goroscope_analyze::{Analysis, Blocking, Level, Options, SourceLines, series};
 use goroscope_collect::{HttpClient, Profile, parse_http_target, redact};
 use goroscope_dump::{ParseOptions, parse_input};
 use serde::Serialize;
 
+use crate::live::{Live, LiveTarget, top_groups};
 use crate::source::{Cheap, Reading, TargetSpec, parse_expvar, parse_metrics};
 use crate::store::{GroupCount, NewSample, Store};
 
@@ -245,6 +246,8 @@ impl Marks {
 // The flags are independent parts of one target's polling state.
 #[allow(clippy::struct_excessive_bools)]
 struct TargetState {
+    /// Its place in the target list (and in the live state).
+    index: usize,
     spec: TargetSpec,
     shown_url: String,
     row: Option<i64>,
@@ -269,9 +272,10 @@ struct TargetState {
 }
 
 impl TargetState {
-    fn new(spec: TargetSpec, now: Instant) -> TargetState {
+    fn new(index: usize, spec: TargetSpec, now: Instant) -> TargetState {
         let shown_url = redact(spec.pprof.as_deref().or(spec.cheap().map(|c| c.1)).unwrap_or(""));
         TargetState {
+            index,
             spec,
             shown_url,
             row: None,
@@ -322,6 +326,16 @@ impl TargetState {
         }
     }
 
+    /// Fingerprints of the groups an alarm named.
+    fn alarmed_groups(&self) -> HashSet<&str> {
+        self.alarmed
+            .iter()
+            .filter_map(|key| key.split_once('/'))
+            .map(|(_, fp)| fp)
+            .filter(|fp| !fp.is_empty())
+            .collect()
+    }
+
     fn next_due(&self) -> Instant {
         if self.spec.pprof.is_some() && self.spec.cheap().is_none() {
             self.next_profile
@@ -333,18 +347,35 @@ impl TargetState {
     }
 }
 
-/// Watches `targets` until `until`, recording into `store` (when given) and handing every event to `sink`.
+/// What a watch writes to and reads from, besides the targets.
+pub struct Outputs<'a> {
+    /// The history, when one is kept.
+    pub store: Option<&'a mut Store>,
+    /// The state the terminal UI and the exporter show; [`Live::stop`] on it ends the watch.
+    pub live: Live,
+    /// Where source excerpts of the groups come from.
+    pub source: Option<&'a dyn SourceLines>,
+    /// Receives every event.
+    pub sink: &'a mut dyn FnMut(&Event),
+}
+
+/// Watches `targets` until `until` (or until [`Live::stop`]), recording into the store when there is one and
+/// handing every event to the sink.
 pub fn watch(
     targets: Vec<TargetSpec>,
     opts: &WatchOptions,
     client: HttpClient,
-    mut store: Option<&mut Store>,
     until: Until,
-    sink: &mut dyn FnMut(&Event),
+    outputs: Outputs<'_>,
 ) -> Summary {
     let started = Instant::now();
     let mut states: Vec<TargetState> =
-        targets.into_iter().map(|spec| TargetState::new(spec, started)).collect();
+        targets.into_iter().enumerate().map(|(i, spec)| TargetState::new(i, spec, started)).collect();
+    {
+        let mut live = outputs.live.lock();
+        live.targets = states.iter().map(|s| LiveTarget::new(&s.spec.name, &s.shown_url)).collect();
+        live.store_path = outputs.store.as_deref().map(|s| s.path().display().to_string());
+    }
     let (jobs_tx, jobs_rx) = mpsc::channel::<Job>();
     let (done_tx, done_rx) = mpsc::channel::<Done>();
     let jobs_rx = Arc::new(Mutex::new(jobs_rx));
@@ -376,8 +407,9 @@ pub fn watch(
     }
     drop(done_tx);
 
+    let Outputs { store, live, source, sink } = outputs;
     let mut watcher =
-        Watcher { opts, store: store.take(), sink, summary: Summary::default(), last_store_error: None };
+        Watcher { opts, store, live, source, sink, summary: Summary::default(), last_store_error: None };
     loop {
         let now = Instant::now();
         let deadline = match until {
@@ -387,6 +419,7 @@ pub fn watch(
         // At the first alarm, `--until leak` still waits for the full dump that explains it.
         let explained = states.iter().all(|s| s.pending.is_empty());
         if deadline.is_some_and(|d| now >= d)
+            || watcher.live.stopped()
             || (until == Until::Leak && watcher.summary.alarms > 0 && explained)
         {
             break;
@@ -404,7 +437,8 @@ pub fn watch(
         if let Some(d) = deadline {
             wait = wait.min(d.saturating_duration_since(now));
         }
-        match done_rx.recv_timeout(wait.min(Duration::from_secs(1))) {
+        // Short enough that a stop asked by a reader is seen at once.
+        match done_rx.recv_timeout(wait.min(Duration::from_millis(200))) {
             Ok(done) => {
                 let state = &mut states[done.target];
                 state.busy = false;
@@ -420,13 +454,16 @@ pub fn watch(
             watcher.emit(state, now_ms(), EventKind::Alarm(alarm));
         }
     }
+    watcher.live.stop();
     watcher.summary
 }
 
 struct Watcher<'a, 's> {
     opts: &'a WatchOptions,
     store: Option<&'s mut Store>,
-    sink: &'a mut dyn FnMut(&Event),
+    live: Live,
+    source: Option<&'s dyn SourceLines>,
+    sink: &'s mut dyn FnMut(&Event),
     summary: Summary,
     last_store_error: Option<String>,
 }
@@ -444,11 +481,27 @@ impl Watcher<'_, '_> {
                 self.store_failed(state, at_ms, &e.to_string());
             }
         }
+        {
+            let mut live = self.live.lock();
+            let target = &mut live.targets[state.index];
+            match &event.kind {
+                EventKind::Alarm(alarm) => {
+                    *target.alarms.entry(alarm.reason).or_default() += 1;
+                    for group in &mut target.groups {
+                        group.alarmed |= alarm.fingerprint.as_ref() == Some(&group.group.fingerprint);
+                    }
+                }
+                EventKind::Restart { .. } => target.restarts += 1,
+                _ => {}
+            }
+            live.push_event(&event);
+        }
         (self.sink)(&event);
     }
 
     /// Reports a store error once until a write succeeds again.
     fn store_failed(&mut self, state: &TargetState, at_ms: i64, error: &str) {
+        self.live.lock().store_errors += 1;
         if self.last_store_error.as_deref() != Some(error) {
             self.last_store_error = Some(error.to_owned());
             let event = Event {
@@ -457,6 +510,7 @@ impl Watcher<'_, '_> {
                 target: state.spec.name.clone(),
                 kind: EventKind::StoreError { error: error.to_owned() },
             };
+            self.live.lock().push_event(&event);
             (self.sink)(&event);
         }
     }
@@ -467,15 +521,25 @@ impl Watcher<'_, '_> {
         self.ensure_rows(state, done.at_ms);
         let body = match std::mem::replace(&mut done.result, Ok(Vec::new())) {
             Ok(body) => body,
-            Err(error) => return self.failed(state, &done, now, error),
+            Err(error) => {
+                self.observe_fetch(state, &done, false);
+                return self.failed(state, &done, now, error);
+            }
         };
         let outcome = match done.fetch {
             Fetch::Cheap(cheap) => self.cheap(state, &done, cheap, &body, now),
             Fetch::Profile | Fetch::Detail => self.profile(state, &done, &body, now),
         };
+        self.observe_fetch(state, &done, outcome.is_ok());
         if let Err(error) = outcome {
             self.failed(state, &done, now, error);
         }
+    }
+
+    fn observe_fetch(&self, state: &TargetState, done: &Done, ok: bool) {
+        let mut live = self.live.lock();
+        let fetches = live.targets[state.index].fetches.entry(done.fetch.source()).or_default();
+        fetches.observe(done.duration.as_secs_f64(), ok);
     }
 
     fn ensure_rows(&mut self, state: &mut TargetState, at_ms: i64) {
@@ -493,6 +557,12 @@ impl Watcher<'_, '_> {
     fn failed(&mut self, state: &mut TargetState, done: &Done, now: Instant, error: String) {
         state.failures += 1;
         state.check_identity = true;
+        {
+            let mut live = self.live.lock();
+            let target = &mut live.targets[state.index];
+            target.up = Some(false);
+            target.last_error = Some(error.clone());
+        }
         let backoff =
             self.opts.interval.saturating_mul(1 << (state.failures - 1).min(16)).min(self.opts.max_backoff);
         state.next_cheap = now + backoff;
@@ -513,6 +583,7 @@ impl Watcher<'_, '_> {
     }
 
     fn succeeded(&mut self, state: &mut TargetState, at_ms: i64) {
+        self.live.lock().targets[state.index].up = Some(true);
         if state.failures > 0 {
             let after_failures = std::mem::take(&mut state.failures);
             self.emit(state, at_ms, EventKind::Up { after_failures });
@@ -614,6 +685,7 @@ impl Watcher<'_, '_> {
             state.next_profile = state.next_profile.min(now);
         }
         self.check_total(state, done.at_ms, reading.total);
+        self.live.lock().targets[state.index].push_total(done.at_ms, reading.total);
         self.store_sample(state, done, Some(reading.total), Vec::new(), None, None);
         let duration_ms = done.duration.as_millis() as u64;
         let kind = EventKind::Sample {
@@ -674,7 +746,7 @@ impl Watcher<'_, '_> {
             if state.spec.cheap().is_some() { self.opts.profile_interval } else { self.opts.interval };
         state.next_profile = now + interval;
 
-        let analysis = goroscope_analyze::analyze(&snapshot, &self.opts.analysis, None);
+        let analysis = goroscope_analyze::analyze(&snapshot, &self.opts.analysis, self.source);
         for alarm in std::mem::take(&mut state.pending) {
             match explain(alarm, &analysis) {
                 Some(alarm) => self.emit(state, done.at_ms, EventKind::Alarm(alarm)),
@@ -708,6 +780,14 @@ impl Watcher<'_, '_> {
             state.window_times.pop_front();
         }
         let rate = self.judge(state, done.at_ms, done.fetch == Fetch::Detail);
+        {
+            let mut live = self.live.lock();
+            let target = &mut live.targets[state.index];
+            target.push_total(done.at_ms, total);
+            target.rate_per_minute = rate;
+            target.profile_total = Some(total);
+            target.group_count = group_count;
+        }
         let duration_ms = done.duration.as_millis() as u64;
         let kind = EventKind::Sample {
             source: done.fetch.source(),
@@ -759,11 +839,16 @@ impl Watcher<'_, '_> {
                     alarms.push(alarm(reason, &g.group, g.growth, g.rate));
                 }
             }
-            let rate = series.rate;
             self.raise(state, at_ms, alarms, from_detail);
-            return Some(rate);
+            let present = series.groups.iter().filter(|g| g.counts.last().is_some_and(|&c| c > 0));
+            let shown = top_groups(present.map(|g| (&g.group, g.growth, g.rate)), &state.alarmed_groups());
+            self.live.lock().targets[state.index].groups = shown;
+            return Some(series.rate);
         }
         self.raise(state, at_ms, alarms, from_detail);
+        let last = state.window.back().map(|a| a.groups.as_slice()).unwrap_or_default();
+        let shown = top_groups(last.iter().map(|g| (g, 0, 0.0)), &state.alarmed_groups());
+        self.live.lock().targets[state.index].groups = shown;
         None
     }
 

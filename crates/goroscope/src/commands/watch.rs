@@ -5,12 +5,16 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use goroscope_analyze::SourceLines;
 use goroscope_collect::{HttpClient, parse_http_target, redact};
-use goroscope_watch::{Event, EventKind, Store, TargetSpec, Until, WatchOptions, watch, write_event};
+use goroscope_watch::{
+    Event, EventKind, Exporter, Live, Outputs, Store, TargetSpec, Until, WatchOptions, watch, write_event,
+};
 use serde::Deserialize;
 
 use crate::Outcome;
 use crate::args::{DbArgs, WatchArgs};
+use crate::source::SourceFinder;
 
 /// A targets file: `[[target]]` tables.
 #[derive(Debug, Deserialize)]
@@ -83,7 +87,26 @@ pub(crate) fn run(args: &WatchArgs, color: bool, quiet: bool) -> Result<Outcome>
             write_failed = Some(e);
         }
     };
-    let summary = watch(targets, &options, client, store.as_mut(), until, &mut sink);
+    let live = Live::new();
+    let exporter = match &args.listen {
+        Some(addr) => {
+            let exporter = Exporter::start(addr, live.clone(), args.metrics_groups as usize)?;
+            if !quiet && !json_to_stdout {
+                eprintln!("goroscope: metrics at http://{}/metrics", exporter.addr());
+            }
+            Some(exporter)
+        }
+        None => None,
+    };
+    let finder = (args.analysis.context > 0).then(|| SourceFinder::new(args.analysis.src.clone()));
+    let outputs = Outputs {
+        store: store.as_mut(),
+        live,
+        source: finder.as_ref().map(|f| f as &dyn SourceLines),
+        sink: &mut sink,
+    };
+    let summary = watch(targets, &options, client, until, outputs);
+    drop(exporter);
     if let Some(e) = write_failed
         && e.kind() != io::ErrorKind::BrokenPipe
     {
