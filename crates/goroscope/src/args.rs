@@ -358,6 +358,9 @@ pub(crate) struct WatchArgs {
     /// Fetches in flight at once, across all targets.
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub(crate) concurrency: usize,
+    /// Print log lines even when standard output is a terminal, instead of the live terminal UI.
+    #[arg(long)]
+    pub(crate) no_tui: bool,
     /// Serve Prometheus metrics (OpenMetrics) at `http://ADDR/metrics`, e.g. `127.0.0.1:9464`; port 0 picks one.
     #[arg(long, value_name = "ADDR")]
     pub(crate) listen: Option<String>,

@@ -362,3 +362,93 @@ fn the_exporter_refuses_other_paths_and_methods_and_a_taken_port() {
     watch.kill().unwrap();
     watch.wait().unwrap();
 }
+
+/// What a terminal shows: the output of a program run in a pseudo-terminal, read by a terminal emulator.
+struct Screen {
+    parser: std::sync::Arc<std::sync::Mutex<vt100::Parser>>,
+}
+
+impl Screen {
+    fn text(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    /// Waits until the screen shows every one of `wanted`; returns the screen.
+    fn wait_for(&self, wanted: &[&str], timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let text = self.text();
+            if wanted.iter().all(|w| text.contains(w)) {
+                return text;
+            }
+            assert!(Instant::now() < deadline, "the screen never showed {wanted:?}:\n{text}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+#[test]
+fn the_terminal_ui_shows_the_leaking_group_with_its_explanation_and_quits_on_q() {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    let leaking = start(&watch_service(), &["-leak-every", "40ms", "-lifetime", "60s"]);
+    let healthy = start(&watch_service(), &["-leak-every", "0", "-lifetime", "60s"]);
+    let (rows, cols) = (60, 150);
+    let pty = native_pty_system()
+        .openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
+        .expect("a pseudo-terminal");
+    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_goroscope"));
+    command.args(["watch", &leaking.base, &format!("{}/metrics", leaking.base), &healthy.base]);
+    command.args(["--interval", "1s", "--profile-interval", "1s", "--window", "4", "--no-db"]);
+    command.args(["--src", concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/go")]);
+    command.env("TERM", "xterm-256color");
+    let mut child = pty.slave.spawn_command(command).expect("goroscope runs in the terminal");
+    drop(pty.slave);
+    let parser = std::sync::Arc::new(std::sync::Mutex::new(vt100::Parser::new(
+        rows.try_into().unwrap(),
+        cols.try_into().unwrap(),
+        0,
+    )));
+    let mut reader = pty.master.try_clone_reader().unwrap();
+    let feed = std::sync::Arc::clone(&parser);
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 8192];
+        while let Ok(n) = std::io::Read::read(&mut reader, &mut buffer) {
+            if n == 0 {
+                break;
+            }
+            feed.lock().unwrap().process(&buffer[..n]);
+        }
+    });
+    let mut keys = pty.master.take_writer().unwrap();
+    let screen = Screen { parser };
+
+    let leaking_name = leaking.base.trim_start_matches("http://");
+    let shown = screen.wait_for(
+        &[leaking_name, "Targets", "Groups (", "ALARM", "send-no-receiver", "confirm.func1"],
+        Duration::from_secs(30),
+    );
+    assert!(shown.contains(healthy.base.trim_start_matches("http://")), "{shown}");
+    // The alarmed group is listed first and selected once the focus moves to the groups.
+    std::io::Write::write_all(&mut keys, b"\t").unwrap();
+    let details = screen.wait_for(&["Why", "Fix", "▶", "ALARM steady-growth"], Duration::from_secs(10));
+    assert!(details.contains("make(chan T, 1)"), "the fix is shown:\n{details}");
+    assert!(
+        details.contains("o.confirmations <- fmt.Sprintf"),
+        "the source line the goroutines wait on:\n{details}"
+    );
+    let false_alarms: Vec<&str> =
+        details.lines().filter(|l| l.contains("ALARM") && !l.contains("confirm.func1")).collect();
+    assert!(false_alarms.is_empty(), "only the leak raises an alarm: {false_alarms:?}\n{details}");
+    std::fs::write(Path::new(env!("CARGO_TARGET_TMPDIR")).join("tui-capture.txt"), &details).unwrap();
+
+    std::io::Write::write_all(&mut keys, b"q").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "q did not end the watch");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "{status:?}");
+}

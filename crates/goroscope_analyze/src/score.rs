@@ -246,12 +246,20 @@ fn operation_on_line(line: &str) -> Option<Blocking> {
     }
 }
 
-/// Whether the source above the leak site opens a `for` loop.
+/// Whether the source above the leak site (nearest line first) opens a `for` loop in the same function.
 fn in_loop(site_text: &[String]) -> bool {
-    site_text.iter().any(|l| {
-        let l = l.trim_start();
-        l.starts_with("for ") || l.starts_with("for{") || l == "for"
-    })
+    for line in site_text {
+        let code = line.split("//").next().unwrap_or(line).trim_start();
+        if code.starts_with("for ") || code.starts_with("for{") || code == "for" {
+            return true;
+        }
+        // The function around the leak site starts here: a loop above it is its caller's, and a closure
+        // started in a loop runs once.
+        if code.starts_with("func ") || code.contains("func(") {
+            return false;
+        }
+    }
+    false
 }
 
 /// Weighs the evidence of a group that can block for ever.
@@ -397,5 +405,31 @@ fn creation_evidence(facts: &Facts<'_>, reasons: &mut Vec<Evidence>) {
             weight,
             format!("created once per call: {}", why.join("; ")),
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_loop;
+
+    fn lines(text: &[&str]) -> Vec<String> {
+        text.iter().map(|l| (*l).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_loop_counts_only_inside_the_function_of_the_leak_site() {
+        // Nearest line first, as the lines above the leak site are gathered.
+        let looping = lines(&["\t\ttime.Sleep(d)", "\tfor {", "func poll() {"]);
+        assert!(in_loop(&looping));
+        let closure_in_loop = lines(&[
+            "\t\t\ttime.Sleep(d)",
+            "\t\t\tdefer wg.Done()",
+            "\t\tgo func() {",
+            "\tfor i := 0; i < n; i++ {",
+        ]);
+        assert!(!in_loop(&closure_in_loop), "the closure runs once; the loop is its creator's");
+        let after_function = lines(&["\ttime.Sleep(d)", "func once() {", "\tfor {"]);
+        assert!(!in_loop(&after_function));
+        assert!(!in_loop(&lines(&["\ttime.Sleep(d) // for a while"])));
     }
 }

@@ -6,6 +6,7 @@ pub mod live;
 pub mod log;
 pub mod source;
 pub mod store;
+pub mod tui;
 pub mod watch;
 
 pub use exporter::{Exporter, ExporterError};

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use goroscope_analyze::{Group, Level};
 
-use crate::Event;
+use crate::{Alarm, Event};
 
 /// Totals kept per target, for the sparklines.
 pub const TOTALS_KEPT: usize = 240;
@@ -105,6 +105,8 @@ pub struct LiveTarget {
     pub restarts: u64,
     /// Alarms raised, by reason.
     pub alarms: BTreeMap<&'static str, u64>,
+    /// The latest alarms about groups, oldest first (at most [`GROUPS_KEPT`]).
+    pub group_alarms: VecDeque<Alarm>,
     /// Fetches, by source (`metrics`, `expvar`, `debug1`, `debug2`).
     pub fetches: BTreeMap<&'static str, Fetches>,
 }
@@ -120,6 +122,25 @@ impl LiveTarget {
             self.totals.pop_front();
         }
         self.totals.push_back((at_ms, total));
+    }
+
+    /// The latest alarm about the group with this fingerprint.
+    pub fn alarm_for(&self, fingerprint: &str) -> Option<&Alarm> {
+        self.group_alarms.iter().rev().find(|a| a.fingerprint.as_deref() == Some(fingerprint))
+    }
+
+    pub(crate) fn record_alarm(&mut self, alarm: &Alarm) {
+        *self.alarms.entry(alarm.reason).or_default() += 1;
+        if alarm.fingerprint.is_none() {
+            return;
+        }
+        if self.group_alarms.len() == GROUPS_KEPT {
+            self.group_alarms.pop_front();
+        }
+        self.group_alarms.push_back(alarm.clone());
+        for group in &mut self.groups {
+            group.alarmed |= alarm.fingerprint.as_ref() == Some(&group.group.fingerprint);
+        }
     }
 
     /// Alarms raised, all reasons.

@@ -155,6 +155,9 @@ pub struct Alarm {
     /// How to fix it, from the catalogue.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<&'static str>,
+    /// The evidence about growth across profiles, which a full dump cannot replace.
+    #[serde(skip)]
+    over_time: Vec<String>,
 }
 
 /// How a watch ended.
@@ -485,12 +488,7 @@ impl Watcher<'_, '_> {
             let mut live = self.live.lock();
             let target = &mut live.targets[state.index];
             match &event.kind {
-                EventKind::Alarm(alarm) => {
-                    *target.alarms.entry(alarm.reason).or_default() += 1;
-                    for group in &mut target.groups {
-                        group.alarmed |= alarm.fingerprint.as_ref() == Some(&group.group.fingerprint);
-                    }
-                }
+                EventKind::Alarm(alarm) => target.record_alarm(alarm),
                 EventKind::Restart { .. } => target.restarts += 1,
                 _ => {}
             }
@@ -715,6 +713,7 @@ impl Watcher<'_, '_> {
             rate_per_minute: 0.0,
             evidence: Vec::new(),
             fix: None,
+            over_time: Vec::new(),
         };
         self.emit(state, at_ms, EventKind::Alarm(alarm));
     }
@@ -884,40 +883,44 @@ fn alarm(reason: &'static str, g: &goroscope_analyze::Group, growth: i64, rate: 
         rate_per_minute: rate,
         evidence: g.evidence.iter().map(|e| e.text.clone()).collect(),
         fix: g.pattern.map(|p| p.pattern().fix),
+        over_time: g
+            .evidence
+            .iter()
+            .filter(|e| matches!(e.code, "grew" | "steady-growth" | "fluctuates"))
+            .map(|e| e.text.clone())
+            .collect(),
     }
 }
 
 /// The alarm with what the full dump says of its group: the more severe level, the pattern its wait reason
 /// shows, and that dump's evidence ahead of the growth.
 ///
-/// `None` dismisses it: the dump shows a healthy group of goroutines that are running or in a timed sleep.
-/// Those end by themselves, so more of them is more work in flight, not goroutines that stay; short-lived
-/// ones rise for a few profiles in a row by chance.
+/// `None` dismisses a growth alarm when the dump shows that its goroutines end by themselves: none of them is
+/// left, or they are running or in a timed sleep with no more than some evidence against them (a sleep in a
+/// loop is strong evidence). More of those is more work in flight,
+/// not goroutines that stay; short-lived ones rise for a few profiles in a row by chance.
 fn explain(mut alarm: Alarm, detail: &Analysis) -> Option<Alarm> {
+    let growth = alarm.reason == "steady-growth";
     let Some(group) = detail
         .groups
         .iter()
         .filter(|g| Some(&g.fingerprint) == alarm.fingerprint.as_ref())
         .max_by_key(|g| (std::cmp::Reverse(g.level), g.count))
     else {
-        return Some(alarm);
+        // Leaked goroutines never all go away.
+        return (!growth).then_some(alarm);
     };
     let ends_by_itself = matches!(group.blocking, Blocking::Sleep | Blocking::Running | Blocking::Runnable);
-    if group.level == Level::Healthy && ends_by_itself && alarm.reason == "steady-growth" {
+    if group.level >= Level::Possible && ends_by_itself && growth {
         return None;
     }
     alarm.level = alarm.level.map(|l| l.min(group.level)).or(Some(group.level));
     alarm.pattern = group.pattern.map(|p| p.as_str()).or(alarm.pattern);
     alarm.fix = group.pattern.map(|p| p.pattern().fix).or(alarm.fix);
     alarm.title = goroscope_report::group_title(group);
-    let mut evidence: Vec<String> = group.evidence.iter().map(|e| e.text.clone()).collect();
-    for text in std::mem::take(&mut alarm.evidence) {
-        // The profile's own caveat about what `debug=1` cannot tell no longer applies.
-        if !evidence.contains(&text) && !text.contains("debug=2") {
-            evidence.push(text);
-        }
-    }
-    alarm.evidence = evidence;
+    // The full dump tells more of what the goroutines wait on than the profile did; the growth stays.
+    alarm.evidence =
+        group.evidence.iter().map(|e| e.text.clone()).chain(alarm.over_time.iter().cloned()).collect();
     alarm.count = alarm.count.max(group.count);
     Some(alarm)
 }

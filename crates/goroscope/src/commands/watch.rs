@@ -1,7 +1,7 @@
 //! `goroscope watch URL… | --targets FILE`: follow live services, alarm on steady growth, keep the history.
 
 use std::fs::OpenOptions;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -25,15 +25,7 @@ struct TargetsFile {
 
 pub(crate) fn run(args: &WatchArgs, color: bool, quiet: bool) -> Result<Outcome> {
     let targets = targets(args)?;
-    let mut store = if args.no_db {
-        None
-    } else {
-        let path = db_path(&args.db)?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        Some(Store::open(&path)?)
-    };
+    let mut store = if args.no_db { None } else { Some(open_store(&args.db)?) };
     let options = WatchOptions {
         interval: args.interval,
         profile_interval: args.profile_interval,
@@ -64,7 +56,9 @@ pub(crate) fn run(args: &WatchArgs, color: bool, quiet: bool) -> Result<Outcome>
     }
     let client = HttpClient::new(args.collect.http_options()?);
     let until = args.until.unwrap_or(Until::Forever);
-    let mut stdout = io::stdout().lock();
+    let tui = !args.no_tui && !json_to_stdout && io::stdout().is_terminal() && io::stdin().is_terminal();
+    // The terminal UI draws on standard output from its own thread: this one must not hold the lock.
+    let mut stdout = (!tui).then(|| io::stdout().lock());
     let mut write_failed = None;
     let mut sink = |event: &Event| {
         let result = (|| -> io::Result<()> {
@@ -73,11 +67,12 @@ pub(crate) fn run(args: &WatchArgs, color: bool, quiet: bool) -> Result<Outcome>
                 file.write_all(b"\n")?;
                 file.flush()?;
             }
+            let Some(stdout) = stdout.as_mut() else { return Ok(()) };
             if json_to_stdout {
-                serde_json::to_writer(&mut stdout, event)?;
+                serde_json::to_writer(&mut *stdout, event)?;
                 stdout.write_all(b"\n")?;
             } else if !(quiet && matches!(event.kind, EventKind::Sample { .. })) {
-                write_event(&mut stdout, event, color)?;
+                write_event(stdout, event, color)?;
             }
             stdout.flush()
         })();
@@ -99,6 +94,15 @@ pub(crate) fn run(args: &WatchArgs, color: bool, quiet: bool) -> Result<Outcome>
         None => None,
     };
     let finder = (args.analysis.context > 0).then(|| SourceFinder::new(args.analysis.src.clone()));
+    let screen = tui.then(|| {
+        let live = live.clone();
+        std::thread::spawn(move || {
+            let result = goroscope_watch::tui::run(&live);
+            // Quitting, or a terminal that cannot be drawn on, ends the watch.
+            live.stop();
+            result
+        })
+    });
     let outputs = Outputs {
         store: store.as_mut(),
         live,
@@ -107,6 +111,15 @@ pub(crate) fn run(args: &WatchArgs, color: bool, quiet: bool) -> Result<Outcome>
     };
     let summary = watch(targets, &options, client, until, outputs);
     drop(exporter);
+    if let Some(screen) = screen {
+        match screen.join() {
+            Ok(result) => result.context("drawing the terminal UI (use --no-tui for log lines)")?,
+            Err(_) => bail!("the terminal UI failed (use --no-tui for log lines)"),
+        }
+        if !quiet {
+            eprintln!("goroscope: {} samples, {} alarms", summary.samples, summary.alarms);
+        }
+    }
     if let Some(e) = write_failed
         && e.kind() != io::ErrorKind::BrokenPipe
     {
@@ -152,6 +165,15 @@ fn targets(args: &WatchArgs) -> Result<Vec<TargetSpec>> {
         }
     }
     Ok(targets)
+}
+
+/// Opens the history, creating its directory.
+fn open_store(db: &DbArgs) -> Result<Store> {
+    let path = db_path(db)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    Ok(Store::open(&path)?)
 }
 
 /// `--db`, or goroscope/history.db in the user's data directory.
