@@ -253,9 +253,9 @@ fn in_loop(site_text: &[String]) -> bool {
         if code.starts_with("for ") || code.starts_with("for{") || code == "for" {
             return true;
         }
-        // The function around the leak site starts here: a loop above it is its caller's, and a closure
-        // started in a loop runs once.
-        if code.starts_with("func ") || code.contains("func(") {
+        // The function around the leak site starts here (a `func` whose body opens on this line and goes
+        // on): a loop above it is its caller's, and a closure started in a loop runs once.
+        if (code.starts_with("func ") || code.contains("func(")) && code.trim_end().ends_with('{') {
             return false;
         }
     }
@@ -431,5 +431,11 @@ mod tests {
         let after_function = lines(&["\ttime.Sleep(d)", "func once() {", "\tfor {"]);
         assert!(!in_loop(&after_function));
         assert!(!in_loop(&lines(&["\ttime.Sleep(d) // for a while"])));
+        let one_line_closure =
+            lines(&["\t\ttime.Sleep(d)", "\t\tupdate(id, func(o *order) { o.n++ })", "\tfor {"]);
+        assert!(
+            in_loop(&one_line_closure),
+            "a closure that ends on its line is not the function around the site"
+        );
     }
 }
