@@ -369,6 +369,9 @@ pub(crate) struct WatchArgs {
     pub(crate) metrics_groups: u64,
     #[command(flatten)]
     pub(crate) db: DbArgs,
+    /// The largest the history database may grow (`512MiB`); past it, samples are reported but not recorded.
+    #[arg(long, value_parser = parse_size, value_name = "SIZE")]
+    pub(crate) max_db_size: Option<u64>,
     /// Keep no history (no database).
     #[arg(long, conflicts_with = "db")]
     pub(crate) no_db: bool,

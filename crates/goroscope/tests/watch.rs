@@ -452,3 +452,148 @@ fn the_terminal_ui_shows_the_leaking_group_with_its_explanation_and_quits_on_q()
     };
     assert!(status.success(), "{status:?}");
 }
+
+/// A target that accepts connections and never answers; it holds at most 64 of them.
+fn stalling_target() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().take(64).collect();
+        // Keep them open until the test process ends.
+        std::thread::sleep(Duration::from_secs(120));
+        drop(held);
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn a_target_that_never_answers_times_out_and_the_others_are_still_sampled() {
+    let healthy = start(&watch_service(), &["-leak-every", "0", "-lifetime", "60s"]);
+    let stalled = stalling_target();
+    let dir = scratch("stalled");
+    let events_file = dir.join("events.jsonl");
+    let (code, _, stderr) = goroscope(
+        &[
+            "watch",
+            &stalled,
+            &healthy.base,
+            "--interval",
+            "500ms",
+            "--timeout",
+            "2s",
+            "--until",
+            "8s",
+            "--no-db",
+            "--events",
+            events_file.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let events = events(&events_file);
+    let down = of(&events, stalled.trim_start_matches("http://"), "down");
+    assert!(!down.is_empty(), "the stalled target is reported");
+    assert!(down[0]["error"].as_str().unwrap().contains("took longer than 2 s to answer"), "{}", down[0]);
+    let samples = of(&events, healthy.base.trim_start_matches("http://"), "sample");
+    assert!(samples.len() >= 8, "the healthy target kept being sampled: {}", samples.len());
+    let times: Vec<i64> = samples.iter().map(|s| s["at_ms"].as_i64().unwrap()).collect();
+    let longest_gap = times.windows(2).map(|w| w[1] - w[0]).max().unwrap();
+    assert!(longest_gap < 1500, "no wait on the stalled target held the others back: {longest_gap} ms");
+}
+
+/// `(samples, integrity check)` of a history database, read by `SQLite` directly.
+fn stored_samples(db: &Path) -> (Vec<i64>, String) {
+    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let mut statement =
+        conn.prepare("SELECT at_ms FROM sample WHERE total IS NOT NULL ORDER BY at_ms").unwrap();
+    let times = statement.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    (times, integrity)
+}
+
+#[test]
+fn a_database_locked_by_another_writer_is_reported_and_recording_resumes_after() {
+    let service = start(&watch_service(), &["-leak-every", "0", "-lifetime", "60s"]);
+    let dir = scratch("locked");
+    let (db, events_file) = (dir.join("history.db"), dir.join("events.jsonl"));
+    let mut watch = Command::new(env!("CARGO_BIN_EXE_goroscope"))
+        .args(["watch", &service.base, &format!("{}/metrics", service.base)])
+        .args(["--interval", "200ms", "--profile-interval", "400ms", "--until", "12s", "--db"])
+        .arg(&db)
+        .arg("--events")
+        .arg(&events_file)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while of(&events(&events_file), &service.name(), "sample").len() < 5 {
+        assert!(Instant::now() < deadline, "no samples");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let other = rusqlite::Connection::open(&db).unwrap();
+    other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let locked_at = now_ms();
+    std::thread::sleep(Duration::from_secs(3));
+    other.execute_batch("ROLLBACK").unwrap();
+    let released_at = now_ms();
+    drop(other);
+    assert_eq!(watch.wait().unwrap().code(), Some(0));
+
+    let events = events(&events_file);
+    let errors = of(&events, &service.name(), "store-error");
+    assert!(!errors.is_empty(), "the lock is reported");
+    assert!(errors[0]["error"].as_str().unwrap().contains("is locked by another process"), "{}", errors[0]);
+    let sampled = of(&events, &service.name(), "sample");
+    let during = sampled.iter().filter(|s| (locked_at..released_at).contains(&s["at_ms"].as_i64().unwrap()));
+    assert!(during.count() >= 2, "sampling went on while the history was locked");
+    let (stored, integrity) = stored_samples(&db);
+    assert_eq!(integrity, "ok");
+    let before = sampled.iter().filter(|s| s["at_ms"].as_i64().unwrap() < locked_at).count();
+    assert!(
+        stored.iter().filter(|&&t| t < locked_at).count() >= before,
+        "every sample before the lock is kept"
+    );
+    assert!(stored.iter().filter(|&&t| t > released_at).count() >= 5, "recording resumed after the lock");
+}
+
+#[test]
+fn a_full_database_is_reported_once_and_the_watch_goes_on() {
+    let service = start(&watch_service(), &["-leak-every", "0", "-lifetime", "60s"]);
+    let dir = scratch("full");
+    let (db, events_file) = (dir.join("history.db"), dir.join("events.jsonl"));
+    let (code, _, stderr) = goroscope(
+        &[
+            "watch",
+            &service.base,
+            "--interval",
+            "200ms",
+            "--until",
+            "6s",
+            "--max-db-size",
+            "96KiB",
+            "--db",
+            db.to_str().unwrap(),
+            "--events",
+            events_file.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let events = events(&events_file);
+    let errors = of(&events, &service.name(), "store-error");
+    assert_eq!(errors.len(), 1, "reported once: {errors:?}");
+    assert!(errors[0]["error"].as_str().unwrap().contains("is full"), "{}", errors[0]);
+    let full_at = errors[0]["at_ms"].as_i64().unwrap();
+    let after = of(&events, &service.name(), "sample")
+        .iter()
+        .filter(|s| s["at_ms"].as_i64().unwrap() > full_at)
+        .count();
+    assert!(after >= 5, "sampling went on: {after} samples after the database filled");
+    let (stored, integrity) = stored_samples(&db);
+    assert_eq!(integrity, "ok");
+    assert!(!stored.is_empty() && stored.iter().all(|&t| t <= full_at), "{stored:?}");
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
+}

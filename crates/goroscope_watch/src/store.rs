@@ -88,9 +88,10 @@ pub enum StoreError {
     /// The file or its directory cannot be written.
     #[error("{path} is read-only: give --db a file in a directory you can write to")]
     ReadOnly { path: PathBuf },
-    /// The disk is full.
+    /// The disk is full, or the file reached `--max-db-size`.
     #[error(
-        "the disk holding {path} is full: free some space or prune old history (`goroscope history prune`)"
+        "{path} is full (the disk, or --max-db-size): free some space, prune old history (`goroscope history \
+         prune --older-than 7d`) or raise --max-db-size"
     )]
     Full { path: PathBuf },
     /// The file is not an `SQLite` database.
@@ -244,6 +245,17 @@ impl Store {
         Ok(store)
     }
 
+    /// Caps the file at about `bytes` (at least its present size): writes past it fail with
+    /// [`StoreError::Full`], as on a full disk.
+    pub fn limit_size(&self, bytes: u64) -> Result<(), StoreError> {
+        let page: i64 =
+            self.conn.query_row("PRAGMA page_size", [], |row| row.get(0)).map_err(|e| self.error(e))?;
+        let pages = (bytes / page.max(512) as u64).max(1);
+        self.conn
+            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))
+            .map_err(|e| self.error(e))
+    }
+
     /// The file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -254,7 +266,8 @@ impl Store {
     }
 
     fn configure(&mut self) -> Result<(), StoreError> {
-        self.conn.busy_timeout(Duration::from_secs(5)).map_err(|e| self.error(e))?;
+        // Short: while another writer holds the lock, the watch drops a sample rather than stall every target.
+        self.conn.busy_timeout(Duration::from_secs(1)).map_err(|e| self.error(e))?;
         // WAL: readers (`goroscope history`) never block the writer. NORMAL sync in WAL mode keeps every
         // committed transaction through a crash of this process; only a power loss may drop the last ones.
         let mode: String = self

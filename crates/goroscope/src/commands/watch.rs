@@ -26,6 +26,9 @@ struct TargetsFile {
 pub(crate) fn run(args: &WatchArgs, color: bool, quiet: bool) -> Result<Outcome> {
     let targets = targets(args)?;
     let mut store = if args.no_db { None } else { Some(open_store(&args.db)?) };
+    if let (Some(store), Some(bytes)) = (&store, args.max_db_size) {
+        store.limit_size(bytes)?;
+    }
     let options = WatchOptions {
         interval: args.interval,
         profile_interval: args.profile_interval,

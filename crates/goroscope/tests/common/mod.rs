@@ -58,6 +58,14 @@ pub struct Running {
     pub base: String,
 }
 
+impl Running {
+    /// `127.0.0.1:PORT`: the name `goroscope watch` gives the target.
+    #[allow(dead_code)]
+    pub fn name(&self) -> String {
+        self.base.trim_start_matches("http://").to_owned()
+    }
+}
+
 impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.child.kill();
