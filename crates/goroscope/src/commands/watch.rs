@@ -25,10 +25,7 @@ struct TargetsFile {
 
 pub(crate) fn run(args: &WatchArgs, color: bool, quiet: bool) -> Result<Outcome> {
     let targets = targets(args)?;
-    let mut store = if args.no_db { None } else { Some(open_store(&args.db)?) };
-    if let (Some(store), Some(bytes)) = (&store, args.max_db_size) {
-        store.limit_size(bytes)?;
-    }
+    let mut store = if args.no_db { None } else { Some(open_store(args)?) };
     let options = WatchOptions {
         interval: args.interval,
         profile_interval: args.profile_interval,
@@ -42,13 +39,7 @@ pub(crate) fn run(args: &WatchArgs, color: bool, quiet: bool) -> Result<Outcome>
     };
     let json_to_stdout = args.events.as_deref() == Some(Path::new("-"));
     let mut events_file = match &args.events {
-        Some(path) if !json_to_stdout => Some(
-            OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .with_context(|| format!("opening the events file {}", path.display()))?,
-        ),
+        Some(path) if !json_to_stdout => Some(open_events(path)?),
         _ => None,
     };
     if !quiet && !json_to_stdout {
@@ -170,13 +161,26 @@ fn targets(args: &WatchArgs) -> Result<Vec<TargetSpec>> {
     Ok(targets)
 }
 
-/// Opens the history, creating its directory.
-fn open_store(db: &DbArgs) -> Result<Store> {
-    let path = db_path(db)?;
+/// Opens the history, creating its directory, capped at `--max-db-size`.
+fn open_store(args: &WatchArgs) -> Result<Store> {
+    let path = db_path(&args.db)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    Ok(Store::open(&path)?)
+    let store = Store::open(&path)?;
+    if let Some(bytes) = args.max_db_size {
+        store.limit_size(bytes)?;
+    }
+    Ok(store)
+}
+
+/// Opens `--events FILE` for appending.
+fn open_events(path: &Path) -> Result<std::fs::File> {
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("opening the events file {}", path.display()))
 }
 
 /// `--db`, or goroscope/history.db in the user's data directory.
