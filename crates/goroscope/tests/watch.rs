@@ -159,20 +159,32 @@ fn a_restarted_target_starts_a_new_series_and_says_why() {
     assert!(restarts[0]["reason"].as_str().unwrap().contains("start time"), "{}", restarts[0]);
 }
 
+/// `goroscope watch` of the service's pprof and metrics in the background, recording into `db` and `events`.
+fn recording_watch(
+    service: &common::Running,
+    timing: &[&str],
+    db: &Path,
+    events: &Path,
+) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_goroscope"))
+        .args(["watch", &service.base, &format!("{}/metrics", service.base)])
+        .args(timing)
+        .arg("--db")
+        .arg(db)
+        .arg("--events")
+        .arg(events)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 #[test]
 fn a_watch_killed_mid_write_leaves_every_committed_sample() {
     let service = start(&watch_service(), &["-leak-every", "20ms", "-lifetime", "60s"]);
     let dir = scratch("sigkill");
     let (db, events_file) = (dir.join("history.db"), dir.join("events.jsonl"));
-    let mut watch = Command::new(env!("CARGO_BIN_EXE_goroscope"))
-        .args(["watch", &service.base, &format!("{}/metrics", service.base)])
-        .args(["--interval", "100ms", "--profile-interval", "200ms", "--db"])
-        .arg(&db)
-        .arg("--events")
-        .arg(&events_file)
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut watch =
+        recording_watch(&service, &["--interval", "100ms", "--profile-interval", "200ms"], &db, &events_file);
     let deadline = Instant::now() + Duration::from_secs(20);
     while events(&events_file).len() < 30 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
@@ -516,15 +528,8 @@ fn a_database_locked_by_another_writer_is_reported_and_recording_resumes_after()
     let service = start(&watch_service(), &["-leak-every", "0", "-lifetime", "60s"]);
     let dir = scratch("locked");
     let (db, events_file) = (dir.join("history.db"), dir.join("events.jsonl"));
-    let mut watch = Command::new(env!("CARGO_BIN_EXE_goroscope"))
-        .args(["watch", &service.base, &format!("{}/metrics", service.base)])
-        .args(["--interval", "200ms", "--profile-interval", "400ms", "--until", "12s", "--db"])
-        .arg(&db)
-        .arg("--events")
-        .arg(&events_file)
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let timing = ["--interval", "200ms", "--profile-interval", "400ms", "--until", "12s"];
+    let mut watch = recording_watch(&service, &timing, &db, &events_file);
     let deadline = Instant::now() + Duration::from_secs(10);
     while of(&events(&events_file), &service.name(), "sample").len() < 5 {
         assert!(Instant::now() < deadline, "no samples");

@@ -197,15 +197,25 @@ fn render_targets(frame: &mut Frame<'_>, area: Rect, state: &LiveState, view: &V
         Constraint::Length(8),
         Constraint::Length(12),
     ];
-    let table = Table::new(rows, widths)
-        .header(
-            Row::new(["", "target", "now", "growth", "trend"])
-                .style(Style::new().add_modifier(Modifier::BOLD)),
-        )
+    let header = ["", "target", "now", "growth", "trend"];
+    let pane = pane("Targets".to_owned(), view.focus == Focus::Targets);
+    render_table(frame, area, Table::new(rows, widths), &header, pane, Some(view.target));
+}
+
+/// A table with a bold header and its selected row highlighted, in a pane.
+fn render_table(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    table: Table<'_>,
+    header: &[&'static str],
+    pane: Block<'static>,
+    selected: Option<usize>,
+) {
+    let table = table
+        .header(Row::new(header.to_vec()).style(Style::new().add_modifier(Modifier::BOLD)))
         .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED))
-        .block(pane("Targets".to_owned(), view.focus == Focus::Targets));
-    let mut selected = TableState::default().with_selected(Some(view.target));
-    frame.render_stateful_widget(table, area, &mut selected);
+        .block(pane);
+    frame.render_stateful_widget(table, area, &mut TableState::default().with_selected(selected));
 }
 
 fn render_sparkline(frame: &mut Frame<'_>, area: Rect, target: Option<&LiveTarget>) {
@@ -262,15 +272,10 @@ fn render_groups(frame: &mut Frame<'_>, area: Rect, target: Option<&LiveTarget>,
         Some(t) if t.profile_total.is_some() => format!("Groups ({})", groups.len()),
         _ => "Groups (waiting for the first profile)".to_owned(),
     };
-    let table = Table::new(rows, widths)
-        .header(
-            Row::new(["", "level", "count", "growth", "pattern", "where"])
-                .style(Style::new().add_modifier(Modifier::BOLD)),
-        )
-        .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED))
-        .block(pane(title, view.focus == Focus::Groups));
-    let mut selected = TableState::default().with_selected((!groups.is_empty()).then_some(view.group));
-    frame.render_stateful_widget(table, area, &mut selected);
+    let header = ["", "level", "count", "growth", "pattern", "where"];
+    let pane = pane(title, view.focus == Focus::Groups);
+    let selected = (!groups.is_empty()).then_some(view.group);
+    render_table(frame, area, Table::new(rows, widths), &header, pane, selected);
 }
 
 /// The selected group: what it is, why it is suspect (from the alarm about it, which the full dump explained,
