@@ -31,6 +31,9 @@ pub struct WatchOptions {
     pub limit: Option<u64>,
     /// An alarm when one group passes this.
     pub max_group: Option<u64>,
+    /// The least growth of a group across the window that can raise a `steady-growth` alarm: less is pools
+    /// filling and connections opening.
+    pub min_growth: u64,
     /// Fetches in flight at once.
     pub concurrency: usize,
     /// The longest wait after repeated failures of one target.
@@ -48,6 +51,7 @@ impl Default for WatchOptions {
             window: 6,
             limit: None,
             max_group: None,
+            min_growth: 10,
             concurrency: 8,
             max_backoff: Duration::from_secs(300),
             analysis: Options::default(),
@@ -824,10 +828,13 @@ impl Watcher<'_, '_> {
         } else {
             let series = series(analyses, Some(&times), self.opts.limit);
             for g in &series.groups {
-                let steady = g.group.evidence.iter().any(|e| e.code == "steady-growth");
+                // A leak is still growing at the last profile; a pool that filled up is not.
+                let growing = g.counts.windows(2).last().is_some_and(|w| w[1] > w[0])
+                    && g.growth >= self.opts.min_growth as i64
+                    && g.group.evidence.iter().any(|e| e.code == "steady-growth");
                 let reason = if g.group.level == Level::Certain && g.group.count > 0 {
                     Some("certain")
-                } else if steady && g.growth > 0 && g.group.level <= Level::Likely {
+                } else if growing && g.group.level <= Level::Likely {
                     Some("steady-growth")
                 } else if max_group.is_some_and(|m| g.group.count > m) {
                     Some("group-limit")

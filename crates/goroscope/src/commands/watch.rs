@@ -33,6 +33,7 @@ pub(crate) fn run(args: &WatchArgs, color: bool, quiet: bool) -> Result<Outcome>
         window: args.window as usize,
         limit: args.limit,
         max_group: args.max_group,
+        min_growth: args.min_growth,
         concurrency: args.concurrency,
         analysis: args.analysis.options(),
         ..WatchOptions::default()
