@@ -438,3 +438,80 @@ mod tests {
         assert!(!view.key(KeyCode::Char('c'), KeyModifiers::CONTROL, &state));
     }
 }
+
+#[cfg(test)]
+mod render_tests {
+    use goroscope_dump::{ParseOptions, parse_input};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use super::*;
+    use crate::live::top_groups;
+
+    /// A live state with one target whose groups come from a real captured dump.
+    fn state() -> LiveState {
+        let dump = include_bytes!("../../../testdata/series/round3.txt");
+        let snapshot =
+            parse_input("round3.txt", &dump[..], None, &ParseOptions::default()).unwrap().remove(0);
+        let analysis = goroscope_analyze::analyze(&snapshot, &goroscope_analyze::Options::default(), None);
+        let mut target = LiveTarget::new("api", "http://127.0.0.1:6060");
+        for (i, total) in [120u64, 180, 260, 340].into_iter().enumerate() {
+            target.push_total(i as i64 * 1000, total);
+        }
+        target.up = Some(true);
+        target.profile_total = Some(analysis.summary.goroutines);
+        target.group_count = analysis.groups.len();
+        target.groups =
+            top_groups(analysis.groups.iter().map(|g| (g, 3, 1.5)), &std::collections::HashSet::new());
+        let mut down = LiveTarget::new("worker", "http://127.0.0.1:6061");
+        down.up = Some(false);
+        down.last_error = Some("connection refused".into());
+        LiveState { targets: vec![target, down], ..LiveState::default() }
+    }
+
+    fn draw(state: &LiveState, view: &View, width: u16, height: u16) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal.draw(|frame| render(frame, state, view)).unwrap();
+        let buffer = terminal.backend().buffer();
+        buffer
+            .content
+            .chunks(usize::from(width))
+            .map(|row| row.iter().map(|c| c.symbol()).collect::<String>() + "\n")
+            .collect()
+    }
+
+    #[test]
+    fn the_screen_shows_targets_groups_and_the_selected_groups_details() {
+        let state = state();
+        let screen = draw(&state, &View { focus: Focus::Groups, ..View::default() }, 140, 45);
+        let first = &state.targets[0].groups[0].group;
+        assert!(screen.contains("api") && screen.contains("worker"), "{screen}");
+        assert!(screen.contains("✗ worker"), "the unreachable target is marked:\n{screen}");
+        let (shown, all) = (state.targets[0].groups.len(), state.targets[0].group_count);
+        let title =
+            if all > shown { format!("Groups ({shown} of {all})") } else { format!("Groups ({shown})") };
+        assert!(screen.contains(&title), "{title}:\n{screen}");
+        let site = goroscope_report::group_title(first);
+        assert!(
+            screen.contains(&site[..site.len().min(30)]),
+            "the first group is listed and detailed:\n{screen}"
+        );
+        assert!(!first.evidence.is_empty() && screen.contains("Why"), "{screen}");
+        let selected_down = draw(&state, &View { target: 1, ..View::default() }, 140, 45);
+        assert!(selected_down.contains("worker: unreachable: connection refused"), "{selected_down}");
+        assert!(selected_down.contains("waiting for the first profile"), "{selected_down}");
+    }
+
+    #[test]
+    fn any_terminal_size_is_drawn_without_panicking() {
+        let state = state();
+        for (width, height) in [(1, 1), (20, 5), (40, 12), (80, 24), (300, 100)] {
+            for view in
+                [View::default(), View { focus: Focus::Groups, group: 99, scroll: 500, ..View::default() }]
+            {
+                draw(&state, &view, width, height);
+            }
+        }
+        draw(&LiveState::default(), &View::default(), 80, 24);
+    }
+}
