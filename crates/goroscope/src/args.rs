@@ -343,6 +343,9 @@ pub(crate) struct WatchArgs {
     /// Profiles judged together: a group that grows steadily across them raises an alarm (at least 3).
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u64).range(3..=1000), value_name = "K")]
     pub(crate) window: u64,
+    /// A longer window for slow leaks: one profile every DURATION/12 is kept and judged like --window.
+    #[arg(long, default_value = "1h", value_parser = parse_duration, value_name = "DURATION")]
+    pub(crate) long_window: Duration,
     /// The least growth of a group across the window that raises a steady-growth alarm; smaller growth is pools
     /// filling and connections opening (lower it to catch slow leaks sooner, or use --max-group).
     #[arg(long, default_value_t = 10, value_name = "N")]

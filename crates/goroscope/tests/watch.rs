@@ -603,3 +603,45 @@ fn a_full_database_is_reported_once_and_the_watch_goes_on() {
 fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
 }
+
+#[test]
+fn a_leak_too_slow_for_the_short_window_is_caught_by_the_long_one() {
+    // One goroutine every 300 ms: about 7 between the first and last of 3 profiles a second apart, under
+    // --min-growth 10, and about 20 over the first points of a 24 s long window.
+    let service = start(&watch_service(), &["-leak-every", "300ms", "-lifetime", "60s"]);
+    let dir = scratch("slow-leak");
+    let watch_for = |long_window: &str, until: &str, events_file: &Path| {
+        goroscope(
+            &[
+                "watch",
+                &service.base,
+                "--interval",
+                "1s",
+                "--window",
+                "3",
+                "--long-window",
+                long_window,
+                "--until",
+                until,
+                "--no-db",
+                "--events",
+                events_file.to_str().unwrap(),
+            ],
+            None,
+        )
+    };
+    let short_only = dir.join("short.jsonl");
+    let (code, _, stderr) = watch_for("1h", "8s", &short_only);
+    assert_eq!(code, 0, "the short window alone does not see it: {stderr}");
+    assert!(of(&events(&short_only), &service.name(), "alarm").is_empty());
+
+    let with_long = dir.join("long.jsonl");
+    let (code, _, stderr) = watch_for("24s", "20s", &with_long);
+    assert_eq!(code, 1, "{stderr}");
+    let events = events(&with_long);
+    let alarms = of(&events, &service.name(), "alarm");
+    let leak = alarms.iter().find(|a| a["reason"] == "steady-growth").expect("a steady-growth alarm");
+    assert!(leak["title"].as_str().unwrap().contains("confirm.func1"), "{leak}");
+    assert!(leak["growth"].as_i64().unwrap() >= 10, "grown over the long window: {leak}");
+    assert!(alarms.iter().all(|a| a["title"].as_str().unwrap().contains("confirm.func1")), "{alarms:?}");
+}

@@ -16,4 +16,6 @@ pub use source::{Cheap, Reading, TargetSpec, parse_expvar, parse_metrics};
 pub use store::{
     GroupCount, NewSample, SCHEMA_VERSION, Store, StoreError, StoredGroup, StoredPoint, TargetSummary,
 };
-pub use watch::{Alarm, Event, EventKind, Outputs, Summary, Until, WatchOptions, rfc3339, watch};
+pub use watch::{
+    Alarm, Event, EventKind, LONG_POINTS, Outputs, Summary, Until, WatchOptions, rfc3339, watch,
+};

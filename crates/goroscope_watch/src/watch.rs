@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use goroscope_analyze::{Analysis, Blocking, Level, Options, SourceLines, series};
+use goroscope_analyze::{Analysis, Blocking, GroupSeries, Level, Options, SourceLines, series};
 use goroscope_collect::{HttpClient, Profile, parse_http_target, redact};
 use goroscope_dump::{ParseOptions, parse_input};
 use serde::Serialize;
@@ -27,6 +27,9 @@ pub struct WatchOptions {
     pub detail_interval: Duration,
     /// Profiles judged together; a group that grew across them steadily raises an alarm.
     pub window: usize,
+    /// The span of the long window: one profile every `long_window / LONG_POINTS` kept and judged the same
+    /// way, for leaks too slow to show within `window` profiles.
+    pub long_window: Duration,
     /// An alarm when a target's total passes this.
     pub limit: Option<u64>,
     /// An alarm when one group passes this.
@@ -49,6 +52,7 @@ impl Default for WatchOptions {
             profile_interval: Duration::from_secs(60),
             detail_interval: Duration::from_secs(300),
             window: 6,
+            long_window: Duration::from_secs(3600),
             limit: None,
             max_group: None,
             min_growth: 10,
@@ -58,6 +62,9 @@ impl Default for WatchOptions {
         }
     }
 }
+
+/// Profiles kept in the long window.
+pub const LONG_POINTS: usize = 12;
 
 /// When the watch ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -272,6 +279,9 @@ struct TargetState {
     /// The last profiles of this epoch, and their times in seconds since the Unix epoch.
     window: VecDeque<Analysis>,
     window_times: VecDeque<f64>,
+    /// Profiles spread over the long window, and their times.
+    long: VecDeque<Analysis>,
+    long_times: VecDeque<f64>,
     alarmed: HashSet<String>,
     total_alarmed: bool,
     /// Alarms held back until the full dump that explains them arrives.
@@ -298,6 +308,8 @@ impl TargetState {
             last_profile_total: None,
             window: VecDeque::new(),
             window_times: VecDeque::new(),
+            long: VecDeque::new(),
+            long_times: VecDeque::new(),
             alarmed: HashSet::new(),
             total_alarmed: false,
             pending: Vec::new(),
@@ -604,6 +616,8 @@ impl Watcher<'_, '_> {
             state.marks = Marks::default();
             state.window.clear();
             state.window_times.clear();
+            state.long.clear();
+            state.long_times.clear();
             state.alarmed.clear();
             state.total_alarmed = false;
             state.last_profile_total = None;
@@ -776,8 +790,18 @@ impl Watcher<'_, '_> {
         self.store_sample(state, done, Some(total), groups, Some(body), None);
         drop(titles);
 
+        let at = done.at_ms as f64 / 1000.0;
+        let spacing = self.opts.long_window.as_secs_f64() / LONG_POINTS as f64;
+        if state.long_times.back().is_none_or(|last| at - last >= spacing) {
+            state.long.push_back(analysis.clone());
+            state.long_times.push_back(at);
+            if state.long.len() > LONG_POINTS + 1 {
+                state.long.pop_front();
+                state.long_times.pop_front();
+            }
+        }
         state.window.push_back(analysis);
-        state.window_times.push_back(done.at_ms as f64 / 1000.0);
+        state.window_times.push_back(at);
         while state.window.len() > self.opts.window.max(3) {
             state.window.pop_front();
             state.window_times.pop_front();
@@ -808,9 +832,9 @@ impl Watcher<'_, '_> {
         let last_total = state.window.back().map_or(0, |a| a.summary.goroutines);
         self.check_total(state, at_ms, last_total);
         let times: Vec<f64> = state.window_times.iter().copied().collect();
-        let analyses: &[Analysis] = state.window.make_contiguous();
         let max_group = self.opts.max_group;
-        let mut alarms = Vec::new();
+        let mut alarms = self.long_alarms(state);
+        let analyses: &[Analysis] = state.window.make_contiguous();
         if analyses.len() < 3 {
             // Too few profiles for a trend: only what one profile proves, and the limits.
             for g in analyses.last().map(|a| a.groups.as_slice()).unwrap_or_default() {
@@ -828,13 +852,9 @@ impl Watcher<'_, '_> {
         } else {
             let series = series(analyses, Some(&times), self.opts.limit);
             for g in &series.groups {
-                // A leak is still growing at the last profile; a pool that filled up is not.
-                let growing = g.counts.windows(2).last().is_some_and(|w| w[1] > w[0])
-                    && g.growth >= self.opts.min_growth as i64
-                    && g.group.evidence.iter().any(|e| e.code == "steady-growth");
                 let reason = if g.group.level == Level::Certain && g.group.count > 0 {
                     Some("certain")
-                } else if growing && g.group.level <= Level::Likely {
+                } else if self.grows_steadily(g) {
                     Some("steady-growth")
                 } else if max_group.is_some_and(|m| g.group.count > m) {
                     Some("group-limit")
@@ -856,6 +876,31 @@ impl Watcher<'_, '_> {
         let shown = top_groups(last.iter().map(|g| (g, 0, 0.0)), &state.alarmed_groups());
         self.live.lock().targets[state.index].groups = shown;
         None
+    }
+
+    /// Whether a group of a series grew like a leak: steadily, by at least `--min-growth`, and still at the last
+    /// profile (a pool that filled up is not), to a `likely` verdict or worse.
+    fn grows_steadily(&self, g: &GroupSeries) -> bool {
+        g.counts.windows(2).last().is_some_and(|w| w[1] > w[0])
+            && g.growth >= self.opts.min_growth as i64
+            && g.group.evidence.iter().any(|e| e.code == "steady-growth")
+            && g.group.level <= Level::Likely
+    }
+
+    /// Growth alarms from the long window, once it spans a quarter of its length: leaks too slow to grow by
+    /// `--min-growth` within the short window.
+    fn long_alarms(&self, state: &mut TargetState) -> Vec<Alarm> {
+        if state.long.len() < LONG_POINTS / 4 + 1 {
+            return Vec::new();
+        }
+        let times: Vec<f64> = state.long_times.iter().copied().collect();
+        let series = series(state.long.make_contiguous(), Some(&times), None);
+        series
+            .groups
+            .iter()
+            .filter(|g| self.grows_steadily(g))
+            .map(|g| alarm("steady-growth", &g.group, g.growth, g.rate))
+            .collect()
     }
 
     /// Raises new alarms. With a pprof source they wait for the full dump fetched next, whose wait reasons,

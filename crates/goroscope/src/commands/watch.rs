@@ -31,6 +31,7 @@ pub(crate) fn run(args: &WatchArgs, color: bool, quiet: bool) -> Result<Outcome>
         profile_interval: args.profile_interval,
         detail_interval: args.detail_interval,
         window: args.window as usize,
+        long_window: args.long_window,
         limit: args.limit,
         max_group: args.max_group,
         min_growth: args.min_growth,
