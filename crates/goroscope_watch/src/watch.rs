@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use goroscope_analyze::{Analysis, Blocking, GroupSeries, Level, Options, SourceLines, series};
+use goroscope_analyze::{Analysis, Blocking, Group, GroupSeries, Level, Options, SourceLines, series};
 use goroscope_collect::{HttpClient, Profile, parse_http_target, redact};
 use goroscope_dump::{ParseOptions, parse_input};
 use serde::Serialize;
@@ -343,16 +343,6 @@ impl TargetState {
             Some((cheap, url)) if now >= self.next_cheap => Some((Fetch::Cheap(cheap), url.to_owned())),
             _ => None,
         }
-    }
-
-    /// Fingerprints of the groups an alarm named.
-    fn alarmed_groups(&self) -> HashSet<&str> {
-        self.alarmed
-            .iter()
-            .filter_map(|key| key.split_once('/'))
-            .map(|(_, fp)| fp)
-            .filter(|fp| !fp.is_empty())
-            .collect()
     }
 
     fn next_due(&self) -> Instant {
@@ -867,15 +857,23 @@ impl Watcher<'_, '_> {
             }
             self.raise(state, at_ms, alarms, from_detail);
             let present = series.groups.iter().filter(|g| g.counts.last().is_some_and(|&c| c > 0));
-            let shown = top_groups(present.map(|g| (&g.group, g.growth, g.rate)), &state.alarmed_groups());
-            self.live.lock().targets[state.index].groups = shown;
+            self.show_groups(state, present.map(|g| (&g.group, g.growth, g.rate)));
             return Some(series.rate);
         }
         self.raise(state, at_ms, alarms, from_detail);
         let last = state.window.back().map(|a| a.groups.as_slice()).unwrap_or_default();
-        let shown = top_groups(last.iter().map(|g| (g, 0, 0.0)), &state.alarmed_groups());
-        self.live.lock().targets[state.index].groups = shown;
+        self.show_groups(state, last.iter().map(|g| (g, 0, 0.0)));
         None
+    }
+
+    /// Puts the groups to show, `(group, growth, rate)`, in the live state, marking those an alarm that went out
+    /// names (not those waiting for their dump, nor those it dismissed).
+    fn show_groups<'g>(&self, state: &TargetState, groups: impl Iterator<Item = (&'g Group, i64, f64)>) {
+        let mut live = self.live.lock();
+        let target = &mut live.targets[state.index];
+        let alarmed: HashSet<&str> =
+            target.group_alarms.iter().filter_map(|a| a.fingerprint.as_deref()).collect();
+        target.groups = top_groups(groups, &alarmed);
     }
 
     /// Whether a group of a series grew like a leak: steadily, by at least `--min-growth`, and still at the last
