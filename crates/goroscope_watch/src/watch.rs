@@ -754,11 +754,9 @@ impl Watcher<'_, '_> {
         state.next_profile = now + interval;
 
         let analysis = goroscope_analyze::analyze(&snapshot, &self.opts.analysis, self.source);
-        for alarm in std::mem::take(&mut state.pending) {
-            match explain(alarm, &analysis) {
-                Some(alarm) => self.emit(state, done.at_ms, EventKind::Alarm(alarm)),
-                // Dismissed: it stays marked, so chance growth of the same group does not alarm again.
-                None => self.summary.alarms -= 1,
+        if done.fetch == Fetch::Detail {
+            for alarm in std::mem::take(&mut state.pending) {
+                self.send_explained(state, done.at_ms, alarm, &analysis);
             }
         }
         let total = analysis.summary.goroutines;
@@ -901,8 +899,9 @@ impl Watcher<'_, '_> {
             .collect()
     }
 
-    /// Raises new alarms. With a pprof source they wait for the full dump fetched next, whose wait reasons,
-    /// wait times and creators explain the group better than a `debug=1` profile can.
+    /// Raises new alarms. Alarms about a group are explained by a full dump, whose wait reasons, wait times
+    /// and creators tell more than a `debug=1` profile: the one just judged, or else the next one, fetched as
+    /// soon as `--detail-interval` allows (they wait for it). Without pprof they go out as they are.
     fn raise(&mut self, state: &mut TargetState, at_ms: i64, alarms: Vec<Alarm>, from_detail: bool) {
         for alarm in alarms {
             let key = format!("{}/{}", alarm.reason, alarm.fingerprint.as_deref().unwrap_or(""));
@@ -910,13 +909,24 @@ impl Watcher<'_, '_> {
                 continue;
             }
             self.summary.alarms += 1;
-            let detail_due = state.last_detail.is_none_or(|at| at.elapsed() >= self.opts.detail_interval);
-            if state.spec.pprof.is_some() && !from_detail && detail_due && alarm.fingerprint.is_some() {
+            if from_detail && let Some(detail) = state.window.back() {
+                self.send_explained(state, at_ms, alarm, detail);
+            } else if state.spec.pprof.is_some() && alarm.fingerprint.is_some() {
                 state.detail_wanted = true;
                 state.pending.push(alarm);
             } else {
                 self.emit(state, at_ms, EventKind::Alarm(alarm));
             }
+        }
+    }
+
+    /// Sends an alarm out with what the full dump `detail` says of its group, or drops it when the dump shows
+    /// goroutines that end by themselves ([`explain`]).
+    fn send_explained(&mut self, state: &TargetState, at_ms: i64, alarm: Alarm, detail: &Analysis) {
+        match explain(alarm, detail) {
+            Some(alarm) => self.emit(state, at_ms, EventKind::Alarm(alarm)),
+            // Dismissed: it stays marked, so chance growth of the same group does not alarm again.
+            None => self.summary.alarms -= 1,
         }
     }
 }
