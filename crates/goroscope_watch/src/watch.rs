@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use goroscope_analyze::{Analysis, Blocking, Group, GroupSeries, Level, Options, SourceLines, series};
+use goroscope_analyze::{
+    Analysis, Blocking, Group, GroupSeries, Level, Options, Series, SourceLines, series,
+};
 use goroscope_collect::{HttpClient, Profile, parse_http_target, redact};
 use goroscope_dump::{ParseOptions, parse_input};
 use serde::Serialize;
@@ -257,6 +259,35 @@ impl Marks {
     }
 }
 
+/// Profiles of one epoch, oldest first, with their times in seconds since the Unix epoch.
+#[derive(Default)]
+struct Profiles {
+    analyses: VecDeque<Analysis>,
+    times: VecDeque<f64>,
+}
+
+impl Profiles {
+    /// Adds a profile, keeping the last `keep`.
+    fn push(&mut self, analysis: Analysis, at: f64, keep: usize) {
+        self.analyses.push_back(analysis);
+        self.times.push_back(at);
+        while self.analyses.len() > keep {
+            self.analyses.pop_front();
+            self.times.pop_front();
+        }
+    }
+
+    fn last(&self) -> Option<&Analysis> {
+        self.analyses.back()
+    }
+
+    /// The series of the profiles kept, as `goroscope series` builds it.
+    fn series(&mut self, limit: Option<u64>) -> Series {
+        let times: Vec<f64> = self.times.iter().copied().collect();
+        series(self.analyses.make_contiguous(), Some(&times), limit)
+    }
+}
+
 // The flags are independent parts of one target's polling state.
 #[allow(clippy::struct_excessive_bools)]
 struct TargetState {
@@ -276,12 +307,10 @@ struct TargetState {
     detail_wanted: bool,
     last_detail: Option<Instant>,
     last_profile_total: Option<u64>,
-    /// The last profiles of this epoch, and their times in seconds since the Unix epoch.
-    window: VecDeque<Analysis>,
-    window_times: VecDeque<f64>,
-    /// Profiles spread over the long window, and their times.
-    long: VecDeque<Analysis>,
-    long_times: VecDeque<f64>,
+    /// The last profiles of this epoch.
+    window: Profiles,
+    /// Profiles of this epoch spread over the long window.
+    long: Profiles,
     alarmed: HashSet<String>,
     total_alarmed: bool,
     /// Alarms held back until the full dump that explains them arrives.
@@ -306,10 +335,8 @@ impl TargetState {
             detail_wanted: false,
             last_detail: None,
             last_profile_total: None,
-            window: VecDeque::new(),
-            window_times: VecDeque::new(),
-            long: VecDeque::new(),
-            long_times: VecDeque::new(),
+            window: Profiles::default(),
+            long: Profiles::default(),
             alarmed: HashSet::new(),
             total_alarmed: false,
             pending: Vec::new(),
@@ -604,10 +631,8 @@ impl Watcher<'_, '_> {
         let reason = restart.clone().unwrap_or_else(|| "first seen".to_owned());
         if restart.is_some() {
             state.marks = Marks::default();
-            state.window.clear();
-            state.window_times.clear();
-            state.long.clear();
-            state.long_times.clear();
+            state.window = Profiles::default();
+            state.long = Profiles::default();
             state.alarmed.clear();
             state.total_alarmed = false;
             state.last_profile_total = None;
@@ -780,20 +805,10 @@ impl Watcher<'_, '_> {
 
         let at = done.at_ms as f64 / 1000.0;
         let spacing = self.opts.long_window.as_secs_f64() / LONG_POINTS as f64;
-        if state.long_times.back().is_none_or(|last| at - last >= spacing) {
-            state.long.push_back(analysis.clone());
-            state.long_times.push_back(at);
-            if state.long.len() > LONG_POINTS + 1 {
-                state.long.pop_front();
-                state.long_times.pop_front();
-            }
+        if state.long.times.back().is_none_or(|last| at - last >= spacing) {
+            state.long.push(analysis.clone(), at, LONG_POINTS + 1);
         }
-        state.window.push_back(analysis);
-        state.window_times.push_back(at);
-        while state.window.len() > self.opts.window.max(3) {
-            state.window.pop_front();
-            state.window_times.pop_front();
-        }
+        state.window.push(analysis, at, self.opts.window.max(3));
         let rate = self.judge(state, done.at_ms, done.fetch == Fetch::Detail);
         {
             let mut live = self.live.lock();
@@ -817,15 +832,13 @@ impl Watcher<'_, '_> {
 
     /// Judges the window; raises the alarms it calls for. Returns the total's fitted rate per minute.
     fn judge(&mut self, state: &mut TargetState, at_ms: i64, from_detail: bool) -> Option<f64> {
-        let last_total = state.window.back().map_or(0, |a| a.summary.goroutines);
+        let last_total = state.window.last().map_or(0, |a| a.summary.goroutines);
         self.check_total(state, at_ms, last_total);
-        let times: Vec<f64> = state.window_times.iter().copied().collect();
         let max_group = self.opts.max_group;
         let mut alarms = self.long_alarms(state);
-        let analyses: &[Analysis] = state.window.make_contiguous();
-        if analyses.len() < 3 {
+        if state.window.analyses.len() < 3 {
             // Too few profiles for a trend: only what one profile proves, and the limits.
-            for g in analyses.last().map(|a| a.groups.as_slice()).unwrap_or_default() {
+            for g in state.window.last().map(|a| a.groups.as_slice()).unwrap_or_default() {
                 let reason = if g.level == Level::Certain {
                     Some("certain")
                 } else if max_group.is_some_and(|m| g.count > m) {
@@ -838,7 +851,7 @@ impl Watcher<'_, '_> {
                 }
             }
         } else {
-            let series = series(analyses, Some(&times), self.opts.limit);
+            let series = state.window.series(self.opts.limit);
             for g in &series.groups {
                 let reason = if g.group.level == Level::Certain && g.group.count > 0 {
                     Some("certain")
@@ -859,7 +872,7 @@ impl Watcher<'_, '_> {
             return Some(series.rate);
         }
         self.raise(state, at_ms, alarms, from_detail);
-        let last = state.window.back().map(|a| a.groups.as_slice()).unwrap_or_default();
+        let last = state.window.last().map(|a| a.groups.as_slice()).unwrap_or_default();
         self.show_groups(state, last.iter().map(|g| (g, 0, 0.0)));
         None
     }
@@ -886,12 +899,12 @@ impl Watcher<'_, '_> {
     /// Growth alarms from the long window, once it spans a quarter of its length: leaks too slow to grow by
     /// `--min-growth` within the short window.
     fn long_alarms(&self, state: &mut TargetState) -> Vec<Alarm> {
-        if state.long.len() < LONG_POINTS / 4 + 1 {
+        if state.long.analyses.len() < LONG_POINTS / 4 + 1 {
             return Vec::new();
         }
-        let times: Vec<f64> = state.long_times.iter().copied().collect();
-        let series = series(state.long.make_contiguous(), Some(&times), None);
-        series
+        state
+            .long
+            .series(None)
             .groups
             .iter()
             .filter(|g| self.grows_steadily(g))
@@ -909,7 +922,7 @@ impl Watcher<'_, '_> {
                 continue;
             }
             self.summary.alarms += 1;
-            if from_detail && let Some(detail) = state.window.back() {
+            if from_detail && let Some(detail) = state.window.last() {
                 self.send_explained(state, at_ms, alarm, detail);
             } else if state.spec.pprof.is_some() && alarm.fingerprint.is_some() {
                 state.detail_wanted = true;
@@ -957,8 +970,8 @@ fn alarm(reason: &'static str, g: &goroscope_analyze::Group, growth: i64, rate: 
 ///
 /// `None` dismisses a growth alarm when the dump shows that its goroutines end by themselves: none of them is
 /// left, or they are running or in a timed sleep with no more than some evidence against them (a sleep in a
-/// loop is strong evidence). More of those is more work in flight,
-/// not goroutines that stay; short-lived ones rise for a few profiles in a row by chance.
+/// loop is strong evidence). More of those is more work in flight, not goroutines that stay; short-lived ones
+/// rise for a few profiles in a row by chance.
 fn explain(mut alarm: Alarm, detail: &Analysis) -> Option<Alarm> {
     let growth = alarm.reason == "steady-growth";
     let Some(group) = detail
