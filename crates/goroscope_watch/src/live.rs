@@ -69,12 +69,17 @@ pub struct LiveState {
     pub store_path: Option<String>,
 }
 
+/// Appends `item`, dropping the oldest so that at most `keep` stay.
+fn push_bounded<T>(items: &mut VecDeque<T>, item: T, keep: usize) {
+    if items.len() >= keep {
+        items.pop_front();
+    }
+    items.push_back(item);
+}
+
 impl LiveState {
     pub(crate) fn push_event(&mut self, event: &Event) {
-        if self.events.len() == EVENTS_KEPT {
-            self.events.pop_front();
-        }
-        self.events.push_back(event.clone());
+        push_bounded(&mut self.events, event.clone(), EVENTS_KEPT);
     }
 }
 
@@ -118,10 +123,7 @@ impl LiveTarget {
 
     pub(crate) fn push_total(&mut self, at_ms: i64, total: u64) {
         self.total = Some(total);
-        if self.totals.len() == TOTALS_KEPT {
-            self.totals.pop_front();
-        }
-        self.totals.push_back((at_ms, total));
+        push_bounded(&mut self.totals, (at_ms, total), TOTALS_KEPT);
     }
 
     /// The latest alarm about the group with this fingerprint.
@@ -134,10 +136,7 @@ impl LiveTarget {
         if alarm.fingerprint.is_none() {
             return;
         }
-        if self.group_alarms.len() == GROUPS_KEPT {
-            self.group_alarms.pop_front();
-        }
-        self.group_alarms.push_back(alarm.clone());
+        push_bounded(&mut self.group_alarms, alarm.clone(), GROUPS_KEPT);
         for group in &mut self.groups {
             group.alarmed |= alarm.fingerprint.as_ref() == Some(&group.group.fingerprint);
         }
