@@ -95,7 +95,7 @@ fn respond(
     let path = request.url().split('?').next().unwrap_or("");
     let get = matches!(request.method(), tiny_http::Method::Get | tiny_http::Method::Head);
     match (get, path) {
-        (true, "/metrics") => tiny_http::Response::from_string(encode(&live.snapshot(), groups))
+        (true, "/metrics") => tiny_http::Response::from_string(encode(live.snapshot(), groups))
             .with_header(header(CONTENT_TYPE)),
         (true, "/") => tiny_http::Response::from_string("goroscope watch: metrics at /metrics\n")
             .with_header(header("text/plain; charset=utf-8")),
@@ -109,9 +109,9 @@ fn respond(
 }
 
 /// The metrics of `state` in the OpenMetrics text format, at most `groups` groups per target.
-pub fn encode(state: &LiveState, groups: usize) -> String {
+pub fn encode(state: LiveState, groups: usize) -> String {
     let mut registry = Registry::with_prefix("goroscope");
-    registry.register_collector(Box::new(Snapshot { state: state.clone(), groups }));
+    registry.register_collector(Box::new(Snapshot { state, groups }));
     let mut text = String::new();
     // Writing to a String cannot fail.
     let _ = prometheus_client::encoding::text::encode(&mut text, &registry);
