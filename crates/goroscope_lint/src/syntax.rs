@@ -1,0 +1,370 @@
+//! Small questions about a tree-sitter-go syntax tree that many rules ask: the text of a node, the function
+//! around it, the statements of a block, what a call calls.
+
+use tree_sitter::Node;
+
+use crate::finding::{Position, Span};
+
+/// Node kinds that start a new function body.
+pub(crate) const FUNCTION_KINDS: [&str; 3] = ["function_declaration", "method_declaration", "func_literal"];
+
+/// A file's text with its line starts, to turn byte offsets into positions.
+#[derive(Debug)]
+pub(crate) struct Text<'a> {
+    pub(crate) bytes: &'a [u8],
+    line_starts: Vec<usize>,
+}
+
+impl<'a> Text<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Text<'a> {
+        let line_starts =
+            std::iter::once(0).chain(memchr_lines(bytes).map(|newline| newline + 1)).collect::<Vec<_>>();
+        Text { bytes, line_starts }
+    }
+
+    /// The node's source text ("" if it is not UTF-8, which Go source always is).
+    pub(crate) fn of(&self, node: Node<'_>) -> &'a str {
+        std::str::from_utf8(&self.bytes[node.byte_range()]).unwrap_or_default()
+    }
+
+    /// The 1-based position of a byte offset.
+    pub(crate) fn position(&self, offset: usize) -> Position {
+        let line = self.line_starts.partition_point(|&start| start <= offset).max(1);
+        Position { line: line as u32, column: (offset - self.line_starts[line - 1] + 1) as u32 }
+    }
+
+    /// The span of a node.
+    pub(crate) fn span(&self, node: Node<'_>) -> Span {
+        let range = node.byte_range();
+        Span {
+            start: self.position(range.start),
+            end: self.position(range.end),
+            bytes: (range.start, range.end),
+        }
+    }
+
+    /// The text of 1-based line `line`, without its line end.
+    pub(crate) fn line(&self, line: u32) -> &'a str {
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1) as usize) else { return "" };
+        let end = self.line_starts.get(line as usize).map_or(self.bytes.len(), |&next| next - 1);
+        std::str::from_utf8(&self.bytes[start..end.max(start)]).unwrap_or_default().trim_end_matches('\r')
+    }
+
+    /// The byte offset where the line holding `offset` starts.
+    pub(crate) fn line_start(&self, offset: usize) -> usize {
+        let line = self.line_starts.partition_point(|&start| start <= offset).max(1);
+        self.line_starts[line - 1]
+    }
+
+    /// The indentation (leading tabs and spaces) of the line holding `offset`.
+    pub(crate) fn indent_at(&self, offset: usize) -> &'a str {
+        let start = self.line_start(offset);
+        let rest = &self.bytes[start..];
+        let width = rest.iter().take_while(|b| **b == b' ' || **b == b'\t').count();
+        std::str::from_utf8(&rest[..width]).unwrap_or_default()
+    }
+}
+
+fn memchr_lines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i)
+}
+
+/// Whether `node` is a function declaration, method declaration or function literal.
+pub(crate) fn is_function(node: Node<'_>) -> bool {
+    FUNCTION_KINDS.contains(&node.kind())
+}
+
+/// The innermost function holding `node` (not `node` itself).
+pub(crate) fn enclosing_function(node: Node<'_>) -> Option<Node<'_>> {
+    ancestors(node).find(|n| is_function(*n))
+}
+
+/// The outermost function holding `node` (a declaration, unless the literal is at package level).
+pub(crate) fn top_function(node: Node<'_>) -> Option<Node<'_>> {
+    ancestors(node).filter(|n| is_function(*n)).last()
+}
+
+/// The parents of `node`, nearest first.
+pub(crate) fn ancestors(node: Node<'_>) -> impl Iterator<Item = Node<'_>> {
+    std::iter::successors(node.parent(), |n| n.parent())
+}
+
+/// Whether `inner` lies inside `outer` (or is it).
+pub(crate) fn contains(outer: Node<'_>, inner: Node<'_>) -> bool {
+    outer.start_byte() <= inner.start_byte() && inner.end_byte() <= outer.end_byte()
+}
+
+/// The statements of a `block` (or of a case clause), comments left out.
+pub(crate) fn statements(block: Node<'_>) -> Vec<Node<'_>> {
+    let list = if block.kind() == "statement_list" {
+        Some(block)
+    } else {
+        named_children(block).into_iter().find(|n| n.kind() == "statement_list")
+    };
+    list.map(|list| named_children(list).into_iter().filter(|n| n.kind() != "comment").collect())
+        .unwrap_or_default()
+}
+
+/// The named children of a node.
+pub(crate) fn named_children(node: Node<'_>) -> Vec<Node<'_>> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor).collect()
+}
+
+/// Every node below `node` in source order, calling `visit`; a `false` from `visit` skips the node's children.
+pub(crate) fn walk<'t>(node: Node<'t>, visit: &mut impl FnMut(Node<'t>) -> bool) {
+    let mut cursor = node.walk();
+    let mut descend = true;
+    loop {
+        if descend && cursor.goto_first_child() {
+            descend = visit(cursor.node());
+            continue;
+        }
+        loop {
+            if cursor.node() == node {
+                return;
+            }
+            if cursor.goto_next_sibling() {
+                descend = visit(cursor.node());
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
+}
+
+/// Every node below `node` that belongs to the same function: nested function literals are not entered.
+pub(crate) fn walk_same_function<'t>(node: Node<'t>, visit: &mut impl FnMut(Node<'t>)) {
+    walk(node, &mut |n| {
+        if n.kind() == "func_literal" {
+            return false;
+        }
+        visit(n);
+        true
+    });
+}
+
+/// The nodes of kind `kind` below `node` in the same function.
+pub(crate) fn find_all<'t>(node: Node<'t>, kind: &str) -> Vec<Node<'t>> {
+    let mut found = Vec::new();
+    walk_same_function(node, &mut |n| {
+        if n.kind() == kind {
+            found.push(n);
+        }
+    });
+    found
+}
+
+/// `x` for `(x)`, any depth.
+pub(crate) fn unparen(mut node: Node<'_>) -> Node<'_> {
+    while node.kind() == "parenthesized_expression" {
+        match node.named_child(0) {
+            Some(inner) => node = inner,
+            None => break,
+        }
+    }
+    node
+}
+
+/// A call split into what is called on (`mu` in `mu.Lock()`, `time` in `time.After(d)`) and the name.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Call<'t> {
+    pub(crate) node: Node<'t>,
+    /// The operand of a selector call, if it is one.
+    pub(crate) receiver: Option<Node<'t>>,
+    /// The called name.
+    pub(crate) name: Node<'t>,
+    pub(crate) arguments: Node<'t>,
+}
+
+impl<'t> Call<'t> {
+    /// `node` as a call, if it is one (parentheses allowed).
+    pub(crate) fn of(node: Node<'t>) -> Option<Call<'t>> {
+        let node = unparen(node);
+        if node.kind() != "call_expression" {
+            return None;
+        }
+        let function = unparen(node.child_by_field_name("function")?);
+        let arguments = node.child_by_field_name("arguments")?;
+        match function.kind() {
+            "selector_expression" => Some(Call {
+                node,
+                receiver: function.child_by_field_name("operand"),
+                name: function.child_by_field_name("field")?,
+                arguments,
+            }),
+            "identifier" => Some(Call { node, receiver: None, name: function, arguments }),
+            _ => None,
+        }
+    }
+
+    /// Whether this is `package.name(…)`, e.g. `time.After`: the receiver is exactly the identifier `package`.
+    pub(crate) fn is(&self, text: &Text<'_>, package: &str, name: &str) -> bool {
+        text.of(self.name) == name && self.receiver.is_some_and(|r| text.of(r) == package)
+    }
+
+    /// The arguments (named children of the argument list).
+    pub(crate) fn args(&self) -> Vec<Node<'t>> {
+        named_children(self.arguments).into_iter().filter(|n| n.kind() != "comment").collect()
+    }
+}
+
+/// The call an expression statement or `defer`/`go` statement makes.
+pub(crate) fn statement_call(statement: Node<'_>) -> Option<Call<'_>> {
+    match statement.kind() {
+        "expression_statement" | "defer_statement" | "go_statement" => Call::of(statement.named_child(0)?),
+        _ => None,
+    }
+}
+
+/// The function literal a `go func(){…}()` statement runs, if it runs one.
+pub(crate) fn go_literal(go_statement: Node<'_>) -> Option<Node<'_>> {
+    let call = unparen(go_statement.named_child(0)?);
+    let function = unparen(call.child_by_field_name("function")?);
+    (function.kind() == "func_literal").then_some(function)
+}
+
+/// The body block of a function node.
+pub(crate) fn body(function: Node<'_>) -> Option<Node<'_>> {
+    function.child_by_field_name("body")
+}
+
+/// The `go` statement whose function literal holds `node`, looking no further out than `scope`: the goroutine
+/// that runs `node`, when a closure started with `go` inside `scope` runs it.
+pub(crate) fn goroutine_of<'t>(node: Node<'t>, scope: Node<'t>) -> Option<Node<'t>> {
+    for ancestor in ancestors(node) {
+        if ancestor == scope {
+            return None;
+        }
+        if ancestor.kind() == "func_literal" {
+            let call = ancestor.parent()?;
+            let go = call.parent()?;
+            return (call.kind() == "call_expression" && go.kind() == "go_statement").then_some(go);
+        }
+    }
+    None
+}
+
+/// Whether `node` lies inside a function literal (any, `go` or not) nested in `scope`.
+pub(crate) fn in_literal_within(node: Node<'_>, scope: Node<'_>) -> bool {
+    ancestors(node).take_while(|a| *a != scope).any(|a| a.kind() == "func_literal")
+}
+
+/// The name the Go runtime gives a function in tracebacks, without the package path: `F`, `(*T).M`, `T.M`,
+/// and for literals the enclosing name with `.funcN` (N counted in source order within the declaration).
+pub(crate) fn runtime_name(text: &Text<'_>, function: Node<'_>) -> String {
+    match function.kind() {
+        "function_declaration" => {
+            function.child_by_field_name("name").map_or_else(String::new, |n| text.of(n).to_owned())
+        }
+        "method_declaration" => {
+            let name = function.child_by_field_name("name").map_or("", |n| text.of(n));
+            let receiver = function
+                .child_by_field_name("receiver")
+                .and_then(|list| {
+                    named_children(list).into_iter().find(|n| n.kind() == "parameter_declaration")
+                })
+                .and_then(|p| p.child_by_field_name("type"));
+            match receiver {
+                Some(ty) if ty.kind() == "pointer_type" => {
+                    format!("(*{}).{name}", receiver_type_name(text, ty.named_child(0)))
+                }
+                Some(ty) => format!("{}.{name}", receiver_type_name(text, Some(ty))),
+                None => name.to_owned(),
+            }
+        }
+        _ => {
+            let Some(outer) = top_function(function) else { return "func1".to_owned() };
+            let mut index = 0;
+            walk(outer, &mut |n| {
+                if n.kind() == "func_literal" && n.start_byte() <= function.start_byte() {
+                    index += 1;
+                }
+                true
+            });
+            let outer_name = if outer == function { "glob".to_owned() } else { runtime_name(text, outer) };
+            format!("{outer_name}.func{index}")
+        }
+    }
+}
+
+/// `T` of `T` or `T[K, V]`.
+fn receiver_type_name(text: &Text<'_>, ty: Option<Node<'_>>) -> String {
+    let Some(ty) = ty else { return String::new() };
+    let name = if ty.kind() == "generic_type" { ty.child_by_field_name("type").unwrap_or(ty) } else { ty };
+    let generic = if ty.kind() == "generic_type" { "[...]" } else { "" };
+    format!("{}{generic}", text.of(name))
+}
+
+/// Whether control can leave the function from inside `node`: a `return`, a `panic`, `os.Exit`, `log.Fatal…`,
+/// `runtime.Goexit` or `t.Fatal…`-style calls, not counting nested function literals.
+pub(crate) fn exits_function(text: &Text<'_>, node: Node<'_>) -> bool {
+    let mut exits = node.kind() == "return_statement" || is_terminating_call(text, node);
+    walk_same_function(node, &mut |n| {
+        exits |= n.kind() == "return_statement" || is_terminating_call(text, n);
+    });
+    exits
+}
+
+/// `panic(…)`, `os.Exit`, `log.Fatal*`, `log.Panic*`, `runtime.Goexit`, `t.Fatal*`/`t.FailNow`/`t.Skip*`.
+pub(crate) fn is_terminating_call(text: &Text<'_>, node: Node<'_>) -> bool {
+    let Some(call) = Call::of(node) else { return false };
+    let name = text.of(call.name);
+    match call.receiver.map(|r| text.of(r)) {
+        None => name == "panic",
+        Some("os") => name == "Exit",
+        Some("runtime") => name == "Goexit",
+        Some(_) => {
+            name.starts_with("Fatal")
+                || name.starts_with("Panic")
+                || name == "FailNow"
+                || name.starts_with("Skip")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn parse(source: &str) -> tree_sitter::Tree {
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&tree_sitter_go::LANGUAGE.into()).unwrap();
+        parser.parse(source, None).unwrap()
+    }
+
+    fn literal_names(source: &str) -> Vec<String> {
+        let tree = parse(source);
+        let text = Text::new(source.as_bytes());
+        let mut names = Vec::new();
+        walk(tree.root_node(), &mut |n| {
+            if is_function(n) {
+                names.push(runtime_name(&text, n));
+            }
+            true
+        });
+        names
+    }
+
+    #[test]
+    fn functions_are_named_as_in_tracebacks() {
+        let source = "package p\nfunc F() { go func() { _ = func() {} }() }\nfunc (s *S) M() { go func() {}() }\n\
+                      func (s S) V() {}\nfunc (l *List[T]) Push() {}\n";
+        assert_eq!(
+            literal_names(source),
+            ["F", "F.func1", "F.func2", "(*S).M", "(*S).M.func1", "S.V", "(*List[...]).Push"]
+        );
+    }
+
+    #[test]
+    fn positions_are_one_based_byte_columns() {
+        let text = Text::new(b"ab\n\tcd\n");
+        assert_eq!(text.position(0), Position { line: 1, column: 1 });
+        assert_eq!(text.position(4), Position { line: 2, column: 2 });
+        assert_eq!(text.line(2), "\tcd");
+        assert_eq!(text.line(9), "");
+        assert_eq!(text.indent_at(5), "\t");
+    }
+}
