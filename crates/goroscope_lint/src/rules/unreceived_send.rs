@@ -91,9 +91,10 @@ fn check(cx: &Context<'_, '_>, go: Node<'_>, findings: &mut Vec<Finding>) {
         if sends.is_empty() {
             continue;
         }
-        // Another goroutine that receives, or a range in the caller, may drain the channel.
+        // A receive in any goroutine (this one too: a `go` in a loop starts several that pass values between
+        // them) or a range in the caller may drain the channel.
         let others_receive = uses.iter().any(|u| {
-            matches!(u.kind, UseKind::Receive | UseKind::Range) && u.goroutine.is_some_and(|g| g != go)
+            matches!(u.kind, UseKind::Receive | UseKind::Range) && u.goroutine.is_some()
                 || u.kind == UseKind::Range
         });
         if others_receive {
@@ -181,23 +182,16 @@ fn way_out<'t>(
     if receives.is_empty() {
         return Some(WayOut::NoReceive);
     }
-    // The first receive that waits whatever happens ends the search for returns.
-    let first_blocking = receives
-        .iter()
-        .filter(|(_, select)| select.is_none_or(|s| select_cases(s) <= 1))
-        .map(|(node, _)| node.start_byte())
-        .min();
-    // Returns inside a select that can receive are that select's business, judged below.
-    let selects: Vec<Node<'_>> = receives.iter().filter_map(|(_, select)| *select).collect();
+    // A return between the `go` statement and the first receive (or the select holding it) leaves first.
+    let first_receive = receives.iter().map(|(node, select)| select.unwrap_or(*node).start_byte()).min();
     let returns = find_all(scope, "return_statement");
-    if let Some(ret) = returns.into_iter().find(|r| {
-        r.start_byte() > go.end_byte()
-            && first_blocking.is_none_or(|first| r.end_byte() <= first)
-            && !selects.iter().any(|s| crate::syntax::contains(*s, *r))
-    }) {
+    if let Some(ret) = returns
+        .into_iter()
+        .find(|r| r.start_byte() > go.end_byte() && first_receive.is_none_or(|first| r.end_byte() <= first))
+    {
         return Some(WayOut::Return(ret));
     }
-    if first_blocking.is_some() {
+    if receives.iter().any(|(_, select)| select.is_none_or(|s| select_cases(s) <= 1)) {
         return None;
     }
     // Every receive is a case of a select with other cases: one of them must let the caller leave.
