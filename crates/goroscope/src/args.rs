@@ -44,6 +44,11 @@ pub(crate) enum Command {
     Watch(WatchArgs),
     /// What `watch` recorded: targets, a group's series, exports, pruning.
     History(HistoryArgs),
+    /// Find goroutine-leak patterns in Go source: unreceived sends, locks held on return, lost cancels, tickers
+    /// never stopped… Exit 1 on findings; `--fix` applies the mechanical fixes.
+    Lint(LintArgs),
+    /// Print a lint rule's documentation: what it finds, why it leaks, an example, the fix, its known limits.
+    Rule(LintRuleArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -161,6 +166,90 @@ pub(crate) struct SeriesArgs {
     pub(crate) output: OutputArgs,
     #[command(flatten)]
     pub(crate) collect: CollectArgs,
+}
+
+/// `goroscope lint --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LintFormat {
+    /// Each finding with its source lines, then counts per rule.
+    Table,
+    /// Versioned JSON (see docs/json.md).
+    Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// GitHub Actions annotations (`::error file=…`).
+    Github,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LintArgs {
+    /// Go files and directories, walked recursively (`./...` as with the go command). Default: `.`.
+    #[arg(value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Rules to run: codes (`GL001`), code prefixes (`GL2`), names (`unreceived-send`) or `ALL`; comma-separated
+    /// or repeated. Replaces `select` of goroscope.toml.
+    #[arg(long, value_delimiter = ',', value_name = "CODE")]
+    pub(crate) select: Vec<String>,
+    /// Rules not to run (same forms as --select). Added to `ignore` of goroscope.toml.
+    #[arg(long, value_delimiter = ',', value_name = "CODE")]
+    pub(crate) ignore: Vec<String>,
+    /// Also run the preview rules (not yet precise enough to run by default).
+    #[arg(long)]
+    pub(crate) preview: bool,
+    /// Output format on standard output.
+    #[arg(long, short = 'f', value_enum, default_value_t = LintFormat::Table)]
+    pub(crate) format: LintFormat,
+    /// Also write the JSON report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) json: Option<PathBuf>,
+    /// Also write SARIF 2.1.0 to this file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) sarif: Option<PathBuf>,
+    /// Apply the safe fixes to the files, then report what is left.
+    #[arg(long)]
+    pub(crate) fix: bool,
+    /// With --fix or --diff, also the fixes that may change behaviour (e.g. a deferred unlock holds the lock
+    /// until the function returns).
+    #[arg(long)]
+    pub(crate) unsafe_fixes: bool,
+    /// Print the fixes as a unified diff instead of applying them; exit 1 when there is one.
+    #[arg(long, conflicts_with = "fix")]
+    pub(crate) diff: bool,
+    /// Exit 0 even when there are findings.
+    #[arg(long)]
+    pub(crate) exit_zero: bool,
+    /// Paths not to lint: gitignore-style globs relative to each directory given (repeatable). Added to
+    /// `exclude` of goroscope.toml.
+    #[arg(long, value_name = "GLOB")]
+    pub(crate) exclude: Vec<String>,
+    /// Also lint `vendor/` and `testdata/` directories (files named on the command line are always linted).
+    #[arg(long)]
+    pub(crate) all_dirs: bool,
+    /// Files larger than this are reported and skipped.
+    #[arg(long, default_value = "8MiB", value_parser = parse_size, value_name = "SIZE")]
+    pub(crate) max_file_size: u64,
+    /// Read settings from this file instead of the nearest goroscope.toml.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub(crate) config: Option<PathBuf>,
+    /// Ignore any goroscope.toml.
+    #[arg(long)]
+    pub(crate) no_config: bool,
+    /// Worker threads; 0 uses every core.
+    #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
+    pub(crate) threads: usize,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LintRuleArgs {
+    /// A rule code (`GL001`) or name (`unreceived-send`).
+    #[arg(value_name = "CODE", required_unless_present = "all")]
+    pub(crate) code: Option<String>,
+    /// List every rule: code, name, whether it is in preview, what it finds.
+    #[arg(long, conflicts_with = "code")]
+    pub(crate) all: bool,
+    /// Print as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]

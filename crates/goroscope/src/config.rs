@@ -11,6 +11,16 @@
 //! [[ignore]]
 //! top = "go.opencensus.io/stats/view.(*worker).start"
 //! reason = "the metrics worker runs for the life of the process"
+//!
+//! [lint]
+//! select = ["GL"]             # codes, prefixes, names or ALL; --select replaces it
+//! ignore = ["GL403"]          # --ignore adds to it
+//! preview = false
+//! exclude = ["gen/**"]        # gitignore-style globs; --exclude adds to them
+//! all-dirs = false            # also lint vendor/ and testdata/
+//!
+//! [lint.per-file-ignores]
+//! "*_test.go" = ["GL101"]     # globs relative to this file's directory
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -30,6 +40,8 @@ pub(crate) struct Config {
     pub(crate) check: CheckConfig,
     #[serde(default)]
     pub(crate) ignore: Vec<IgnoreRule>,
+    #[serde(default)]
+    pub(crate) lint: LintConfig,
     /// Where the file was read from.
     #[serde(skip)]
     pub(crate) path: Option<PathBuf>,
@@ -44,6 +56,24 @@ pub(crate) struct CheckConfig {
     pub(crate) max_group: Option<u64>,
     pub(crate) baseline: Option<PathBuf>,
     pub(crate) tolerance: Option<u64>,
+}
+
+/// The `[lint]` table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct LintConfig {
+    pub(crate) select: Option<Vec<String>>,
+    #[serde(default)]
+    pub(crate) ignore: Vec<String>,
+    #[serde(default)]
+    pub(crate) preview: bool,
+    #[serde(default)]
+    pub(crate) exclude: Vec<String>,
+    #[serde(default)]
+    pub(crate) all_dirs: bool,
+    /// Glob → codes not reported in the files it matches.
+    #[serde(default)]
+    pub(crate) per_file_ignores: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Config {
@@ -111,6 +141,8 @@ mod tests {
         assert_eq!(config.check.max_group, Some(200));
         assert_eq!(config.ignore.len(), 1);
         assert!(config.ignore[0].reason.is_some());
+        assert_eq!(config.lint.select.as_deref(), Some(&["GL".to_owned()][..]));
+        assert_eq!(config.lint.per_file_ignores["*_test.go"], ["GL101"]);
     }
 
     #[test]

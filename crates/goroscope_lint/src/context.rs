@@ -106,6 +106,7 @@ impl Context<'_, '_> {
             related: Vec::new(),
             function,
             fix: None,
+            source: Vec::new(),
         }
     }
 

@@ -123,7 +123,19 @@ pub(crate) fn check_file(
     findings.retain(|f| !suppressed(&suppressions, f));
     findings.sort_by(|a, b| (a.span.start, a.code).cmp(&(b.span.start, b.code)));
     findings.dedup_by(|a, b| a.code == b.code && a.span == b.span);
+    for finding in &mut findings {
+        finding.source = source_lines(&text, finding.span.start.line, finding.span.end.line);
+    }
     findings
+}
+
+/// Lines `first..=last` with one line of context on each side, at most eight.
+fn source_lines(text: &Text<'_>, first: u32, last: u32) -> Vec<(u32, String)> {
+    let last = last.min(first + 5);
+    (first.saturating_sub(1).max(1)..=last + 1)
+        .map(|n| (n, text.line(n).to_owned()))
+        .filter(|(n, line)| *n <= last || !line.is_empty())
+        .collect()
 }
 
 /// `Ok(None)` for a generated file, which is not linted.

@@ -114,4 +114,7 @@ pub struct Finding {
     pub function: Option<FunctionRef>,
     /// A mechanical fix, when there is one.
     pub fix: Option<Fix>,
+    /// The source lines of the main location with one line around it, numbered, for showing the finding.
+    #[serde(skip)]
+    pub source: Vec<(u32, String)>,
 }

@@ -75,7 +75,9 @@ fn walk_dir(root: &Path, options: &Options, problems: &mut Vec<Problem>) -> Resu
                 Ok(entry) => {
                     let is_file = entry.file_type().is_some_and(|t| t.is_file());
                     if is_file && entry.path().extension().is_some_and(|e| e == "go") {
-                        found.0.push(entry.into_path());
+                        // `./x.go` is shown as `x.go`.
+                        let path = entry.into_path();
+                        found.0.push(path.strip_prefix(".").map(Path::to_owned).unwrap_or(path));
                     }
                 }
                 Err(error) => {

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde_json::ser::Formatter;
 
-use crate::{Render, Report};
+use crate::{LintReport, Render, RenderLint, Report};
 
 /// Pretty-printed JSON.
 #[derive(Debug, Clone, Copy, Default)]
@@ -15,6 +15,15 @@ impl Render for Json {
         // The printer makes many tiny writes: buffer them in a writer of a known type, so each is an inlined
         // copy rather than a call through `dyn Write`.
         let mut buffered = io::BufWriter::with_capacity(1 << 16, out);
+        write_pretty(&mut buffered, report)?;
+        buffered.write_all(b"\n")?;
+        buffered.flush()
+    }
+}
+
+impl RenderLint for Json {
+    fn render_lint(&self, report: &LintReport, out: &mut dyn Write) -> io::Result<()> {
+        let mut buffered = io::BufWriter::new(out);
         write_pretty(&mut buffered, report)?;
         buffered.write_all(b"\n")?;
         buffered.flush()

@@ -1,6 +1,7 @@
 //! The report model shared by every output, and one renderer per format. Renderers write to a `Write` only.
 
 mod explain;
+mod github;
 mod json;
 mod junit;
 mod markdown;
@@ -8,6 +9,7 @@ mod sarif;
 mod table;
 mod text;
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use goroscope_analyze::{
@@ -17,6 +19,7 @@ use goroscope_dump::{Crash, Format, RunningTest, Snapshot, Truncation, Warnings}
 use serde::Serialize;
 
 pub use explain::{Explained, write_catalogue, write_pattern};
+pub use github::Github;
 pub use json::Json;
 pub use junit::Junit;
 pub use markdown::Markdown;
@@ -222,4 +225,83 @@ impl Report {
 pub trait Render {
     /// Writes the report.
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// What `goroscope lint` found, for every lint output format.
+#[derive(Debug, Clone, Serialize)]
+pub struct LintReport {
+    /// Version of this JSON layout ([`goroscope_lint::SCHEMA_VERSION`]); bumped on any incompatible change.
+    pub schema_version: u32,
+    /// The program that wrote the report.
+    pub tool: Tool,
+    /// Counts.
+    pub summary: LintSummary,
+    /// Findings by file, line and column.
+    pub findings: Vec<goroscope_lint::Finding>,
+    /// Files and paths that could not be linted.
+    pub problems: Vec<goroscope_lint::Problem>,
+    /// The rules that ran (SARIF describes them).
+    #[serde(skip)]
+    pub rules: Vec<&'static goroscope_lint::Rule>,
+}
+
+/// The counts of a lint run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LintSummary {
+    /// Files linted.
+    pub files: usize,
+    /// Directories (packages) linted.
+    pub packages: usize,
+    /// Generated files left out.
+    pub generated: usize,
+    /// Findings left.
+    pub findings: usize,
+    /// Findings with a safe fix (`--fix` applies them).
+    pub fixable: usize,
+    /// Findings with a fix that may change behaviour (`--fix --unsafe-fixes` applies them).
+    pub unsafe_fixable: usize,
+    /// Fixes applied by this run (`--fix`).
+    pub fixed: usize,
+    /// Findings per rule code.
+    pub by_rule: BTreeMap<&'static str, usize>,
+}
+
+impl LintReport {
+    /// The report of a run; `fixed` counts the fixes `--fix` applied before it.
+    pub fn new(
+        run: goroscope_lint::LintRun,
+        rules: Vec<&'static goroscope_lint::Rule>,
+        fixed: usize,
+    ) -> LintReport {
+        let mut by_rule = BTreeMap::new();
+        for finding in &run.findings {
+            *by_rule.entry(finding.code).or_default() += 1;
+        }
+        let fixable = |safe: bool| {
+            run.findings.iter().filter(|f| f.fix.as_ref().is_some_and(|x| x.safe == safe)).count()
+        };
+        LintReport {
+            schema_version: goroscope_lint::SCHEMA_VERSION,
+            tool: Tool { name: "goroscope", version: env!("CARGO_PKG_VERSION") },
+            summary: LintSummary {
+                files: run.files,
+                packages: run.packages,
+                generated: run.generated,
+                findings: run.findings.len(),
+                fixable: fixable(true),
+                unsafe_fixable: fixable(false),
+                fixed,
+                by_rule,
+            },
+            findings: run.findings,
+            problems: run.problems,
+            rules,
+        }
+    }
+}
+
+/// A lint output format.
+pub trait RenderLint {
+    /// Writes the lint report.
+    fn render_lint(&self, report: &LintReport, out: &mut dyn Write) -> io::Result<()>;
 }

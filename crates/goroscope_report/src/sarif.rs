@@ -9,8 +9,10 @@ use std::io::{self, Write};
 use goroscope_analyze::{CATALOGUE, Example, Group, Level, Outcome};
 use serde_json::{Value, json};
 
-use crate::text::{group_summary, shown_state};
-use crate::{Render, Report};
+use goroscope_lint::{Finding, Severity, Span};
+
+use crate::text::{group_summary, shown_state, slash_path};
+use crate::{LintReport, Render, RenderLint, Report};
 
 /// The rule of suspects no catalogue pattern explains.
 const GENERIC_RULE: &str = "goroutine-leak";
@@ -79,6 +81,114 @@ impl Render for Sarif {
         serde_json::to_writer_pretty(&mut *out, &sarif)?;
         out.write_all(b"\n")
     }
+}
+
+/// `goroscope lint --format sarif`: each finding a result of its rule, with the `go` statement and the other
+/// places involved as related locations and the mechanical fix as a SARIF fix.
+impl RenderLint for Sarif {
+    fn render_lint(&self, report: &LintReport, out: &mut dyn Write) -> io::Result<()> {
+        let rules: Vec<Value> = report
+            .rules
+            .iter()
+            .map(|rule| {
+                json!({
+                    "id": rule.code,
+                    "name": rule.name,
+                    "shortDescription": { "text": rule.summary },
+                    "fullDescription": { "text": rule.section("What it does").unwrap_or_default() },
+                    "help": { "text": rule.doc(), "markdown": rule.doc() },
+                    "defaultConfiguration": { "level": lint_level(rule.severity) },
+                    "properties": { "tags": ["goroutine-leak"], "preview": rule.preview },
+                })
+            })
+            .collect();
+        let results: Vec<Value> = report.findings.iter().map(|f| lint_result(report, f)).collect();
+        let notifications: Vec<Value> = report
+            .problems
+            .iter()
+            .map(|p| {
+                json!({
+                    "level": "warning",
+                    "message": { "text": p.message },
+                    "locations": [{ "physicalLocation": {
+                        "artifactLocation": { "uri": uri_of(&slash_path(&p.path)) } } }],
+                })
+            })
+            .collect();
+        let sarif = json!({
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "version": "2.1.0",
+            "runs": [{
+                "tool": { "driver": {
+                    "name": "goroscope",
+                    "version": report.tool.version,
+                    "informationUri": "https://example.invalid/goroscope",
+                    "rules": rules,
+                }},
+                "invocations": [{
+                    "executionSuccessful": true,
+                    "toolExecutionNotifications": notifications,
+                }],
+                "results": results,
+            }],
+        });
+        serde_json::to_writer_pretty(&mut *out, &sarif)?;
+        out.write_all(b"\n")
+    }
+}
+
+fn lint_level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+fn lint_result(report: &LintReport, f: &Finding) -> Value {
+    let uri = uri_of(&slash_path(&f.path));
+    let region = |span: &Span| {
+        json!({
+            "startLine": span.start.line,
+            "startColumn": span.start.column,
+            "endLine": span.end.line,
+            "endColumn": span.end.column,
+        })
+    };
+    let mut result = json!({
+        "ruleId": f.code,
+        "ruleIndex": report.rules.iter().position(|r| r.code == f.code),
+        "level": lint_level(f.severity),
+        "message": { "text": f.message },
+        "locations": [{
+            "physicalLocation": { "artifactLocation": { "uri": uri }, "region": region(&f.span) },
+            "logicalLocations": f.function.as_ref().map(|func| vec![json!({ "name": func.name, "kind": "function" })]),
+        }],
+        "relatedLocations": f.related.iter().enumerate().map(|(id, r)| json!({
+            "id": id,
+            "message": { "text": r.label },
+            "physicalLocation": { "artifactLocation": { "uri": uri }, "region": region(&r.span) },
+        })).collect::<Vec<_>>(),
+    });
+    if result["locations"][0]["logicalLocations"].is_null()
+        && let Some(location) = result["locations"][0].as_object_mut()
+    {
+        location.remove("logicalLocations");
+    }
+    if let Some(fix) = &f.fix {
+        result["fixes"] = json!([{
+            "description": { "text": fix.title },
+            "artifactChanges": [{
+                "artifactLocation": { "uri": uri },
+                "replacements": fix.edits.iter().map(|e| json!({
+                    "deletedRegion": { "byteOffset": e.start, "byteLength": e.end - e.start },
+                    "insertedContent": { "text": e.replacement },
+                })).collect::<Vec<_>>(),
+            }],
+        }]);
+        result["properties"] = json!({ "fixSafe": fix.safe });
+    }
+    result
 }
 
 impl Sarif {

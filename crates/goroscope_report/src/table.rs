@@ -8,7 +8,7 @@ use goroscope_analyze::{
 use owo_colors::{OwoColorize, Style};
 
 use crate::text::{location, plural, printable, shown_state, thousands};
-use crate::{DiffReport, InputReport, Render, Report, TestRun};
+use crate::{DiffReport, InputReport, LintReport, Render, RenderLint, Report, TestRun};
 
 /// What the terminal report shows.
 #[derive(Debug, Clone, Copy)]
@@ -602,4 +602,98 @@ fn wrap(out: &mut dyn Write, label: &str, text: &str) -> io::Result<()> {
         writeln!(out, "{}{line}", if first { label.to_owned() } else { " ".repeat(11) })?;
     }
     Ok(())
+}
+
+/// `goroscope lint`: each finding with its source lines and the places involved, then counts per rule.
+impl RenderLint for Table {
+    fn render_lint(&self, report: &LintReport, out: &mut dyn Write) -> io::Result<()> {
+        let p = Painter { color: self.options.color };
+        for f in &report.findings {
+            lint_finding(f, &p, out)?;
+        }
+        let s = &report.summary;
+        let linted = format!(
+            "{} linted in {}",
+            plural(s.files as u64, "file", "files"),
+            plural(s.packages as u64, "package", "packages")
+        );
+        if s.fixed > 0 {
+            writeln!(out, "Fixed {}.", plural(s.fixed as u64, "finding", "findings"))?;
+        }
+        if report.findings.is_empty() {
+            return writeln!(out, "{} ({linted}).", p.paint("No findings", Style::new().green().bold()));
+        }
+        let files = report.findings.iter().map(|f| &f.path).collect::<std::collections::BTreeSet<_>>().len();
+        writeln!(
+            out,
+            "Found {} in {} ({linted}).",
+            p.bold(&plural(report.findings.len() as u64, "finding", "findings")),
+            plural(files as u64, "file", "files"),
+        )?;
+        for (code, count) in &s.by_rule {
+            let name = report.rules.iter().find(|r| r.code == *code).map_or("", |r| r.name);
+            writeln!(out, "{count:>6}  {}  {name}", p.bold(code))?;
+        }
+        match (s.fixable, s.unsafe_fixable) {
+            (0, 0) => Ok(()),
+            (safe, 0) => writeln!(out, "[*] {safe} fixable with `--fix` (`--diff` shows the change)."),
+            (safe, risky) => writeln!(
+                out,
+                "[*] {safe} fixable with `--fix`; {risky} more with `--fix --unsafe-fixes` (`--diff` shows the change)."
+            ),
+        }
+    }
+}
+
+fn lint_finding(f: &goroscope_lint::Finding, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
+    let style = match f.severity {
+        goroscope_lint::Severity::Error => Style::new().red().bold(),
+        goroscope_lint::Severity::Warning => Style::new().yellow().bold(),
+        goroscope_lint::Severity::Info => Style::new().cyan().bold(),
+    };
+    let fixable = if f.fix.as_ref().is_some_and(|x| x.safe) { " [*]" } else { "" };
+    writeln!(
+        out,
+        "{}:{}:{}: {}{fixable} {}",
+        p.bold(&f.path.display().to_string()),
+        f.span.start.line,
+        f.span.start.column,
+        p.paint(f.code, style),
+        printable(&f.message),
+    )?;
+    let width = f.source.last().map_or(1, |(n, _)| n.to_string().len());
+    let gutter = |n: &str| p.dim(&format!("{n:>width$} │"));
+    writeln!(out, "{}", gutter(""))?;
+    for (number, line) in &f.source {
+        writeln!(out, "{} {}", gutter(&number.to_string()), printable(&expand_tabs(line)))?;
+        if *number == f.span.start.line {
+            let start = display_width(line, f.span.start.column);
+            let end =
+                if f.span.end.line == *number { display_width(line, f.span.end.column) } else { start + 1 };
+            let carets = "^".repeat(end.saturating_sub(start).max(1));
+            writeln!(out, "{} {}{}", gutter(""), " ".repeat(start), p.paint(&carets, style))?;
+        }
+    }
+    writeln!(out, "{}", gutter(""))?;
+    let pad = " ".repeat(width);
+    for r in &f.related {
+        writeln!(out, "{pad} = {}:{}: {}", r.span.start.line, r.span.start.column, printable(&r.label))?;
+    }
+    if let Some(fix) = &f.fix {
+        let how = if fix.safe { "--fix" } else { "--fix --unsafe-fixes" };
+        writeln!(out, "{pad} = {} {} ({how})", p.paint("fix:", Style::new().green()), printable(&fix.title))?;
+    }
+    writeln!(out, "{pad} = goroscope rule {}", f.code)?;
+    writeln!(out)
+}
+
+/// Tabs as four spaces, as editors show Go code.
+fn expand_tabs(line: &str) -> String {
+    line.replace('\t', "    ")
+}
+
+/// Display columns before 1-based byte column `column` of `line`, tabs counted as four.
+fn display_width(line: &str, column: u32) -> usize {
+    let prefix = line.get(..(column as usize).saturating_sub(1).min(line.len())).unwrap_or(line);
+    prefix.chars().map(|c| if c == '\t' { 4 } else { 1 }).sum()
 }

@@ -85,3 +85,9 @@ mod tests {
         assert_eq!(location("x.go", 7), "x.go:7");
     }
 }
+
+/// A path with `/` separators and no leading `./`, as SARIF URIs and CI annotations want it.
+pub(crate) fn slash_path(path: &std::path::Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    text.strip_prefix("./").map(str::to_owned).unwrap_or(text)
+}

@@ -5,6 +5,8 @@ pub(crate) mod check;
 pub(crate) mod diff;
 pub(crate) mod explain;
 pub(crate) mod history;
+pub(crate) mod lint;
+pub(crate) mod rule;
 pub(crate) mod series;
 pub(crate) mod test;
 pub(crate) mod watch;

@@ -50,7 +50,7 @@
 //! ## References
 //! - [Go blog: Go Concurrency Patterns: Timing out, moving on](https://go.dev/blog/concurrency-timeouts)
 //! - [Uber Go style guide: channel size is one or none](https://github.com/uber-go/guide/blob/master/style.md#channel-size-is-one-or-none)
-//! - `goroscope explain send-nobody-receives`
+//! - `goroscope explain send-no-receiver`
 
 use tree_sitter::Node;
 
