@@ -181,6 +181,8 @@ pub(crate) enum LintFormat {
     Github,
 }
 
+// Each flag is an independent switch, as in ruff's command line.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Args)]
 pub(crate) struct LintArgs {
     /// Go files and directories, walked recursively (`./...` as with the go command). Default: `.`.
