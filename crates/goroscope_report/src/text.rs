@@ -67,6 +67,12 @@ pub(crate) fn package(function: &str) -> &str {
     goroscope_analyze::package_of(function)
 }
 
+/// A path with `/` separators and no leading `./`, as SARIF URIs and CI annotations want it.
+pub(crate) fn slash_path(path: &std::path::Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    text.strip_prefix("./").map(str::to_owned).unwrap_or(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,10 +90,4 @@ mod tests {
         assert_eq!(location("/home/u/app/internal/x.go", 7), "internal/x.go:7");
         assert_eq!(location("x.go", 7), "x.go:7");
     }
-}
-
-/// A path with `/` separators and no leading `./`, as SARIF URIs and CI annotations want it.
-pub(crate) fn slash_path(path: &std::path::Path) -> String {
-    let text = path.to_string_lossy().replace('\\', "/");
-    text.strip_prefix("./").map(str::to_owned).unwrap_or(text)
 }
