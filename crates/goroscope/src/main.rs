@@ -4,6 +4,7 @@ mod args;
 mod commands;
 mod config;
 mod inputs;
+mod lint_links;
 mod source;
 
 use std::io::{ErrorKind, IsTerminal};

@@ -76,7 +76,8 @@ impl SourceFinder {
         })
     }
 
-    fn locate(&self, printed: &str) -> Option<PathBuf> {
+    /// The local file for a path as printed in a dump, if it can be found.
+    pub(crate) fn locate(&self, printed: &str) -> Option<PathBuf> {
         if let Some(found) = self.located.borrow().get(printed) {
             return found.clone();
         }

@@ -232,3 +232,40 @@ fn rule_prints_the_documentation() {
     assert_eq!(code, 2);
     assert!(stderr.contains("goroscope rule --all"), "{stderr}");
 }
+
+/// `analyze --src` ties the leak found at run time to the lint finding on the same line, for the dumps the
+/// pattern programs of testdata/go/leaks gave through their pprof endpoints.
+#[test]
+fn analyze_with_src_links_runtime_leaks_to_findings() {
+    let expected = [("send-no-receiver", "GL001", "leak_site")];
+    for (program, code, link) in expected {
+        let dump = format!("testdata/dumps/programs/leaks-{program}.txt");
+        let (status, stdout, stderr) =
+            common::goroscope(&["analyze", &dump, "--src", "testdata/go", "--format", "json"], None);
+        assert_eq!(status, 0, "{stderr}");
+        let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let links = report["lint_links"].as_array().unwrap_or_else(|| panic!("{program}: no lint links"));
+        let suspect = report["inputs"][0]["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["level"] != "healthy")
+            .unwrap_or_else(|| panic!("{program}: no suspect"));
+        let linked = links.iter().find(|l| l["group"] == suspect["fingerprint"]).unwrap();
+        assert_eq!(
+            (linked["finding"]["code"].as_str(), linked["link"].as_str()),
+            (Some(code), Some(link)),
+            "{program}"
+        );
+        assert_eq!(linked["finding"]["path"], format!("testdata/go/leaks/{program}/main.go"));
+        let (_, table, _) = common::goroscope(&["analyze", &dump, "--src", "testdata/go"], None);
+        assert!(table.contains(&format!("lint     {code} ")), "{table}");
+    }
+    for healthy in ["healthy-worker-pool", "healthy-http-under-load"] {
+        let dump = format!("testdata/dumps/programs/{healthy}.txt");
+        let (_, stdout, _) =
+            common::goroscope(&["analyze", &dump, "--src", "testdata/go", "--format", "json"], None);
+        let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert!(report.get("lint_links").is_none(), "{healthy}: {}", report["lint_links"]);
+    }
+}

@@ -50,6 +50,43 @@ pub struct Report {
     pub gate: Option<GateResult>,
     /// The catalogue entries that the groups refer to, by id.
     pub patterns: Vec<Pattern>,
+    /// `--src`: lint findings in the source of suspect groups, tied to the group.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lint_links: Vec<LintLink>,
+}
+
+/// A lint finding that explains a suspect group from the source.
+#[derive(Debug, Clone, Serialize)]
+pub struct LintLink {
+    /// The group's fingerprint.
+    pub group: String,
+    /// How the finding matches the group.
+    pub link: LinkKind,
+    /// The finding.
+    pub finding: goroscope_lint::Finding,
+}
+
+/// How a finding matches a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkKind {
+    /// The finding's blocking operation is the line the goroutines are parked on.
+    LeakSite,
+    /// The finding names the `go` statement that created the goroutines.
+    GoStatement,
+    /// The finding is in the function the goroutines are parked in.
+    SameFunction,
+}
+
+impl LinkKind {
+    /// Words for the terminal.
+    pub fn describe(self) -> &'static str {
+        match self {
+            LinkKind::LeakSite => "at the leak site",
+            LinkKind::GoStatement => "at the go statement that started them",
+            LinkKind::SameFunction => "in the same function",
+        }
+    }
 }
 
 /// Two inputs compared.
@@ -173,6 +210,7 @@ impl Report {
             series: None,
             test_run: None,
             gate: None,
+            lint_links: Vec::new(),
             patterns: Vec::new(),
         };
         report.collect_patterns();

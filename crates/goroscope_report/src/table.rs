@@ -487,6 +487,23 @@ fn full_group(report: &Report, g: &Group, p: &Painter, out: &mut dyn Write) -> i
     if let Some(pattern) = pattern {
         wrap(out, &label("fix"), pattern.fix)?;
     }
+    for link in report.lint_links.iter().filter(|l| l.group == g.fingerprint) {
+        let f = &link.finding;
+        writeln!(
+            out,
+            "{}{} {} {}:{} ({})",
+            label("lint"),
+            p.bold(f.code),
+            f.rule,
+            f.path.display(),
+            f.span.start.line,
+            link.link.describe()
+        )?;
+        wrap(out, &label(""), &printable(&f.message))?;
+        if let Some(fix) = &f.fix {
+            writeln!(out, "{}{} (goroscope lint --fix)", label(""), printable(&fix.title))?;
+        }
+    }
     if let Some(excerpt) = &g.source {
         write_excerpt(out, "source", excerpt, p)?;
     }

@@ -18,7 +18,10 @@ pub(crate) fn run(args: &AnalyzeArgs, color: bool, quiet: bool) -> Result<Outcom
     if inputs.is_empty() {
         return Ok(Outcome::Error);
     }
-    let report = Report::new(inputs);
+    let mut report = Report::new(inputs);
+    if !args.analysis.src.is_empty() {
+        crate::lint_links::link(&mut report, &session.finder);
+    }
     emit(&report, &args.output, color, &session)?;
     // The process exits next: freeing the report's thousands of strings one by one would only cost time.
     std::mem::forget(report);
