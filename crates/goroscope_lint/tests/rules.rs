@@ -189,3 +189,45 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// docs/rules.md is the rules' own documentation, gathered: it must match them. `GOROSCOPE_BLESS=1` rewrites it.
+#[test]
+fn the_rules_reference_matches_the_rules() {
+    let mut doc = String::from(
+        "# goroscope lint rules\n\n\
+         Generated from the rules' sources (`crates/goroscope_lint/src/rules/`) by the test \
+         `the_rules_reference_matches_the_rules`; `goroscope rule CODE` prints the same text. Preview rules run \
+         only with `--preview`.\n\n| code | name | severity | finds |\n|---|---|---|---|\n",
+    );
+    for rule in RULES {
+        let preview = if rule.preview { " (preview)" } else { "" };
+        writeln!(
+            doc,
+            "| [{code}](#{anchor}) | `{}` | {}{preview} | {} |",
+            rule.name,
+            rule.severity.as_str(),
+            rule.summary,
+            code = rule.code,
+            anchor = format!("{}-{}", rule.code, rule.name).to_lowercase()
+        )
+        .unwrap();
+    }
+    for rule in RULES {
+        writeln!(doc, "\n## {} {}\n", rule.code, rule.name).unwrap();
+        for line in rule.doc().lines() {
+            match line.strip_prefix("## ") {
+                Some(heading) => writeln!(doc, "### {heading}").unwrap(),
+                None => writeln!(doc, "{line}").unwrap(),
+            }
+        }
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/rules.md");
+    if std::env::var_os("GOROSCOPE_BLESS").is_some() {
+        std::fs::write(&path, &doc).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == doc,
+        "docs/rules.md is out of date: run `GOROSCOPE_BLESS=1 cargo test -p goroscope_lint`"
+    );
+}
