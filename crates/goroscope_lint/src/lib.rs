@@ -18,6 +18,7 @@ mod rule;
 mod rules;
 mod suppress;
 mod syntax;
+mod waitgroup;
 mod walk;
 
 use std::path::{Path, PathBuf};

@@ -6,6 +6,16 @@
 use crate::rule::Rule;
 
 mod unreceived_send;
+mod waitgroup_add_in_goroutine;
+mod waitgroup_add_mismatch;
+mod waitgroup_done_not_deferred;
+mod waitgroup_wait_in_loop;
 
 /// Every rule, in code order.
-pub static RULES: &[&Rule] = &[&unreceived_send::RULE];
+pub static RULES: &[&Rule] = &[
+    &unreceived_send::RULE,
+    &waitgroup_add_in_goroutine::RULE,
+    &waitgroup_wait_in_loop::RULE,
+    &waitgroup_done_not_deferred::RULE,
+    &waitgroup_add_mismatch::RULE,
+];
