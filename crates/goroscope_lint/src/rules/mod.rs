@@ -5,7 +5,20 @@
 
 use crate::rule::Rule;
 
+mod resource;
+mod time_after_in_loop;
+mod time_tick_leak;
+mod unclosed_body;
+mod unclosed_rows;
 mod unreceived_send;
+mod unstopped_timer;
 
 /// Every rule, in code order.
-pub static RULES: &[&Rule] = &[&unreceived_send::RULE];
+pub static RULES: &[&Rule] = &[
+    &unreceived_send::RULE,
+    &time_after_in_loop::RULE,
+    &unstopped_timer::RULE,
+    &time_tick_leak::RULE,
+    &unclosed_body::RULE,
+    &unclosed_rows::RULE,
+];
