@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use goroscope_lint::{DOC_SECTIONS, Finding, Options, RULES, Rule, fix, lint};
+use goroscope_lint::{DOC_SECTIONS, Finding, Options, RULES, Rule, Severity, fix, lint};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/lint")
@@ -144,6 +144,28 @@ const VET_FLAGS: &[&str] = &["vet", "-lostcancel=false", "-waitgroup=false", "./
 #[test]
 fn fixtures_are_valid_go() {
     go(&fixtures(), VET_FLAGS);
+    // A nested module: `go vet ./...` of the parent leaves it out.
+    go(&fixtures().join("modern"), VET_FLAGS);
+}
+
+/// `testdata/lint/modern` declares Go 1.24, where timers and tickers nothing references are collected: there the
+/// timer rules report only the lines marked `// want`, as info.
+#[test]
+fn timer_rules_follow_the_module_go_version() {
+    let modern = fixtures().join("modern");
+    let file = modern.join("timers/timers.go");
+    for code in ["GL401", "GL402", "GL403"] {
+        let rule = goroscope_lint::rule(code).expect("the timer rules exist");
+        let findings = lint_with(rule, &modern);
+        let found: BTreeSet<u32> = findings.iter().map(|f| f.span.start.line).collect();
+        assert_eq!(found, wanted_lines(&file, code), "{code}: lines flagged in a Go 1.24 module vs marked");
+        assert!(
+            findings.iter().all(|f| f.severity == Severity::Info),
+            "{code}: a Go 1.24 module gets info, not warnings:\n{}",
+            render(&findings, "")
+        );
+    }
+    assert!(!wanted_lines(&file, "GL401").is_empty(), "time.After in a loop is still shown as info");
 }
 
 #[test]

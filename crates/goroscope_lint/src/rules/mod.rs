@@ -5,7 +5,13 @@
 
 use crate::rule::Rule;
 
+mod resource;
+mod time_after_in_loop;
+mod time_tick_leak;
+mod unclosed_body;
+mod unclosed_rows;
 mod unreceived_send;
+mod unstopped_timer;
 mod waitgroup_add_in_goroutine;
 mod waitgroup_add_mismatch;
 mod waitgroup_done_not_deferred;
@@ -18,4 +24,9 @@ pub static RULES: &[&Rule] = &[
     &waitgroup_wait_in_loop::RULE,
     &waitgroup_done_not_deferred::RULE,
     &waitgroup_add_mismatch::RULE,
+    &time_after_in_loop::RULE,
+    &unstopped_timer::RULE,
+    &time_tick_leak::RULE,
+    &unclosed_body::RULE,
+    &unclosed_rows::RULE,
 ];
