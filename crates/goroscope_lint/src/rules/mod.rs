@@ -5,7 +5,19 @@
 
 use crate::rule::Rule;
 
+mod nil_channel;
+mod range_never_closed;
+mod send_before_receiver;
+mod surplus_senders;
 mod unreceived_send;
+mod unsent_receive;
 
 /// Every rule, in code order.
-pub static RULES: &[&Rule] = &[&unreceived_send::RULE];
+pub static RULES: &[&Rule] = &[
+    &unreceived_send::RULE,
+    &unsent_receive::RULE,
+    &surplus_senders::RULE,
+    &range_never_closed::RULE,
+    &send_before_receiver::RULE,
+    &nil_channel::RULE,
+];
