@@ -3,6 +3,7 @@
 
 use tree_sitter::Node;
 
+use crate::finding::Edit;
 use crate::syntax::{Call, Text, ancestors, contains, goroutine_of, named_children, unparen, walk};
 
 /// How a local channel was made.
@@ -241,5 +242,110 @@ pub(crate) fn operation<'t>(use_: &Use<'t>) -> Node<'t> {
     match use_.kind {
         UseKind::Send | UseKind::Receive | UseKind::Range => use_.node.parent().map_or(use_.node, unparen),
         _ => use_.node,
+    }
+}
+
+/// The uses that refer to the declared variable: after the declaration and inside the block (or `if`/`for`/
+/// `switch` header) that declares it. An identifier of the same name elsewhere is another variable.
+pub(crate) fn own_uses<'t>(text: &Text<'_>, channel: &LocalChannel<'t>) -> Vec<Use<'t>> {
+    let region = ancestors(channel.declaration).find(|a| {
+        matches!(
+            a.kind(),
+            "statement_list"
+                | "if_statement"
+                | "for_statement"
+                | "expression_switch_statement"
+                | "type_switch_statement"
+        )
+    });
+    let after = channel.declaration.end_byte();
+    uses(text, channel)
+        .into_iter()
+        .filter(|u| u.node.start_byte() >= after && region.is_none_or(|r| contains(r, u.node)))
+        .collect()
+}
+
+/// The channels a function body declares that only it can see, each with its uses: none escapes or is
+/// reassigned (see [`fully_visible`]).
+pub(crate) fn visible_channels<'t>(text: &Text<'_>, body: Node<'t>) -> Vec<(LocalChannel<'t>, Vec<Use<'t>>)> {
+    if !text.of(body).contains("chan") {
+        return Vec::new();
+    }
+    local_channels(text, body)
+        .into_iter()
+        .map(|channel| (channel, own_uses(text, &channel)))
+        .filter(|(_, uses)| fully_visible(uses))
+        .collect()
+}
+
+/// The edit that gives a channel made by `make(chan T)` or `make(chan T, 0)` in its declaration the capacity
+/// `size`.
+pub(crate) fn capacity_edit(text: &Text<'_>, channel: &LocalChannel<'_>, size: &str) -> Option<Edit> {
+    // The value at the name's position: `a, b := make(chan int), make(chan int)`.
+    let (names, values) = match channel.declaration.kind() {
+        "short_var_declaration" => (
+            named_children(channel.declaration.child_by_field_name("left")?),
+            channel.declaration.child_by_field_name("right")?,
+        ),
+        _ => (named_children(channel.declaration), channel.declaration.child_by_field_name("value")?),
+    };
+    let index = names.iter().filter(|n| n.kind() == "identifier").position(|n| *n == channel.name)?;
+    let make = Call::of(*named_children(values).get(index)?).filter(|c| text.of(c.name) == "make")?;
+    let args = make.args();
+    Some(match args.get(1) {
+        Some(zero) => Edit { start: zero.start_byte(), end: zero.end_byte(), replacement: size.to_owned() },
+        None => {
+            let at = args.first()?.end_byte();
+            Edit { start: at, end: at, replacement: format!(", {size}") }
+        }
+    })
+}
+
+/// Whether a use is a receive: `<-ch` or `for … range ch`.
+pub(crate) fn is_receive(use_: &Use<'_>) -> bool {
+    matches!(use_.kind, UseKind::Receive | UseKind::Range)
+}
+
+/// Where a use takes effect, for ordering: the `select` it is a case of, or the operation itself.
+pub(crate) fn effective_start(use_: &Use<'_>) -> usize {
+    use_.select.unwrap_or(use_.node).start_byte()
+}
+
+/// The `go` statements running some of `uses`, each once, in order of first use.
+pub(crate) fn goroutines<'a, 't: 'a>(uses: impl IntoIterator<Item = &'a Use<'t>>) -> Vec<Node<'t>> {
+    let mut found: Vec<Node<'t>> = Vec::new();
+    for go in uses.into_iter().filter_map(|u| u.goroutine) {
+        if !found.contains(&go) {
+            found.push(go);
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod capacity_tests {
+    use super::*;
+
+    #[test]
+    fn capacity_edit_resizes_the_make_of_the_named_channel() {
+        let source = "package p\nfunc F() {\n\ta, b := make(chan int), make(chan int, 0)\n\tvar c = make(chan int)\n}\n";
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&tree_sitter_go::LANGUAGE.into()).unwrap();
+        let tree = parser.parse(source, None).unwrap();
+        let text = Text::new(source.as_bytes());
+        let body = tree.root_node().named_child(1).and_then(crate::syntax::body).unwrap();
+        let edits: Vec<_> = local_channels(&text, body)
+            .iter()
+            .map(|c| capacity_edit(&text, c, "n").map(|e| (e.start, e.end, e.replacement)))
+            .collect();
+        let at = |needle: &str| source.find(needle).unwrap();
+        assert_eq!(
+            edits,
+            [
+                Some((at(", make") - 1, at(", make") - 1, ", n".to_owned())),
+                Some((at("0)"), at("0)") + 1, "n".to_owned())),
+                Some((at("int)\n}") + 3, at("int)\n}") + 3, ", n".to_owned())),
+            ]
+        );
     }
 }

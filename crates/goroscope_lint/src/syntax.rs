@@ -325,6 +325,106 @@ pub(crate) fn is_terminating_call(text: &Text<'_>, node: Node<'_>) -> bool {
     }
 }
 
+/// The innermost `for` statement holding `node` below `outer`, in the same function as `node`.
+pub(crate) fn enclosing_loop<'t>(node: Node<'t>, outer: Node<'t>) -> Option<Node<'t>> {
+    ancestors(node).take_while(|a| *a != outer && !is_function(*a)).find(|a| a.kind() == "for_statement")
+}
+
+/// The places that leave the body of `for` statement `for_statement` other than its own end: a `return`, a
+/// `goto`, a `break` or `continue` aimed at it or at a statement around it, and calls that end the function
+/// (see [`is_terminating_call`]). Nested function literals are not entered.
+pub(crate) fn loop_exits<'t>(text: &Text<'_>, for_statement: Node<'t>) -> Vec<Node<'t>> {
+    let Some(loop_body) = body(for_statement) else { return Vec::new() };
+    let own_label = for_statement
+        .parent()
+        .filter(|p| p.kind() == "labeled_statement")
+        .and_then(|p| p.child_by_field_name("label"))
+        .map(|l| text.of(l));
+    let mut exits = Vec::new();
+    walk_same_function(loop_body, &mut |node| {
+        let leaves = match node.kind() {
+            "return_statement" | "goto_statement" => true,
+            "break_statement" | "continue_statement" => match node.named_child(0).map(|l| text.of(l)) {
+                // A label of a statement inside the loop keeps control inside it.
+                Some(label) => {
+                    let inner = find_label(loop_body, text, label);
+                    inner.is_none() && (node.kind() == "break_statement" || Some(label) != own_label)
+                }
+                None => {
+                    node.kind() == "break_statement"
+                        && ancestors(node)
+                            .find(|a| {
+                                matches!(
+                                    a.kind(),
+                                    "for_statement"
+                                        | "expression_switch_statement"
+                                        | "type_switch_statement"
+                                        | "select_statement"
+                                )
+                            })
+                            .is_some_and(|target| target == for_statement)
+                }
+            },
+            _ => is_terminating_call(text, node),
+        };
+        if leaves {
+            exits.push(node);
+        }
+    });
+    exits
+}
+
+/// The labeled statement below `node` whose label is `label`.
+fn find_label<'t>(node: Node<'t>, text: &Text<'_>, label: &str) -> Option<Node<'t>> {
+    find_all(node, "labeled_statement")
+        .into_iter()
+        .find(|l| l.child_by_field_name("label").is_some_and(|n| text.of(n) == label))
+}
+
+/// Whether `a` and `b` sit in different branches of one `if`, `switch` or `select`, so that one run of the
+/// statement reaches at most one of them.
+pub(crate) fn exclusive_branches<'t>(a: Node<'t>, b: Node<'t>) -> bool {
+    let Some(common) = ancestors(a).find(|n| contains(*n, b)) else { return false };
+    let branch = |node: Node<'t>| ancestors(node).take_while(|n| *n != common).last().unwrap_or(node);
+    let (branch_a, branch_b) = (branch(a), branch(b));
+    let is_branch = |n: Node<'_>| match common.kind() {
+        "if_statement" => {
+            common.child_by_field_name("consequence") == Some(n)
+                || common.child_by_field_name("alternative") == Some(n)
+        }
+        "expression_switch_statement" | "type_switch_statement" | "select_statement" => {
+            matches!(n.kind(), "expression_case" | "type_case" | "default_case" | "communication_case")
+        }
+        _ => false,
+    };
+    branch_a != branch_b && is_branch(branch_a) && is_branch(branch_b)
+}
+
+/// The first `return` of the function holding `scope` (nested literals left out) that can run after `after`
+/// and lies wholly before byte `before`. A `return` after `log.Fatal(…)`, `panic(…)` and the like in its block
+/// cannot run and does not count.
+pub(crate) fn return_between<'t>(
+    text: &Text<'_>,
+    scope: Node<'t>,
+    after: Node<'t>,
+    before: usize,
+) -> Option<Node<'t>> {
+    find_all(scope, "return_statement").into_iter().find(|r| {
+        r.start_byte() >= after.end_byte()
+            && r.end_byte() <= before
+            && !exclusive_branches(after, *r)
+            && !follows_terminating_call(text, *r)
+    })
+}
+
+/// Whether an earlier statement of the block holding `statement` ends the function: `log.Fatal(…)`,
+/// `panic(…)`, `os.Exit(…)`.
+pub(crate) fn follows_terminating_call(text: &Text<'_>, statement: Node<'_>) -> bool {
+    std::iter::successors(statement.prev_named_sibling(), Node::prev_named_sibling).any(|s| {
+        s.kind() == "expression_statement" && s.named_child(0).is_some_and(|c| is_terminating_call(text, c))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,6 +456,46 @@ mod tests {
             literal_names(source),
             ["F", "F.func1", "F.func2", "(*S).M", "(*S).M.func1", "S.V", "(*List[...]).Push"]
         );
+    }
+
+    fn first_of<'t>(tree: &'t tree_sitter::Tree, kind: &str) -> Node<'t> {
+        let mut found = None;
+        walk(tree.root_node(), &mut |n| {
+            if found.is_none() && n.kind() == kind {
+                found = Some(n);
+            }
+            found.is_none()
+        });
+        found.unwrap()
+    }
+
+    #[test]
+    fn loop_exits_are_the_ways_out_of_the_loop_itself() {
+        let exits = |body: &str| {
+            let source = format!("package p\nfunc F() {{\nL:\n\tfor v := range ch {{ {body} }}\n}}\n");
+            let tree = parse(&source);
+            let text = Text::new(source.as_bytes());
+            loop_exits(&text, first_of(&tree, "for_statement")).len()
+        };
+        assert_eq!(exits("switch v { case 0: break }"), 0);
+        assert_eq!(exits("for { break }; continue L"), 0);
+        assert_eq!(exits("for { break L }"), 1);
+        assert_eq!(exits("if v > 0 { break }"), 1);
+        assert_eq!(exits("go func() { return }()"), 0);
+        assert_eq!(exits("log.Fatal(v)"), 1);
+    }
+
+    #[test]
+    fn branches_of_one_if_or_switch_exclude_each_other() {
+        let source = "package p\nfunc F() {\n\tif a { go f() } else if b { return }\n\tgo g()\n\treturn\n}\n";
+        let tree = parse(source);
+        let go = first_of(&tree, "go_statement");
+        let returns = find_all(tree.root_node(), "return_statement");
+        assert!(exclusive_branches(go, returns[0]));
+        assert!(!exclusive_branches(go, returns[1]));
+        let text = Text::new(source.as_bytes());
+        let body = first_of(&tree, "block");
+        assert_eq!(return_between(&text, body, go, source.len()), Some(returns[1]));
     }
 
     #[test]

@@ -5,12 +5,17 @@
 
 use crate::rule::Rule;
 
+mod nil_channel;
+mod range_never_closed;
 mod resource;
+mod send_before_receiver;
+mod surplus_senders;
 mod time_after_in_loop;
 mod time_tick_leak;
 mod unclosed_body;
 mod unclosed_rows;
 mod unreceived_send;
+mod unsent_receive;
 mod unstopped_timer;
 mod waitgroup_add_in_goroutine;
 mod waitgroup_add_mismatch;
@@ -20,6 +25,11 @@ mod waitgroup_wait_in_loop;
 /// Every rule, in code order.
 pub static RULES: &[&Rule] = &[
     &unreceived_send::RULE,
+    &unsent_receive::RULE,
+    &surplus_senders::RULE,
+    &range_never_closed::RULE,
+    &send_before_receiver::RULE,
+    &nil_channel::RULE,
     &waitgroup_add_in_goroutine::RULE,
     &waitgroup_wait_in_loop::RULE,
     &waitgroup_done_not_deferred::RULE,
