@@ -5,7 +5,17 @@
 
 use crate::rule::Rule;
 
+mod detached_context;
+mod endless_goroutine;
+mod lost_cancel;
 mod unreceived_send;
+mod unreleased_lock;
 
 /// Every rule, in code order.
-pub static RULES: &[&Rule] = &[&unreceived_send::RULE];
+pub static RULES: &[&Rule] = &[
+    &unreceived_send::RULE,
+    &endless_goroutine::RULE,
+    &unreleased_lock::RULE,
+    &lost_cancel::RULE,
+    &detached_context::RULE,
+];
