@@ -247,6 +247,11 @@ pub(crate) fn goroutine_of<'t>(node: Node<'t>, scope: Node<'t>) -> Option<Node<'
     None
 }
 
+/// Whether `node` lies inside a node of kind `kind` (a `for_statement`, a `go_statement` …) nested in `scope`.
+pub(crate) fn inside_within(node: Node<'_>, kind: &str, scope: Node<'_>) -> bool {
+    ancestors(node).take_while(|a| *a != scope).any(|a| a.kind() == kind)
+}
+
 /// Whether `node` lies inside a function literal (any, `go` or not) nested in `scope`.
 pub(crate) fn in_literal_within(node: Node<'_>, scope: Node<'_>) -> bool {
     ancestors(node).take_while(|a| *a != scope).any(|a| a.kind() == "func_literal")
@@ -323,6 +328,20 @@ pub(crate) fn is_terminating_call(text: &Text<'_>, node: Node<'_>) -> bool {
                 || name.starts_with("Skip")
         }
     }
+}
+
+/// Whether `call` is `context.WithCancel`, `WithTimeout`, `WithDeadline` or one of their `…Cause` forms: a
+/// derived context that comes with a cancel function.
+pub(crate) fn is_cancellable_context(text: &Text<'_>, call: &Call<'_>) -> bool {
+    const WITH_CANCEL: [&str; 6] = [
+        "WithCancel",
+        "WithTimeout",
+        "WithDeadline",
+        "WithCancelCause",
+        "WithTimeoutCause",
+        "WithDeadlineCause",
+    ];
+    WITH_CANCEL.iter().any(|with| call.is(text, "context", with))
 }
 
 /// The package name of the file holding `node` (`main` for `package main`).

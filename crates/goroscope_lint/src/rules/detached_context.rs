@@ -64,8 +64,8 @@ use crate::context::Context;
 use crate::finding::{Finding, Severity};
 use crate::rule::Rule;
 use crate::syntax::{
-    Call, Text, ancestors, enclosing_function, go_literal, is_function, named_children, runtime_name,
-    statement_call, walk,
+    Call, Text, ancestors, enclosing_function, go_literal, is_cancellable_context, is_function,
+    named_children, runtime_name, statement_call, walk,
 };
 
 pub(crate) static RULE: Rule = Rule {
@@ -78,10 +78,6 @@ pub(crate) static RULE: Rule = Rule {
     check,
     source: include_str!("detached_context.rs"),
 };
-
-/// The `context` functions whose result ends on its own or through a kept function.
-const BOUNDED: [&str; 6] =
-    ["WithTimeout", "WithDeadline", "WithCancel", "WithTimeoutCause", "WithDeadlineCause", "WithCancelCause"];
 
 fn check(cx: &Context<'_, '_>, go: Node<'_>, findings: &mut Vec<Finding>) {
     let Some(arguments) = go.named_child(0).and_then(|call| call.child_by_field_name("arguments")) else {
@@ -166,7 +162,7 @@ fn detached_call<'t>(text: &Text<'_>, scope: Node<'t>) -> Option<Node<'t>> {
                 .parent()
                 .and_then(|args| args.parent())
                 .and_then(Call::of)
-                .is_some_and(|outer| BOUNDED.iter().any(|with| outer.is(text, "context", with)));
+                .is_some_and(|outer| is_cancellable_context(text, &outer));
             if !bounded {
                 found = Some(n);
             }

@@ -55,11 +55,14 @@
 //! the way out; one that does not leave the loop is not. A call to a function that never returns (one
 //! that exits the process itself) is not recognised, and such a loop is reported.
 //!
-//! Goroutines started from `init`, or from `main` of package `main`, are not reported: they are meant to live
-//! as long as the process and are started once. Any other starting place is reported, in tests too: a test
-//! that leaves a goroutine spinning leaks into the following tests, and tools such as `goleak` fail on it.
-//! A goroutine started once per process from elsewhere (a package-level `sync.Once`, a server's `Serve` in a
-//! command) is reported although it is harmless; suppress it there.
+//! Goroutines started once per process are not reported, as they are meant to live as long as the process:
+//! from `init`, from `main` of package `main`, from an `Example` function (a program shown in documentation),
+//! or inside a function literal given to a `Do` method (`sync.Once.Do`). Package `runtime` is skipped too: its
+//! background workers (sweeper, scavenger, finalizers) are system goroutines by design. Every other starting
+//! place is reported, in tests too: a test that leaves a goroutine spinning leaks into the tests after it, and
+//! tools such as `goleak` fail on it. A goroutine started once from elsewhere (a server's `Serve` in a command,
+//! a package-level flag) is reported although it is harmless; suppress it there. A loop that spins until the
+//! process replaces itself (`syscall.Exec`) is reported too.
 //!
 //! For `go f()` and `go x.m()` the function is found by name in the package, so a method of another type with
 //! the same name may be taken for it; a goroutine that calls the looping function from a literal
@@ -214,7 +217,7 @@ struct Start<'t> {
     place: String,
 }
 
-/// The `go` statements starting `function`, leaving out those in `init` and `main` of package main.
+/// The `go` statements starting `function`, leaving out those that run once per process.
 fn starts<'t>(cx: &Context<'_, 't>, function: Node<'t>) -> Vec<Start<'t>> {
     if function.kind() == "func_literal" {
         let go = function

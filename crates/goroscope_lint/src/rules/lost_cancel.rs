@@ -60,8 +60,8 @@ use crate::context::Context;
 use crate::finding::{Edit, Finding, Fix, Severity};
 use crate::rule::Rule;
 use crate::syntax::{
-    Call, Text, ancestors, enclosing_function, in_literal_within, insert_line_after, named_children,
-    runtime_name, walk,
+    Call, Text, enclosing_function, in_literal_within, insert_line_after, inside_within,
+    is_cancellable_context, named_children, runtime_name, walk,
 };
 
 pub(crate) static RULE: Rule = Rule {
@@ -75,10 +75,6 @@ pub(crate) static RULE: Rule = Rule {
     source: include_str!("lost_cancel.rs"),
 };
 
-/// The `context` functions that return a cancel function.
-const WITH_CANCEL: [&str; 6] =
-    ["WithCancel", "WithTimeout", "WithDeadline", "WithCancelCause", "WithTimeoutCause", "WithDeadlineCause"];
-
 fn check(cx: &Context<'_, '_>, statement: Node<'_>, findings: &mut Vec<Finding>) {
     let right = statement.child_by_field_name(if statement.kind() == "var_spec" { "value" } else { "right" });
     let Some(call) =
@@ -86,7 +82,7 @@ fn check(cx: &Context<'_, '_>, statement: Node<'_>, findings: &mut Vec<Finding>)
     else {
         return;
     };
-    if !WITH_CANCEL.iter().any(|with| call.is(cx.text, "context", with)) {
+    if !is_cancellable_context(cx.text, &call) {
         return;
     }
     let left = left_side(statement);
@@ -252,11 +248,9 @@ fn name_and_defer(
         return None;
     }
     let body = function.child_by_field_name("body")?;
-    let unsafe_use = uses.iter().any(|u| {
-        in_literal_within(*u, body)
-            || ancestors(*u).take_while(|a| *a != body).any(|a| a.kind() == "go_statement")
-    });
-    let in_loop = ancestors(statement).take_while(|a| *a != body).any(|a| a.kind() == "for_statement");
+    let unsafe_use =
+        uses.iter().any(|u| in_literal_within(*u, body) || inside_within(*u, "go_statement", body));
+    let in_loop = inside_within(statement, "for_statement", body);
     let safe = !unsafe_use && !in_loop && returns_at_most_error(cx.text, function);
     let defer = insert_line_after(cx.text, declaration, "defer cancel()")?;
     Some(Fix {

@@ -73,7 +73,7 @@ use crate::finding::{Finding, Fix, Severity};
 use crate::rule::Rule;
 use crate::syntax::{
     Call, Text, ancestors, body, contains, delete_lines, enclosing_function, find_all, insert_line_after,
-    is_terminating_call, runtime_name, statement_call, statements, walk, walk_same_function,
+    inside_within, is_terminating_call, runtime_name, statement_call, statements, walk, walk_same_function,
 };
 
 pub(crate) static RULE: Rule = Rule {
@@ -288,7 +288,7 @@ fn defer_unlock(
     function: Node<'_>,
     unlocks: &[Node<'_>],
 ) -> Option<Fix> {
-    let in_loop = ancestors(lock).take_while(|a| *a != function).any(|a| a.kind() == "for_statement");
+    let in_loop = inside_within(lock, "for_statement", function);
     let locks = find_all(function, "expression_statement")
         .into_iter()
         .filter(|s| mutex.is_statement(cx.text, *s, mutex.lock))
