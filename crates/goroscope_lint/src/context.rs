@@ -9,7 +9,7 @@ use tree_sitter::{Node, Tree};
 use crate::finding::{Finding, FunctionRef, Related};
 use crate::module::Module;
 use crate::rule::Rule;
-use crate::syntax::{FUNCTION_KINDS, Text, enclosing_function, named_children, runtime_name, walk};
+use crate::syntax::{Call, FUNCTION_KINDS, Text, enclosing_function, named_children, runtime_name, walk};
 
 /// A parsed Go file.
 #[derive(Debug)]
@@ -31,6 +31,9 @@ pub(crate) struct Package<'p> {
 pub(crate) struct Facts {
     /// Field or method names read through a selector (`x.cancel`, `x.cancel()`), outside assignment targets.
     pub(crate) read_fields: HashSet<String>,
+    /// Names of the functions and methods a `go` statement calls directly: `f` of `go f(…)`, `m` of
+    /// `go x.m(…)`.
+    pub(crate) started_with_go: HashSet<String>,
 }
 
 impl<'p> Package<'p> {
@@ -49,6 +52,11 @@ impl<'p> Package<'p> {
                         && !is_assignment_target(node)
                     {
                         facts.read_fields.insert(text.of(field).to_owned());
+                    }
+                    if node.kind() == "go_statement"
+                        && let Some(call) = node.named_child(0).and_then(Call::of)
+                    {
+                        facts.started_with_go.insert(text.of(call.name).to_owned());
                     }
                     true
                 });

@@ -5,9 +5,6 @@
 //! statement involved and, where the fix is mechanical, the edits ([`fix`]). Files that cannot be read or parsed
 //! are reported as [`Problem`]s and the run goes on. This crate reads source files and never writes.
 
-// Shared syntax helpers that the rules being added use.
-#![allow(dead_code)]
-
 mod channels;
 mod context;
 mod engine;

@@ -3,7 +3,7 @@
 
 use tree_sitter::Node;
 
-use crate::finding::{Position, Span};
+use crate::finding::{Edit, Position, Span};
 
 /// Node kinds that start a new function body.
 pub(crate) const FUNCTION_KINDS: [&str; 3] = ["function_declaration", "method_declaration", "func_literal"];
@@ -247,6 +247,11 @@ pub(crate) fn goroutine_of<'t>(node: Node<'t>, scope: Node<'t>) -> Option<Node<'
     None
 }
 
+/// Whether `node` lies inside a node of kind `kind` (a `for_statement`, a `go_statement` …) nested in `scope`.
+pub(crate) fn inside_within(node: Node<'_>, kind: &str, scope: Node<'_>) -> bool {
+    ancestors(node).take_while(|a| *a != scope).any(|a| a.kind() == kind)
+}
+
 /// Whether `node` lies inside a function literal (any, `go` or not) nested in `scope`.
 pub(crate) fn in_literal_within(node: Node<'_>, scope: Node<'_>) -> bool {
     ancestors(node).take_while(|a| *a != scope).any(|a| a.kind() == "func_literal")
@@ -423,6 +428,79 @@ pub(crate) fn follows_terminating_call(text: &Text<'_>, statement: Node<'_>) -> 
     std::iter::successors(statement.prev_named_sibling(), Node::prev_named_sibling).any(|s| {
         s.kind() == "expression_statement" && s.named_child(0).is_some_and(|c| is_terminating_call(text, c))
     })
+}
+
+/// Whether `call` is `context.WithCancel`, `WithTimeout`, `WithDeadline` or one of their `…Cause` forms: a
+/// derived context that comes with a cancel function.
+pub(crate) fn is_cancellable_context(text: &Text<'_>, call: &Call<'_>) -> bool {
+    const WITH_CANCEL: [&str; 6] = [
+        "WithCancel",
+        "WithTimeout",
+        "WithDeadline",
+        "WithCancelCause",
+        "WithTimeoutCause",
+        "WithDeadlineCause",
+    ];
+    WITH_CANCEL.iter().any(|with| call.is(text, "context", with))
+}
+
+/// The package name of the file holding `node` (`main` for `package main`).
+pub(crate) fn package_name<'a>(text: &Text<'a>, node: Node<'_>) -> Option<&'a str> {
+    let root = ancestors(node).last().unwrap_or(node);
+    let clause = named_children(root).into_iter().find(|n| n.kind() == "package_clause")?;
+    clause.named_child(0).map(|name| text.of(name))
+}
+
+/// Whether `function` is `init`, or `main` of package main: goroutines they start live as long as the process
+/// by design.
+pub(crate) fn is_main_or_init(text: &Text<'_>, function: Node<'_>) -> bool {
+    if function.kind() != "function_declaration" {
+        return false;
+    }
+    match function.child_by_field_name("name").map(|n| text.of(n)) {
+        Some("init") => true,
+        Some("main") => package_name(text, function) == Some("main"),
+        _ => false,
+    }
+}
+
+/// Whether `statement` is alone on its line(s): only indentation before it, nothing but a `//` comment after it.
+pub(crate) fn alone_on_line(text: &Text<'_>, statement: Node<'_>) -> bool {
+    let start = statement.start_position();
+    let end = statement.end_position();
+    let first = text.line(start.row as u32 + 1);
+    let last = text.line(end.row as u32 + 1);
+    first.get(..start.column).is_some_and(|before| before.trim().is_empty())
+        && last.get(end.column..).is_some_and(|after| {
+            let after = after.trim();
+            after.is_empty() || after.starts_with("//")
+        })
+}
+
+/// An edit adding `line` (indented like `statement`) on a new line after the line of `statement`, which must be
+/// alone on its line.
+pub(crate) fn insert_line_after(text: &Text<'_>, statement: Node<'_>, line: &str) -> Option<Edit> {
+    if !alone_on_line(text, statement) {
+        return None;
+    }
+    let end_row = statement.end_position().row as u32 + 1;
+    let at = text.line_start(statement.end_byte()) + text.line(end_row).len();
+    let indent = text.indent_at(statement.start_byte());
+    Some(Edit { start: at, end: at, replacement: format!("\n{indent}{line}") })
+}
+
+/// An edit deleting `statement` with its whole line(s), indentation, trailing comment and line end included;
+/// `None` unless it is alone on its line(s).
+pub(crate) fn delete_lines(text: &Text<'_>, statement: Node<'_>) -> Option<Edit> {
+    if !alone_on_line(text, statement) {
+        return None;
+    }
+    let start = text.line_start(statement.start_byte());
+    let end = text.bytes[statement.end_byte()..]
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(text.bytes.len(), |i| statement.end_byte() + i + 1);
+    Some(Edit { start, end, replacement: String::new() })
 }
 
 #[cfg(test)]

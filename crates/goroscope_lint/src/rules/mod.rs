@@ -5,6 +5,9 @@
 
 use crate::rule::Rule;
 
+mod detached_context;
+mod endless_goroutine;
+mod lost_cancel;
 mod nil_channel;
 mod range_never_closed;
 mod resource;
@@ -15,6 +18,7 @@ mod time_tick_leak;
 mod unclosed_body;
 mod unclosed_rows;
 mod unreceived_send;
+mod unreleased_lock;
 mod unsent_receive;
 mod unstopped_timer;
 mod waitgroup_add_in_goroutine;
@@ -30,10 +34,14 @@ pub static RULES: &[&Rule] = &[
     &range_never_closed::RULE,
     &send_before_receiver::RULE,
     &nil_channel::RULE,
+    &endless_goroutine::RULE,
+    &unreleased_lock::RULE,
     &waitgroup_add_in_goroutine::RULE,
     &waitgroup_wait_in_loop::RULE,
     &waitgroup_done_not_deferred::RULE,
     &waitgroup_add_mismatch::RULE,
+    &lost_cancel::RULE,
+    &detached_context::RULE,
     &time_after_in_loop::RULE,
     &unstopped_timer::RULE,
     &time_tick_leak::RULE,
