@@ -237,7 +237,13 @@ fn rule_prints_the_documentation() {
 /// pattern programs of testdata/go/leaks gave through their pprof endpoints.
 #[test]
 fn analyze_with_src_links_runtime_leaks_to_findings() {
-    let expected = [("send-no-receiver", "GL001", "leak_site")];
+    let expected = [
+        ("send-no-receiver", "GL001", "leak_site"),
+        ("receive-never-sent", "GL002", "leak_site"),
+        ("range-never-closed", "GL004", "leak_site"),
+        ("lock-never-released", "GL201", "leak_site"),
+        ("loop-without-exit", "GL101", "go_statement"),
+    ];
     for (program, code, link) in expected {
         let dump = format!("testdata/dumps/programs/leaks-{program}.txt");
         let (status, stdout, stderr) =
@@ -268,4 +274,59 @@ fn analyze_with_src_links_runtime_leaks_to_findings() {
         let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
         assert!(report.get("lint_links").is_none(), "{healthy}: {}", report["lint_links"]);
     }
+}
+
+/// The programs of testdata/go and the demo service, which leak in the catalogue's patterns through real
+/// endpoints, are caught before they run by the rule for their pattern; the healthy programs get no finding.
+#[test]
+fn the_leaking_programs_are_flagged_and_the_healthy_ones_are_not() {
+    let (code, stdout, stderr) = common::goroscope(
+        &[
+            "lint",
+            "--all-dirs",
+            "-f",
+            "json",
+            "testdata/go/leaks",
+            "testdata/go/healthy",
+            "testdata/go/formats",
+            "examples/leaky-service",
+        ],
+        None,
+    );
+    assert_eq!(code, 1, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let mut found: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{} {}",
+                f["path"].as_str().unwrap(),
+                f["span"]["start"]["line"],
+                f["code"].as_str().unwrap()
+            )
+        })
+        .collect();
+    found.sort();
+    assert!(found.iter().all(|f| !f.contains("/healthy/")), "{found:#?}");
+    // Each is the line of the leak (or the loop or lock behind it) that the program's `// want leak:` marks.
+    let expected = [
+        "examples/leaky-service/inventory.go:67 GL201",
+        "examples/leaky-service/orders.go:190 GL204",
+        "examples/leaky-service/orders.go:79 GL001",
+        "examples/leaky-service/shipping.go:35 GL101",
+        "testdata/go/formats/main.go:106 GL001",
+        "testdata/go/formats/main.go:132 GL002",
+        "testdata/go/formats/main.go:176 GL201",
+        "testdata/go/formats/main.go:223 GL101",
+        "testdata/go/leaks/body-not-closed/main.go:16 GL501",
+        "testdata/go/leaks/lock-never-released/main.go:31 GL201",
+        "testdata/go/leaks/loop-without-exit/main.go:29 GL101",
+        "testdata/go/leaks/range-never-closed/main.go:32 GL004",
+        "testdata/go/leaks/receive-never-sent/main.go:30 GL002",
+        "testdata/go/leaks/send-no-receiver/main.go:28 GL001",
+        "testdata/go/leaks/waitgroup-mismatch/main.go:38 GL204",
+    ];
+    assert_eq!(found, expected);
 }

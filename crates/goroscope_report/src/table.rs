@@ -501,7 +501,8 @@ fn full_group(report: &Report, g: &Group, p: &Painter, out: &mut dyn Write) -> i
         )?;
         wrap(out, &label(""), &printable(&f.message))?;
         if let Some(fix) = &f.fix {
-            writeln!(out, "{}{} (goroscope lint --fix)", label(""), printable(&fix.title))?;
+            let how = if fix.safe { "--fix" } else { "--fix --unsafe-fixes" };
+            writeln!(out, "{}{} (goroscope lint {how})", label(""), printable(&fix.title))?;
         }
     }
     if let Some(excerpt) = &g.source {
