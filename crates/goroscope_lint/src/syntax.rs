@@ -495,12 +495,23 @@ pub(crate) fn delete_lines(text: &Text<'_>, statement: Node<'_>) -> Option<Edit>
     if !alone_on_line(text, statement) {
         return None;
     }
-    let start = text.line_start(statement.start_byte());
-    let end = text.bytes[statement.end_byte()..]
-        .iter()
-        .position(|b| *b == b'\n')
-        .map_or(text.bytes.len(), |i| statement.end_byte() + i + 1);
+    let (start, end) = line_range(text, statement);
     Some(Edit { start, end, replacement: String::new() })
+}
+
+/// The byte range of the whole line(s) holding `node`, line end included: what deleting the statement removes.
+pub(crate) fn line_range(text: &Text<'_>, node: Node<'_>) -> (usize, usize) {
+    let start = text.line_start(node.start_byte());
+    let rest = &text.bytes[node.end_byte()..];
+    let end = rest.iter().position(|b| *b == b'\n').map_or(text.bytes.len(), |i| node.end_byte() + i + 1);
+    (start, end)
+}
+
+/// The innermost `for` statement whose body holds `node`, in the same function.
+pub(crate) fn loop_running(node: Node<'_>) -> Option<Node<'_>> {
+    ancestors(node).take_while(|a| !is_function(*a)).find(|a| {
+        a.kind() == "for_statement" && a.child_by_field_name("body").is_some_and(|b| contains(b, node))
+    })
 }
 
 #[cfg(test)]

@@ -387,32 +387,10 @@ pub(crate) fn is_deferred(call: Node<'_>, scope: Node<'_>) -> bool {
     ancestors(call).take_while(|a| *a != scope).any(|a| a.kind() == "defer_statement")
 }
 
-/// The innermost `for` statement around `node` in the same function.
-pub(crate) fn enclosing_loop(node: Node<'_>) -> Option<Node<'_>> {
-    ancestors(node).take_while(|a| !is_function(*a)).find(|a| a.kind() == "for_statement")
-}
-
 /// The function whose body holds `node` and the body.
 pub(crate) fn function_body(node: Node<'_>) -> Option<(Node<'_>, Node<'_>)> {
     let function = enclosing_function(node)?;
     Some((function, body(function)?))
-}
-
-/// Whether `node` is the only statement on its line(s): only indentation before it, nothing but a comment after.
-pub(crate) fn alone_on_line(text: &crate::syntax::Text<'_>, node: Node<'_>) -> bool {
-    let before = &text.bytes[text.line_start(node.start_byte())..node.start_byte()];
-    let rest = &text.bytes[node.end_byte()..];
-    let after_end = rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
-    let after = std::str::from_utf8(&rest[..after_end]).unwrap_or_default().trim();
-    before.iter().all(|b| *b == b' ' || *b == b'\t') && (after.is_empty() || after.starts_with("//"))
-}
-
-/// The byte range of the whole line(s) holding `node`, newline included: what deleting the statement removes.
-pub(crate) fn line_range(text: &crate::syntax::Text<'_>, node: Node<'_>) -> (usize, usize) {
-    let start = text.line_start(node.start_byte());
-    let rest = &text.bytes[node.end_byte()..];
-    let end = rest.iter().position(|b| *b == b'\n').map_or(text.bytes.len(), |i| node.end_byte() + i + 1);
-    (start, end)
 }
 
 /// The name in `var wg …` or `wg := …`.

@@ -65,21 +65,7 @@ impl Render for Sarif {
                 results.push(self.result(report, input_index, index, group, &input.source));
             }
         }
-        let sarif = json!({
-            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-            "version": "2.1.0",
-            "runs": [{
-                "tool": { "driver": {
-                    "name": "goroscope",
-                    "version": report.tool.version,
-                    "informationUri": "https://example.invalid/goroscope",
-                    "rules": rules,
-                }},
-                "results": results,
-            }],
-        });
-        serde_json::to_writer_pretty(&mut *out, &sarif)?;
-        out.write_all(b"\n")
+        write_document(out, report.tool.version, &rules, json!({ "results": results }))
     }
 }
 
@@ -115,26 +101,29 @@ impl RenderLint for Sarif {
                 })
             })
             .collect();
-        let sarif = json!({
-            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-            "version": "2.1.0",
-            "runs": [{
-                "tool": { "driver": {
-                    "name": "goroscope",
-                    "version": report.tool.version,
-                    "informationUri": "https://example.invalid/goroscope",
-                    "rules": rules,
-                }},
-                "invocations": [{
-                    "executionSuccessful": true,
-                    "toolExecutionNotifications": notifications,
-                }],
-                "results": results,
-            }],
+        let run = json!({
+            "invocations": [{ "executionSuccessful": true, "toolExecutionNotifications": notifications }],
+            "results": results,
         });
-        serde_json::to_writer_pretty(&mut *out, &sarif)?;
-        out.write_all(b"\n")
+        write_document(out, report.tool.version, &rules, run)
     }
+}
+
+/// A SARIF 2.1.0 document of one run of goroscope: the tool with its rules, and the run's other members.
+fn write_document(out: &mut dyn Write, version: &str, rules: &[Value], mut run: Value) -> io::Result<()> {
+    run["tool"] = json!({ "driver": {
+        "name": "goroscope",
+        "version": version,
+        "informationUri": "https://example.invalid/goroscope",
+        "rules": rules,
+    }});
+    let sarif = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [run],
+    });
+    serde_json::to_writer_pretty(&mut *out, &sarif)?;
+    out.write_all(b"\n")
 }
 
 fn lint_level(severity: Severity) -> &'static str {

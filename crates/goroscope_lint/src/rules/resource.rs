@@ -11,7 +11,7 @@ use crate::context::Context;
 use crate::finding::{Edit, Finding, Fix};
 use crate::syntax::{
     Call, Text, ancestors, body, contains, enclosing_function, find_all, is_function, is_terminating_call,
-    named_children, runtime_name, statements, top_function, unparen, walk, walk_same_function,
+    loop_running, named_children, runtime_name, statements, top_function, unparen, walk, walk_same_function,
 };
 
 /// A value held by a local: `name := call(…)` or `name, err := call(…)`, a statement of a block.
@@ -502,13 +502,6 @@ pub(crate) fn loop_condition(for_statement: Node<'_>) -> Option<Node<'_>> {
     }
 }
 
-/// The innermost loop of `node`'s own function whose body holds `node`.
-pub(crate) fn enclosing_loop(node: Node<'_>) -> Option<Node<'_>> {
-    ancestors(node).take_while(|a| !is_function(*a)).find(|a| {
-        a.kind() == "for_statement" && a.child_by_field_name("body").is_some_and(|b| contains(b, node))
-    })
-}
-
 /// A case of `select`, other than `except`, after which `looping` goes round again: it does not end by leaving
 /// the loop (return, panic, `break` or `continue` out of it) nor set a variable the loop's condition reads.
 pub(crate) fn case_that_loops<'t>(
@@ -567,7 +560,7 @@ fn leaves_loop(text: &Text<'_>, statement: Node<'_>, looping: Node<'_>) -> bool 
 
 /// The name the file holding `node` gives the package with import path `path` (`http` for `net/http`, or its
 /// alias); `None` when it does not import it, or imports it as `_` or `.`.
-pub(crate) fn package_name<'a>(text: &Text<'a>, node: Node<'_>, path: &str) -> Option<&'a str> {
+pub(crate) fn import_name<'a>(text: &Text<'a>, node: Node<'_>, path: &str) -> Option<&'a str> {
     let root = ancestors(node).last().unwrap_or(node);
     let specs = named_children(root)
         .into_iter()
@@ -593,7 +586,7 @@ pub(crate) fn package_name<'a>(text: &Text<'a>, node: Node<'_>, path: &str) -> O
 pub(crate) fn calls_package(text: &Text<'_>, call: &Call<'_>, path: &str, names: &[&str]) -> bool {
     names.contains(&text.of(call.name))
         && call.receiver.is_some_and(|r| r.kind() == "identifier")
-        && package_name(text, call.node, path)
+        && import_name(text, call.node, path)
             .is_some_and(|pkg| call.receiver.is_some_and(|r| text.of(r) == pkg))
 }
 
@@ -755,7 +748,7 @@ pub(crate) fn defer_after_check(text: &Text<'_>, local: &Local<'_>, call: &str) 
         && check.child_by_field_name("alternative").is_none()
         && check.child_by_field_name("condition").is_some_and(|c| text.of(c) == format!("{error} != nil"))
         && check.child_by_field_name("consequence").is_some_and(|c| terminates(text, c));
-    if !simple || enclosing_loop(local.declaration).is_some() {
+    if !simple || loop_running(local.declaration).is_some() {
         return None;
     }
     defer_after(text, check, call)

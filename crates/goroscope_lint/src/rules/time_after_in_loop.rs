@@ -76,8 +76,8 @@ use tree_sitter::Node;
 use crate::context::Context;
 use crate::finding::{Finding, Severity};
 use crate::rule::Rule;
-use crate::rules::resource::{calls_package, case_that_loops, enclosing_loop, in_test_file};
-use crate::syntax::{Call, enclosing_function, runtime_name, unparen};
+use crate::rules::resource::{calls_package, case_that_loops, in_test_file};
+use crate::syntax::{Call, enclosing_function, loop_running, runtime_name, unparen};
 
 pub(crate) static RULE: Rule = Rule {
     code: "GL401",
@@ -96,7 +96,7 @@ fn check(cx: &Context<'_, '_>, case: Node<'_>, findings: &mut Vec<Finding>) {
     }
     let Some(after) = time_after(cx, case) else { return };
     let Some(select) = case.parent() else { return };
-    let Some(looping) = enclosing_loop(select) else { return };
+    let Some(looping) = loop_running(select) else { return };
     let Some(other) = case_that_loops(cx.text, select, case, looping) else { return };
     let function = enclosing_function(case).map(|f| runtime_name(cx.text, f)).unwrap_or_default();
     let call = cx.snippet(after);

@@ -57,10 +57,8 @@ use tree_sitter::Node;
 use crate::context::Context;
 use crate::finding::{Finding, Severity};
 use crate::rule::Rule;
-use crate::rules::resource::{
-    calls_package, can_return, enclosing_loop, in_test_file, runs_once_per_process,
-};
-use crate::syntax::{Call, body, enclosing_function, find_all, runtime_name};
+use crate::rules::resource::{calls_package, can_return, in_test_file, runs_once_per_process};
+use crate::syntax::{Call, body, enclosing_function, find_all, loop_running, runtime_name};
 
 pub(crate) static RULE: Rule = Rule {
     code: "GL403",
@@ -84,7 +82,7 @@ fn check(cx: &Context<'_, '_>, node: Node<'_>, findings: &mut Vec<Finding>) {
     }
     // At package level the one ticker serves the whole program.
     let Some(function) = enclosing_function(node) else { return };
-    let looping = enclosing_loop(node);
+    let looping = loop_running(node);
     if looping.is_none() && (runs_once_per_process(cx.text, node) || !can_return(cx.text, function)) {
         return;
     }

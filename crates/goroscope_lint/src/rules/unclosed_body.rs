@@ -69,8 +69,8 @@ use crate::context::Context;
 use crate::finding::{Finding, Severity};
 use crate::rule::Rule;
 use crate::rules::resource::{
-    Closable, Local, Role, called, calls_package, declared_type, dropped_finding, is_nil_comparison,
-    package_name, unclosed_finding,
+    Closable, Local, Role, called, calls_package, declared_type, dropped_finding, import_name,
+    is_nil_comparison, unclosed_finding,
 };
 use crate::syntax::{Call, Text, find_all};
 
@@ -138,7 +138,7 @@ fn is_request(cx: &Context<'_, '_>, call: &Call<'_>) -> bool {
         return true;
     }
     let method = cx.text(call.name);
-    let (Some(receiver), Some(http)) = (call.receiver, package_name(cx.text, call.node, "net/http")) else {
+    let (Some(receiver), Some(http)) = (call.receiver, import_name(cx.text, call.node, "net/http")) else {
         return false;
     };
     let default_client = format!("{http}.DefaultClient");

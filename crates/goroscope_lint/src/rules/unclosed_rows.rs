@@ -67,8 +67,8 @@ use crate::context::Context;
 use crate::finding::{Finding, Severity};
 use crate::rule::Rule;
 use crate::rules::resource::{
-    Closable, Local, Role, broken, called, calls_package, declared_type, dropped_finding, loop_condition,
-    package_name, unclosed_finding, uses,
+    Closable, Local, Role, broken, called, calls_package, declared_type, dropped_finding, import_name,
+    loop_condition, unclosed_finding, uses,
 };
 use crate::syntax::{Call, Text, top_function, walk};
 
@@ -118,7 +118,7 @@ fn check(cx: &Context<'_, '_>, declaration: Node<'_>, findings: &mut Vec<Finding
 fn is_sql_query(cx: &Context<'_, '_>, local: &Local<'_>) -> bool {
     let Some(receiver) = local.call.receiver else { return false };
     match declared_type(cx, receiver) {
-        Some(declared) => package_name(cx.text, local.call.node, "database/sql")
+        Some(declared) => import_name(cx.text, local.call.node, "database/sql")
             .is_some_and(|sql| ["DB", "Tx", "Conn", "Stmt"].iter().any(|t| declared == format!("{sql}.{t}"))),
         None if cx.text(local.name) == "_" => false,
         None => uses(cx.text, local, |selector| role(cx.text, selector)).iter().any(|u| {

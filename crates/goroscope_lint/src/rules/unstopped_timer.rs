@@ -60,10 +60,10 @@ use crate::finding::{Finding, Fix, Severity};
 use crate::rule::Rule;
 use crate::rules::resource::{
     Local, Role, Use, called, calls_package, can_return, case_that_loops, defer_after, defer_first,
-    enclosing_loop, runs_once_per_process, uses,
+    runs_once_per_process, uses,
 };
 use crate::syntax::{
-    Text, ancestors, body, contains, enclosing_function, go_literal, goroutine_of, runtime_name,
+    Text, ancestors, body, contains, enclosing_function, go_literal, goroutine_of, loop_running, runtime_name,
 };
 
 pub(crate) static RULE: Rule = Rule {
@@ -91,7 +91,7 @@ fn check(cx: &Context<'_, '_>, declaration: Node<'_>, findings: &mut Vec<Finding
         return;
     }
     let ticker = cx.text(local.call.name) == "NewTicker";
-    let looping = enclosing_loop(declaration);
+    let looping = loop_running(declaration);
     // The case that takes the loop round while a per-iteration timer is pending.
     let pending = if ticker {
         None
@@ -160,7 +160,7 @@ fn looping_case<'t>(text: &Text<'_>, use_: Node<'t>, looping: Node<'t>) -> Optio
         .find(|a| a.kind() == "communication_case")?;
     let select = case.parent()?;
     let in_communication = case.child_by_field_name("communication").is_some_and(|c| contains(c, use_));
-    (in_communication && enclosing_loop(select) == Some(looping))
+    (in_communication && loop_running(select) == Some(looping))
         .then(|| case_that_loops(text, select, case, looping))
         .flatten()
 }

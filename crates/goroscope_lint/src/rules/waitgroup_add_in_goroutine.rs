@@ -66,12 +66,10 @@ use crate::context::Context;
 use crate::finding::{Edit, Finding, Fix, Severity};
 use crate::rule::Rule;
 use crate::syntax::{
-    Call, body, contains, go_literal, in_literal_within, runtime_name, statements, walk, walk_same_function,
+    Call, alone_on_line, body, contains, go_literal, in_literal_within, line_range, loop_running,
+    runtime_name, statements, walk, walk_same_function,
 };
-use crate::waitgroup::{
-    alone_on_line, calls, enclosing_loop, function_body, is_deferred, line_range, mentions, resolve,
-    statement_method,
-};
+use crate::waitgroup::{calls, function_body, is_deferred, mentions, resolve, statement_method};
 
 pub(crate) static RULE: Rule = Rule {
     code: "GL202",
@@ -100,7 +98,7 @@ fn check(cx: &Context<'_, '_>, go: Node<'_>, findings: &mut Vec<Finding>) {
                 && (wait.start_byte() >= go.end_byte()
                     || in_literal_within(*wait, scope)
                     || is_deferred(*wait, scope)
-                    || enclosing_loop(*wait).is_some_and(|l| contains(l, go)))
+                    || loop_running(*wait).is_some_and(|l| contains(l, go)))
         });
         let Some(wait) = waits_after else { continue };
         if signals_before_wait(cx, statement, go, wait, scope) || resolve(cx, receiver).is_none() {

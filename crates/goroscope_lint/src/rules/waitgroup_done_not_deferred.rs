@@ -64,10 +64,12 @@ use tree_sitter::Node;
 use crate::context::Context;
 use crate::finding::{Edit, Finding, Fix, Severity};
 use crate::rule::Rule;
-use crate::syntax::{Call, body, contains, go_literal, runtime_name, statements, walk_same_function};
+use crate::syntax::{
+    Call, alone_on_line, body, contains, go_literal, line_range, loop_running, runtime_name, statements,
+    walk_same_function,
+};
 use crate::waitgroup::{
-    alone_on_line, called_method, calls, enclosing_loop, ends_path, is_declaration, is_deferred, line_range,
-    mentions, resolve, statement_method,
+    called_method, calls, ends_path, is_declaration, is_deferred, mentions, resolve, statement_method,
 };
 
 pub(crate) static RULE: Rule = Rule {
@@ -103,7 +105,7 @@ fn check(cx: &Context<'_, '_>, go: Node<'_>, findings: &mut Vec<Finding>) {
         let statements: Vec<Node<'_>> =
             dones.iter().filter(|(_, r)| cx.text(*r) == name).map(|(s, _)| *s).collect();
         let every_call = calls(cx, literal_body, name, "Done");
-        let per_item = statements.iter().any(|s| enclosing_loop(*s).is_some());
+        let per_item = statements.iter().any(|s| loop_running(*s).is_some());
         if per_item
             || every_call.iter().any(|c| is_deferred(*c, literal_body))
             || counts_itself(cx, literal_body, name)

@@ -61,10 +61,8 @@ use tree_sitter::Node;
 use crate::context::Context;
 use crate::finding::{Finding, Severity};
 use crate::rule::Rule;
-use crate::syntax::{contains, find_all, in_literal_within, runtime_name, statements};
-use crate::waitgroup::{
-    Origin, calls, done_count, enclosing_loop, function_body, mentions, resolve, statement_method,
-};
+use crate::syntax::{contains, find_all, in_literal_within, loop_running, runtime_name, statements};
+use crate::waitgroup::{Origin, calls, done_count, function_body, mentions, resolve, statement_method};
 
 pub(crate) static RULE: Rule = Rule {
     code: "GL203",
@@ -79,13 +77,13 @@ pub(crate) static RULE: Rule = Rule {
 
 fn check(cx: &Context<'_, '_>, statement: Node<'_>, findings: &mut Vec<Finding>) {
     let Some((wait, receiver)) = statement_method(cx, statement, "Wait") else { return };
-    let Some(looped) = enclosing_loop(statement) else { return };
+    let Some(looped) = loop_running(statement) else { return };
     let Some(loop_body) = looped.child_by_field_name("body") else { return };
     let name = cx.text(receiver);
     // The `go` statements of this loop (not of a nested one) that touch the `WaitGroup`, before the Wait.
     let gos: Vec<Node<'_>> = find_all(loop_body, "go_statement")
         .into_iter()
-        .filter(|go| go.end_byte() <= statement.start_byte() && enclosing_loop(*go) == Some(looped))
+        .filter(|go| go.end_byte() <= statement.start_byte() && loop_running(*go) == Some(looped))
         .filter(|go| !mentions(cx, *go, name).is_empty())
         .collect();
     if gos.is_empty() || stops_after(statement) {
