@@ -48,7 +48,12 @@ pub(crate) fn link(report: &mut Report, finder: &SourceFinder) {
         return;
     }
     let dirs: Vec<PathBuf> = dirs.into_iter().collect();
-    let Ok(run) = goroscope_lint::lint(&dirs, &goroscope_lint::Options::default()) else { return };
+    // Preview rules too: the dump has already shown the leak, so a finding here explains rather than alarms.
+    let options = goroscope_lint::Options {
+        rules: goroscope_lint::RULES.to_vec(),
+        ..goroscope_lint::Options::default()
+    };
+    let Ok(run) = goroscope_lint::lint(&dirs, &options) else { return };
     let cwd = std::env::current_dir().and_then(|d| d.canonicalize()).unwrap_or_default();
     let mut links = Vec::new();
     for p in &placed {

@@ -287,6 +287,7 @@ fn the_leaking_programs_are_flagged_and_the_healthy_ones_are_not() {
         &[
             "lint",
             "--all-dirs",
+            "--preview",
             "-f",
             "json",
             "testdata/go/leaks",

@@ -93,7 +93,7 @@ func (p *poller) init(parent context.Context) {
 func (c *Client) PingTwice(parent context.Context) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
-	probe, _ := context.WithTimeout(ctx, c.timeout) // want GL301
+	probe, _ := context.WithTimeout(parent, c.timeout) // want GL301
 	if err := c.conn.Ping(probe); err != nil {
 		return err
 	}

@@ -73,3 +73,11 @@ func (t *ticker) start(parent context.Context) context.Context {
 	t.halt = halt
 	return ctx
 }
+
+// The parent is derived here and cancelled when the function returns, which releases the child too.
+func (c *Client) probeUnder(parent context.Context) error {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	probe, _ := context.WithTimeout(ctx, c.timeout)
+	return c.conn.Ping(probe)
+}

@@ -100,3 +100,12 @@ func sendAfterClose() (err error) {
 	ch <- 1
 	return nil
 }
+
+// The post statement of a for clause runs only after an iteration, and this body always breaks first.
+func sendInPostStatement(x int) int {
+	c := make(chan int)
+	for ; ; c <- x {
+		break
+	}
+	return x
+}

@@ -181,3 +181,30 @@ func (s *store) numbered(ctx context.Context) (map[int]string, error) {
 	}
 	return names, rows.Err()
 }
+
+// pgxRows and pgxConn have the shape of another driver's API, whose Query takes a context first: not
+// database/sql, so not judged.
+type pgxRows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Close()
+}
+
+type pgxConn interface {
+	Query(ctx context.Context, sql string, args ...any) (pgxRows, error)
+}
+
+func dialPgx() pgxConn { return nil }
+
+func firstID() (int, error) {
+	conn := dialPgx()
+	rows, err := conn.Query(context.Background(), "SELECT id FROM users LIMIT 1")
+	if err != nil {
+		return 0, err
+	}
+	id := 0
+	if rows.Next() {
+		err = rows.Scan(&id)
+	}
+	return id, err
+}

@@ -93,7 +93,7 @@ pub(crate) static RULE: Rule = Rule {
     name: "endless-goroutine",
     summary: "goroutine runs a loop that nothing can stop",
     severity: Severity::Warning,
-    preview: false,
+    preview: true,
     kinds: &["for_statement"],
     check,
     source: include_str!("endless_goroutine.rs"),

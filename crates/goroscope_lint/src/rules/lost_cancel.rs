@@ -47,7 +47,9 @@
 //! stops (a stored cancel function counts as used for vet). A field counts as read when any
 //! selector with its name (`x.cancel`, `x.cancel()`) is read anywhere in the package, in any type; exported
 //! fields are skipped, since other packages may call them. A cancel variable used in any way besides the stores
-//! into fields is not judged. `context` is recognised by its usual import name only.
+//! into fields is not judged. `context` is recognised by its usual import name only. A discarded cancel is not
+//! reported when the parent context was itself derived in the same function with its cancel deferred: the
+//! child then ends with the function too.
 //!
 //! ## References
 //! - [context.WithCancel](https://pkg.go.dev/context#WithCancel)
@@ -60,8 +62,8 @@ use crate::context::Context;
 use crate::finding::{Edit, Finding, Fix, Severity};
 use crate::rule::Rule;
 use crate::syntax::{
-    Call, Text, enclosing_function, in_literal_within, insert_line_after, inside_within,
-    is_cancellable_context, named_children, runtime_name, walk,
+    Call, Text, enclosing_function, find_all, in_literal_within, insert_line_after, inside_within,
+    is_cancellable_context, named_children, runtime_name, statement_call, walk,
 };
 
 pub(crate) static RULE: Rule = Rule {
@@ -91,7 +93,7 @@ fn check(cx: &Context<'_, '_>, statement: Node<'_>, findings: &mut Vec<Finding>)
     let function = enclosing_function(statement);
     let in_function = function.map(|f| format!(" in `{}`", runtime_name(cx.text, f))).unwrap_or_default();
     match cancel.kind() {
-        "identifier" if cx.text(*cancel) == "_" => {
+        "identifier" if cx.text(*cancel) == "_" && !parent_cancelled_here(cx, &call, function) => {
             let mut finding = cx.finding(
                 call.node,
                 format!(
@@ -289,4 +291,25 @@ fn returns_at_most_error(text: &Text<'_>, function: Node<'_>) -> bool {
             .all(|p| p.child_by_field_name("type").is_some_and(|t| text.of(t) == "error")),
         Some(result) => text.of(result) == "error",
     }
+}
+
+/// Whether the parent context of `call` is a local `ctx, cancel := context.With…(…)` of `function` whose
+/// `cancel` is deferred there: the discarded child is released when the function returns.
+fn parent_cancelled_here(cx: &Context<'_, '_>, call: &Call<'_>, function: Option<Node<'_>>) -> bool {
+    let (Some(parent), Some(function)) = (call.args().first().copied(), function) else { return false };
+    let parent = cx.text(parent);
+    find_all(function, "short_var_declaration").into_iter().any(|declaration| {
+        let left = left_side(declaration);
+        let derived = declaration
+            .child_by_field_name("right")
+            .and_then(|r| r.named_child(0))
+            .and_then(Call::of)
+            .is_some_and(|c| is_cancellable_context(cx.text, &c));
+        let [ctx, cancel] = left.as_slice() else { return false };
+        derived
+            && cx.text(*ctx) == parent
+            && find_all(function, "defer_statement").into_iter().any(|d| {
+                statement_call(d).is_some_and(|c| c.receiver.is_none() && cx.text(c.name) == cx.text(*cancel))
+            })
+    })
 }

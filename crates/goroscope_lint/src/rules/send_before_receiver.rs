@@ -93,6 +93,7 @@ fn check(cx: &Context<'_, '_>, function: Node<'_>, findings: &mut Vec<Finding>) 
         for send in &sends {
             if send.goroutine.is_some()
                 || !send.blocks_alone()
+                || in_loop_update(send.node)
                 || closed_at.is_some_and(|at| at < send.node.start_byte())
                 || !no_goroutine_yet(scope, &gos, send.node)
             {
@@ -155,4 +156,14 @@ fn no_goroutine_yet(scope: Node<'_>, gos: &[Node<'_>], send: Node<'_>) -> bool {
     let loops: Vec<Node<'_>> =
         ancestors(send).take_while(|a| *a != scope).filter(|a| a.kind() == "for_statement").collect();
     !gos.iter().any(|go| go.start_byte() < send.start_byte() || loops.iter().any(|l| contains(*l, *go)))
+}
+
+/// Whether `node` is in the post statement of a `for` clause (`for ; ; ch <- x`), which runs only when the body
+/// finishes an iteration: its order in the source says nothing about when it runs.
+fn in_loop_update(node: Node<'_>) -> bool {
+    crate::syntax::ancestors(node).take_while(|a| a.kind() != "block").any(|a| {
+        a.parent().is_some_and(|clause| {
+            clause.kind() == "for_clause" && clause.child_by_field_name("update") == Some(a)
+        })
+    })
 }

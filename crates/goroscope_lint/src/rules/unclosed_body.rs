@@ -79,7 +79,7 @@ pub(crate) static RULE: Rule = Rule {
     name: "unclosed-body",
     summary: "an HTTP response body is not closed on every path, pinning a connection and two goroutines",
     severity: Severity::Error,
-    preview: false,
+    preview: true,
     kinds: &["short_var_declaration"],
     check,
     source: include_str!("unclosed_body.rs"),

@@ -46,7 +46,8 @@
 //! `database/sql`. A `for rows.Next()` loop without `break` counts as closing the rows for the code after it,
 //! since `Next` closes them when it reports false. `QueryContext(ctx, …)` with `ctx, cancel :=
 //! context.WithTimeout(…)` (or `WithCancel`, `WithDeadline`) in the function and `cancel` called is skipped:
-//! cancelling the context closes the rows. The rows are skipped when they go anywhere the rule cannot follow:
+//! cancelling the context closes the rows. `Query(ctx, …)` with a context first is another driver's API (pgx):
+//! `database/sql`'s `Query` takes the SQL first, so it is skipped. The rows are skipped when they go anywhere the rule cannot follow:
 //! returned, stored, reassigned, passed to a function (a scanning helper may close them), or closed in a closure
 //! that is not deferred. A way out is checked only after the first `if` (or `switch`) that tests the query's
 //! error, and the error branch of that `if`, or the nil branch of `if rows != nil`, needs no close; a close in a
@@ -91,6 +92,7 @@ fn check(cx: &Context<'_, '_>, declaration: Node<'_>, findings: &mut Vec<Finding
     let name = cx.text(local.name);
     if local.error.is_none()
         || !matches!(cx.text(local.call.name), "Query" | "QueryContext")
+        || context_first_in_query(cx, &local)
         || !is_sql_query(cx, &local)
     {
         return;
@@ -170,4 +172,16 @@ fn role(text: &Text<'_>, selector: Node<'_>) -> Role {
         ("Next" | "Scan" | "Err" | "Columns" | "ColumnTypes" | "NextResultSet", true) => Role::Read,
         _ => Role::Escape,
     }
+}
+
+/// `x.Query(ctx, …)` or `x.Query(context.Background(), …)`: `database/sql`'s `Query` takes the SQL text first,
+/// so a context first means another driver (pgx), whose rows the pool reasoning does not fit.
+fn context_first_in_query(cx: &Context<'_, '_>, local: &Local<'_>) -> bool {
+    if cx.text(local.call.name) != "Query" {
+        return false;
+    }
+    local.call.args().first().is_some_and(|first| {
+        let text = cx.text(*first);
+        text == "ctx" || text.ends_with("Context()") || text.starts_with("context.") || text.ends_with("ctx")
+    })
 }
