@@ -75,8 +75,16 @@ pub(crate) fn lint_package(
     dispatch: &Dispatch,
     options: &Options,
 ) -> Outcome {
-    let read: Vec<Result<Option<ParsedFile>, Problem>> =
-        files.par_iter().map(|path| read_and_parse(path, options)).collect();
+    let read: Vec<Result<Option<ParsedFile>, Problem>> = files
+        .par_iter()
+        .map(|path| {
+            let parsed = read_and_parse(path, options);
+            if let Some(counter) = &options.progress {
+                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            parsed
+        })
+        .collect();
     let mut outcome = Outcome::default();
     let mut parsed = Vec::new();
     for result in read {

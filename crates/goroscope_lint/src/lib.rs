@@ -44,6 +44,8 @@ pub struct Options {
     pub max_file_size: u64,
     /// Threads for walking; 0 picks one per core.
     pub threads: usize,
+    /// Counts the files read so far, for a progress display.
+    pub progress: Option<std::sync::Arc<std::sync::atomic::AtomicUsize>>,
 }
 
 impl Default for Options {
@@ -54,6 +56,7 @@ impl Default for Options {
             exclude: Vec::new(),
             max_file_size: 8 << 20,
             threads: 0,
+            progress: None,
         }
     }
 }

@@ -2,13 +2,17 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use goroscope_lint::{Finding, Fix, LintRun, Options, Severity, fix, lint, select_rules};
 use goroscope_report::{Github, Json, LintReport, RenderLint, Sarif, Table, TableOptions};
+use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::Outcome;
 use crate::args::{LintArgs, LintFormat};
@@ -36,6 +40,7 @@ pub(crate) fn run(args: &LintArgs, color: bool, quiet: bool) -> Result<Outcome> 
         exclude: [settings.exclude.as_slice(), args.exclude.as_slice()].concat(),
         max_file_size: args.max_file_size,
         threads: args.threads,
+        progress: None,
     };
     let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
     let per_file = PerFileIgnores::new(&config)?;
@@ -44,7 +49,7 @@ pub(crate) fn run(args: &LintArgs, color: bool, quiet: bool) -> Result<Outcome> 
         .build()
         .context("starting worker threads")?;
     let lint_once = || -> Result<LintRun> {
-        let mut run = pool.install(|| lint(&paths, &options))?;
+        let mut run = with_progress(&options, quiet, |options| pool.install(|| lint(&paths, options)))?;
         per_file.apply(&mut run.findings);
         Ok(run)
     };
@@ -96,6 +101,46 @@ pub(crate) fn run(args: &LintArgs, color: bool, quiet: bool) -> Result<Outcome> 
         .and_then(|()| out.flush())
         .context("writing to standard output")?;
     Ok(if failing && !args.exit_zero { Outcome::GateFailed } else { Outcome::Ran })
+}
+
+/// Runs `lint` with a spinner counting the files read, on standard error when it is a terminal, once the run
+/// has taken a moment.
+fn with_progress<T>(options: &Options, quiet: bool, lint: impl FnOnce(&Options) -> T) -> T {
+    if quiet || !io::stderr().is_terminal() {
+        return lint(options);
+    }
+    let counter = Arc::new(AtomicUsize::new(0));
+    let options = Options { progress: Some(Arc::clone(&counter)), ..options.clone() };
+    let done = Arc::new(AtomicBool::new(false));
+    let spinner = {
+        let (counter, done) = (Arc::clone(&counter), Arc::clone(&done));
+        std::thread::spawn(move || {
+            let started = Instant::now();
+            let mut bar: Option<ProgressBar> = None;
+            while !done.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(100));
+                if started.elapsed() < Duration::from_millis(500) {
+                    continue;
+                }
+                let bar = bar.get_or_insert_with(|| {
+                    let style = ProgressStyle::with_template("{spinner} linting: {msg} files read");
+                    style.map_or_else(
+                        |_| ProgressBar::new_spinner(),
+                        |s| ProgressBar::new_spinner().with_style(s),
+                    )
+                });
+                bar.set_message(counter.load(Ordering::Relaxed).to_string());
+                bar.tick();
+            }
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+        })
+    };
+    let result = lint(&options);
+    done.store(true, Ordering::Relaxed);
+    let _ = spinner.join();
+    result
 }
 
 fn report_problems(run: &LintRun) {
