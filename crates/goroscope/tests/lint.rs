@@ -115,7 +115,7 @@ fn fix_applies_the_fixes_and_the_result_builds() {
 
     let (code, stdout, stderr) = run_in(&dir, &["lint", "--fix", "."]);
     assert_eq!(code, 1, "one finding has no fix: {stdout}{stderr}");
-    assert!(stdout.contains("Fixed 4 findings."), "{stdout}");
+    assert!(stdout.contains("Fixed 5 findings."), "{stdout}");
     assert!(stdout.contains("Found 1 finding in 1 file"), "{stdout}");
     let after = std::fs::read_to_string(dir.join("send/bad.go")).unwrap();
     assert!(after.contains("results := make(chan result, 1)"), "{after}");
@@ -148,7 +148,11 @@ fn suppression_comments_and_configuration() {
         .iter()
         .map(|f| f["span"]["start"]["line"].as_u64().unwrap())
         .collect();
-    assert_eq!(lines, [31, 45, 67], "line 17 and the whole of fireAndForget are suppressed");
+    assert_eq!(
+        lines,
+        [31, 45, 67],
+        "lines 17 and 85 (the same text) and the whole of fireAndForget are suppressed"
+    );
 
     std::fs::write(dir.join("goroscope.toml"), "[lint]\nignore = [\"GL001\"]\n").unwrap();
     let (code, stdout, stderr) = run_in(&dir, &["lint", "."]);

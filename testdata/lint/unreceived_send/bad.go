@@ -77,3 +77,23 @@ func pollUntilDone(ctx context.Context) int {
 		}
 	}
 }
+
+// Leaving the first select by its tick case still reaches the second; the caller gives up there.
+func waitTwice(tick <-chan time.Time) (result, error) {
+	ch := make(chan result)
+	go func() {
+		ch <- compute() // want GL001
+	}()
+	select {
+	case r := <-ch:
+		return r, nil
+	case <-tick:
+		println("slow")
+	}
+	select {
+	case r := <-ch:
+		return r, nil
+	case <-tick:
+		return result{}, errors.New("too slow")
+	}
+}

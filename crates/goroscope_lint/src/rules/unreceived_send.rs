@@ -45,7 +45,8 @@
 //! stored, returned, captured by a closure that is not the goroutine, or received from by another goroutine is
 //! skipped, since someone else may receive. The order of statements stands in for control flow: a `return` that
 //! sits between the `go` statement and the first receive counts as a way out even when it is unreachable in
-//! practice. A `select` in a loop counts as a way out only when another case returns.
+//! practice. A `select` in a loop, or followed by another `select` that receives, counts as a way out only when
+//! another case returns.
 //!
 //! ## References
 //! - [Go blog: Go Concurrency Patterns: Timing out, moving on](https://go.dev/blog/concurrency-timeouts)
@@ -199,7 +200,12 @@ fn way_out<'t>(
         .iter()
         .filter_map(|(_, select)| *select)
         .find(|select| {
-            let looped = ancestors(*select).take_while(|a| *a != scope).any(|a| a.kind() == "for_statement");
+            // In a loop, or with another select after it that receives too, leaving this select is not
+            // enough: the case must leave the function.
+            let looped = ancestors(*select).take_while(|a| *a != scope).any(|a| a.kind() == "for_statement")
+                || receives
+                    .iter()
+                    .any(|(_, other)| other.is_some_and(|o| o.start_byte() > select.start_byte()));
             let receiving_cases: Vec<Node<'_>> =
                 receives.iter().filter_map(|(node, _)| case_of(*node)).collect();
             named_children(*select)
