@@ -14,6 +14,8 @@
 #                  leaves these out): what each rule adds to parse-only
 #   staticcheck    staticcheck PATTERNS, its cache (STATICCHECK_CACHE) empty at
 #                  every run, so that it analyses everything as goroscope does
+#                  (it loads dependencies from the export data that `go list
+#                  -export` leaves in the Go build cache, warm after the warm-up)
 #   go vet         go vet PATTERNS with a warm build cache (packages already
 #                  compiled) but vet's own results not reused: every run passes
 #                  a vet flag that changes nothing but vet's cache key
