@@ -178,32 +178,24 @@ if ((PER_RULE)); then
 fi
 VET_FLAGS=()
 [[ $TREE == "$GOROOT_SRC" ]] && VET_FLAGS=(-unsafeptr=false)
-if ! skipped staticcheck; then
-	IDS+=(staticcheck)
-	NAME[staticcheck]="staticcheck, empty cache"
-	SHOWN[staticcheck]="STATICCHECK_CACHE=\$(mktemp -d) staticcheck ${PATTERNS[*]}"
-	CODES_OK[staticcheck]="0 1"
-fi
-if ! skipped vet; then
-	IDS+=(vet)
-	NAME[vet]="go vet, warm build cache"
-	SHOWN[vet]="go vet ${VET_FLAGS[*]}${VET_FLAGS[*]:+ }-printf.funcs=goroscopebench<run> ${PATTERNS[*]}"
-	CODES_OK[vet]="0 1"
-fi
+# add_tool LIST ID NAME SHOWN: a Go tool run by the table, whose exit codes 0 and 1 both mean it ran.
+add_tool() {
+	local -n list=$1
+	list+=("$2")
+	NAME[$2]=$3
+	SHOWN[$2]=$4
+	CODES_OK[$2]="0 1"
+}
+skipped staticcheck ||
+	add_tool IDS staticcheck "staticcheck, empty cache" "STATICCHECK_CACHE=\$(mktemp -d) staticcheck ${PATTERNS[*]}"
+skipped vet ||
+	add_tool IDS vet "go vet, warm build cache" \
+		"go vet ${VET_FLAGS[*]}${VET_FLAGS[*]:+ }-printf.funcs=goroscopebench<run> ${PATTERNS[*]}"
 CACHED_IDS=()
 if ! skipped cached; then
-	if ! skipped staticcheck; then
-		CACHED_IDS+=(staticcheck_cached)
-		NAME[staticcheck_cached]="staticcheck, all cached"
-		SHOWN[staticcheck_cached]="staticcheck ${PATTERNS[*]} (cache of its last run above)"
-		CODES_OK[staticcheck_cached]="0 1"
-	fi
-	if ! skipped vet; then
-		CACHED_IDS+=(vet_cached)
-		NAME[vet_cached]="go vet, all cached"
-		SHOWN[vet_cached]="go vet ${PATTERNS[*]}"
-		CODES_OK[vet_cached]="0 1"
-	fi
+	skipped staticcheck ||
+		add_tool CACHED_IDS staticcheck_cached "staticcheck, all cached" "staticcheck ${PATTERNS[*]} (cache of its last run above)"
+	skipped vet || add_tool CACHED_IDS vet_cached "go vet, all cached" "go vet ${PATTERNS[*]}"
 fi
 
 NONCE=$(date +%s)$$
