@@ -71,6 +71,8 @@ pub(crate) enum OutputFormat {
     Sarif,
     /// `JUnit` XML: one test case per group.
     Junit,
+    /// One self-contained HTML page: searchable groups with explanations, fixes and source.
+    Html,
 }
 
 /// `--input-format`: the names users know from pprof URLs.
@@ -405,6 +407,9 @@ pub(crate) struct OutputArgs {
     /// Also write the Markdown summary to this file (e.g. `"$GITHUB_STEP_SUMMARY"`).
     #[arg(long, value_name = "FILE")]
     pub(crate) markdown: Option<PathBuf>,
+    /// Also write a self-contained HTML page to this file (opens offline; nothing is fetched).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) html: Option<PathBuf>,
     /// Suspect groups shown in full (the rest get one line each); 0 shows all.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub(crate) top: usize,

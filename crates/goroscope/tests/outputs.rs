@@ -118,3 +118,51 @@ fn the_validators_reject_what_the_schemas_forbid() {
     let errors = common::schemas::junit_errors(&broken).expect("skipped is not an attribute of testsuites");
     assert!(errors.contains("skipped"), "{errors}");
 }
+
+/// `--html FILE`: one self-contained page, every group at its anchor, text from the dump escaped, and a policy
+/// that lets only the page's own style and script run.
+#[test]
+fn html_report_is_self_contained_and_escapes_the_dump() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("html");
+    std::fs::create_dir_all(&dir).unwrap();
+    let page = dir.join("demo.html");
+    let (code, _, stderr) = common::goroscope(
+        &[
+            "analyze",
+            "examples/demo-dump.txt",
+            "--src",
+            "examples/leaky-service",
+            "-q",
+            "--html",
+            page.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("Content-Security-Policy") && html.contains("script-src 'sha256-"), "no policy");
+    for fetching in ["<link", "<img", "<iframe", " src=", "url(", "@import"] {
+        assert!(!html.contains(fetching), "the page fetches nothing, yet has {fetching}");
+    }
+    assert!(html.contains("main.(*service).publish") && html.contains("operation on a nil channel"));
+    assert!(html.contains("GL001 unreceived-send"), "lint links are shown");
+    let anchors = html.matches("<article class=\"group").count();
+    assert_eq!(anchors, html.matches(" id=\"g-").count());
+
+    // A dump whose function names and labels carry markup (hand-made: no Go program can be asked to name a
+    // function like this, but a goroutine label can hold anything).
+    let hostile = "goroutine 1 [chan receive, 5 minutes]:\n\
+                   main.<script>alert(1)</script>(...)\n\
+                   \t/src/\"><img src=x onerror=alert(2)>.go:10 +0x1\n\
+                   created by main.main in goroutine 1\n\t/src/main.go:5 +0x2\n";
+    let hostile_page = dir.join("hostile.html");
+    let (code, _, stderr) = common::goroscope(
+        &["analyze", "-", "-q", "--html", hostile_page.to_str().unwrap()],
+        Some(hostile.as_bytes()),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let html = std::fs::read_to_string(&hostile_page).unwrap();
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
+    assert!(!html.contains("<script>alert") && !html.contains("<img"), "markup from the dump is escaped");
+    assert_eq!(html.matches("<script>").count(), 1, "only the page's own script");
+}

@@ -2,6 +2,7 @@
 
 mod explain;
 mod github;
+mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -20,6 +21,7 @@ use serde::Serialize;
 
 pub use explain::{Explained, write_catalogue, write_pattern};
 pub use github::Github;
+pub use html::Html;
 pub use json::Json;
 pub use junit::Junit;
 pub use markdown::Markdown;

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use goroscope_analyze::{Analysis, Options, analyze};
 use goroscope_dump::Snapshot;
-use goroscope_report::{Json, Junit, Markdown, Render, Report, Sarif, Table, TableOptions};
+use goroscope_report::{Html, Json, Junit, Markdown, Render, Report, Sarif, Table, TableOptions};
 
 use crate::args::{AnalysisArgs, CollectArgs, OutputArgs, OutputFormat};
 use crate::inputs::{self, Reading};
@@ -108,11 +108,12 @@ impl Session {
 /// standard output. A reader that went away (`| head`) is not an error.
 pub(crate) fn emit(report: &Report, output: &OutputArgs, color: bool, session: &Session) -> Result<()> {
     let sarif = || Sarif { paths: session.finder.repository_paths(report) };
-    let files: [(&Option<PathBuf>, OutputFormat); 4] = [
+    let files: [(&Option<PathBuf>, OutputFormat); 5] = [
         (&output.json, OutputFormat::Json),
         (&output.sarif, OutputFormat::Sarif),
         (&output.junit, OutputFormat::Junit),
         (&output.markdown, OutputFormat::Markdown),
+        (&output.html, OutputFormat::Html),
     ];
     for (path, format) in files {
         let Some(path) = path else { continue };
@@ -146,5 +147,6 @@ fn renderer(
         OutputFormat::Markdown => Box::new(Markdown),
         OutputFormat::Sarif => Box::new(sarif()),
         OutputFormat::Junit => Box::new(Junit),
+        OutputFormat::Html => Box::new(Html),
     }
 }
