@@ -55,9 +55,11 @@
 
 use tree_sitter::Node;
 
-use crate::channels::{Capacity, UseKind, fully_visible, local_channels, operation, select_cases, uses};
+use crate::channels::{
+    Capacity, UseKind, capacity_edit, fully_visible, local_channels, operation, select_cases, uses,
+};
 use crate::context::Context;
-use crate::finding::{Edit, Finding, Fix, Severity};
+use crate::finding::{Finding, Fix, Severity};
 use crate::rule::Rule;
 use crate::syntax::{
     ancestors, body, enclosing_function, exits_function, find_all, go_literal, named_children, statements,
@@ -127,7 +129,11 @@ fn check(cx: &Context<'_, '_>, go: Node<'_>, findings: &mut Vec<Finding>) {
             }
             finding.related.push(cx.related(channel.declaration, format!("`{name}` made unbuffered here")));
             if single_send {
-                finding.fix = buffer_of_one(cx, channel.declaration, channel.name);
+                finding.fix = capacity_edit(cx.text, &channel, "1").map(|edit| Fix {
+                    title: format!("give `{name}` a buffer of 1"),
+                    safe: true,
+                    edits: vec![edit],
+                });
             }
             findings.push(finding);
         }
@@ -223,21 +229,4 @@ fn case_of(node: Node<'_>) -> Option<Node<'_>> {
 
 fn in_loop_within(node: Node<'_>, outer: Node<'_>) -> bool {
     ancestors(node).take_while(|a| *a != outer).any(|a| a.kind() == "for_statement")
-}
-
-/// `make(chan T)` → `make(chan T, 1)`; `make(chan T, 0)` → `make(chan T, 1)`.
-fn buffer_of_one(cx: &Context<'_, '_>, declaration: Node<'_>, name: Node<'_>) -> Option<Fix> {
-    let make = find_all(declaration, "call_expression")
-        .into_iter()
-        .find(|call| call.start_byte() > name.start_byte() && cx.text(*call).starts_with("make("))?;
-    let arguments = make.child_by_field_name("arguments")?;
-    let args = named_children(arguments);
-    let edit = match args.get(1) {
-        Some(zero) => Edit { start: zero.start_byte(), end: zero.end_byte(), replacement: "1".to_owned() },
-        None => {
-            let at = args.first()?.end_byte();
-            Edit { start: at, end: at, replacement: ", 1".to_owned() }
-        }
-    };
-    Some(Fix { title: format!("give `{}` a buffer of 1", cx.text(name)), safe: true, edits: vec![edit] })
 }
