@@ -12,7 +12,7 @@ use crate::context::{Context, Package, ParsedFile};
 use crate::finding::Finding;
 use crate::module::Module;
 use crate::rule::Rule;
-use crate::suppress::{suppressed, suppressions};
+use crate::suppress::{suppressed, suppression};
 use crate::syntax::Text;
 use crate::{Options, Problem};
 
@@ -111,9 +111,13 @@ pub(crate) fn check_file(
     let text = Text::new(&file.source);
     let root = file.tree.root_node();
     let mut findings = Vec::new();
+    let mut suppressions = Vec::new();
     let mut cursor = root.walk();
     'walk: loop {
         let node = cursor.node();
+        if node.kind() == "comment" {
+            suppressions.extend(suppression(&text, node));
+        }
         for rule in dispatch.rules_for(node) {
             let context = Context { path: &file.path, text: &text, module, package, rule };
             (rule.check)(&context, node, &mut findings);
@@ -127,7 +131,6 @@ pub(crate) fn check_file(
             }
         }
     }
-    let suppressions = suppressions(&text, root);
     findings.retain(|f| !suppressed(&suppressions, f));
     findings.sort_by(|a, b| (a.span.start, a.code).cmp(&(b.span.start, b.code)));
     findings.dedup_by(|a, b| a.code == b.code && a.span == b.span);

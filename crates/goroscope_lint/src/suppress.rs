@@ -17,24 +17,11 @@ pub(crate) struct Suppression {
     pub(crate) lines: (u32, u32),
 }
 
-/// The suppressions of a file.
-pub(crate) fn suppressions(text: &Text<'_>, root: Node<'_>) -> Vec<Suppression> {
-    let mut found = Vec::new();
-    collect(text, root, &mut found);
-    found
-}
-
-fn collect(text: &Text<'_>, node: Node<'_>, found: &mut Vec<Suppression>) {
-    let mut cursor = node.walk();
-    for child in node.children(&mut cursor) {
-        if child.kind() == "comment" {
-            if let Some(codes) = directive_codes(text.of(child)) {
-                found.push(Suppression { codes, lines: covered_lines(text, child) });
-            }
-        } else if child.child_count() > 0 {
-            collect(text, child, found);
-        }
-    }
+/// The suppression a comment node makes, if it is a `//goroscope:ignore` directive. The engine calls this on
+/// the comments it meets in its one walk of the tree.
+pub(crate) fn suppression(text: &Text<'_>, comment: Node<'_>) -> Option<Suppression> {
+    let codes = directive_codes(text.of(comment))?;
+    Some(Suppression { codes, lines: covered_lines(text, comment) })
 }
 
 /// The codes named by a `//goroscope:ignore` comment; the words after the codes are the reason.
@@ -104,7 +91,13 @@ mod tests {
         let mut parser = tree_sitter::Parser::new();
         parser.set_language(&tree_sitter_go::LANGUAGE.into()).unwrap();
         let tree = parser.parse(source, None).unwrap();
-        suppressions(&Text::new(source.as_bytes()), tree.root_node())
+        let text = Text::new(source.as_bytes());
+        let mut found = Vec::new();
+        crate::syntax::walk(tree.root_node(), &mut |node| {
+            found.extend((node.kind() == "comment").then(|| suppression(&text, node)).flatten());
+            true
+        });
+        found
     }
 
     #[test]
