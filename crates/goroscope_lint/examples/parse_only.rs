@@ -5,7 +5,7 @@
 //! This is the whole example: [`goroscope_lint::lint`] with an empty rule list. The engine still walks the paths
 //! (same filters: `.gitignore`, `vendor/`, `testdata/`, generated files), reads and parses every file and reports
 //! syntax errors as it does for `goroscope lint`; with no rules its dispatch table is empty, so what is left per file
-//! is one cursor walk over the tree that dispatches nothing and the scan for `//goroscope:ignore` comments. The
+//! is one cursor walk over the tree that dispatches nothing and collects `//goroscope:ignore` comments. The
 //! difference between `goroscope lint` and this is the cost of the rules, plus the command's configuration lookup and
 //! output.
 
