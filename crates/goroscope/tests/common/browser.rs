@@ -79,13 +79,22 @@ pub fn chromium() -> PathBuf {
         .unwrap_or_else(|| missing("none was found on PATH or at /usr/bin/chromium"))
 }
 
-/// The shared browser, launched when no test holds it.
+/// The shared browser, launched when no test holds it. A launch that failed is not tried again by the other
+/// tests: they fail at once with the same message.
 fn browser() -> Arc<Browser> {
     static SHARED: Mutex<Weak<Browser>> = Mutex::new(Weak::new());
+    static FAILED: Mutex<Option<String>> = Mutex::new(None);
     let mut shared = SHARED.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some(browser) = shared.upgrade() {
         return browser;
     }
+    if let Some(failure) = FAILED.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+        panic!("{failure}");
+    }
+    let fail = |message: String| -> ! {
+        *FAILED.lock().unwrap_or_else(PoisonError::into_inner) = Some(message.clone());
+        panic!("{message}")
+    };
     let path = chromium();
     let options = LaunchOptions {
         path: Some(path.clone()),
@@ -101,14 +110,14 @@ fn browser() -> Arc<Browser> {
     std::thread::spawn(move || started.send(Browser::new(options)));
     let browser = match launched.recv_timeout(CALL_TIMEOUT) {
         Ok(Ok(browser)) => Arc::new(browser),
-        Ok(Err(e)) => panic!(
+        Ok(Err(e)) => fail(format!(
             "launching {} failed: {e:#}. Is it a working Chromium? Run scripts/setup.sh.",
             path.display()
-        ),
-        Err(mpsc::RecvTimeoutError::Timeout | mpsc::RecvTimeoutError::Disconnected) => panic!(
+        )),
+        Err(mpsc::RecvTimeoutError::Timeout | mpsc::RecvTimeoutError::Disconnected) => fail(format!(
             "{} did not start within {CALL_TIMEOUT:?}. Is it a working Chromium? Run scripts/setup.sh.",
             path.display()
-        ),
+        )),
     };
     *shared = Arc::downgrade(&browser);
     browser
@@ -150,11 +159,15 @@ pub fn file_url(path: &Path, fragment: &str) -> String {
     url
 }
 
-/// Installed before the page's own code: records script errors and CSP violations.
+/// Installed before the page's own code: records script errors (uncaught exceptions and promise rejections)
+/// and CSP violations.
 const RECORDER: &str = r"
 window.__goroscopeTest = { errors: [], violations: [] };
 window.addEventListener('error', function (e) {
   window.__goroscopeTest.errors.push(String(e.message || e) + ' at ' + e.filename + ':' + e.lineno);
+});
+window.addEventListener('unhandledrejection', function (e) {
+  window.__goroscopeTest.errors.push('unhandled rejection: ' + String(e.reason));
 });
 document.addEventListener('securitypolicyviolation', function (e) {
   window.__goroscopeTest.violations.push(e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') +
@@ -189,8 +202,8 @@ impl Page {
         });
         page.set_color_scheme("light");
         page.set_viewport(VIEWPORT.0, VIEWPORT.1);
-        // Loaded is when the page's own document is complete (the library's `wait_until_navigated` waits for
-        // the network to be idle and can miss the end of a fast load).
+        // Loaded is when the new document is complete (the library's `wait_until_navigated` waits for the
+        // network to be idle, and can miss the end of a fast load and wait for ever).
         let navigated = page.call(Cdp::Navigate {
             url: url.to_owned(),
             referrer: None,
@@ -200,7 +213,7 @@ impl Page {
         });
         assert!(navigated.error_text.is_none(), "loading {url}: {:?}", navigated.error_text);
         page.wait_until(
-            &format!("location.href === {} && document.readyState === 'complete'", js_string(url)),
+            "location.href !== 'about:blank' && document.readyState === 'complete'",
             "the page to load",
         );
         page
