@@ -29,6 +29,12 @@ pub use sarif::Sarif;
 pub use table::{Table, TableOptions};
 pub use text::group_title;
 
+/// Escapes text for HTML element content and attribute values, as the HTML report does: the one escaping
+/// function of every page that shows dump text.
+pub fn escape_html(text: &str) -> String {
+    html::escape(text)
+}
+
 /// Everything one run found, across its inputs.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
