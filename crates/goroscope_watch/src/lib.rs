@@ -14,7 +14,8 @@ pub use live::{Fetches, Live, LiveGroup, LiveState, LiveTarget, severity};
 pub use log::write_event;
 pub use source::{Cheap, Reading, TargetSpec, parse_expvar, parse_metrics};
 pub use store::{
-    GroupCount, NewSample, SCHEMA_VERSION, Store, StoreError, StoredGroup, StoredPoint, TargetSummary,
+    GroupCount, NewSample, SCHEMA_VERSION, Store, StoreError, StoredEvent, StoredGroup, StoredPoint,
+    TargetSummary,
 };
 pub use watch::{
     Alarm, Event, EventKind, LONG_POINTS, Outputs, Summary, Until, WatchOptions, rfc3339, watch,
