@@ -44,6 +44,9 @@ pub(crate) enum Command {
     Watch(WatchArgs),
     /// What `watch` recorded: targets, a group's series, exports, pruning.
     History(HistoryArgs),
+    /// A local web dashboard: upload dumps, browse the history `watch` records, and watch targets live
+    /// (each target's timeline, its groups, a group's explanation and fix).
+    Serve(ServeArgs),
     /// Find goroutine-leak patterns in Go source: unreceived sends, locks held on return, lost cancels, tickers
     /// never stopped… Exit 1 on findings; `--fix` applies the mechanical fixes.
     Lint(LintArgs),
@@ -444,6 +447,31 @@ pub(crate) struct WatchArgs {
     /// Keep no history (no database).
     #[arg(long, conflicts_with = "db")]
     pub(crate) no_db: bool,
+    #[command(flatten)]
+    pub(crate) analysis: AnalysisArgs,
+    #[command(flatten)]
+    pub(crate) collect: CollectArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    #[command(flatten)]
+    pub(crate) targets: TargetArgs,
+    /// Address to listen on (`HOST:PORT`; port 0 picks a free one). Beyond the loopback interface a token is
+    /// required: from --token-file, or generated and printed once.
+    #[arg(long, default_value = "127.0.0.1:7070", value_name = "ADDR")]
+    pub(crate) bind: String,
+    /// File holding the token clients must show (`Authorization: Bearer TOKEN`, or `?token=` once in a
+    /// browser); at least 16 characters. Never printed.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) token_file: Option<PathBuf>,
+    /// The largest upload accepted (before decompression; --max-size caps what it decompresses to).
+    #[arg(long, default_value = "256MiB", value_parser = parse_size, value_name = "SIZE")]
+    pub(crate) max_upload: u64,
+    #[command(flatten)]
+    pub(crate) poll: PollArgs,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
     #[command(flatten)]
     pub(crate) analysis: AnalysisArgs,
     #[command(flatten)]

@@ -322,20 +322,34 @@ pub(crate) fn target(page: &TargetPage<'_>) -> String {
     if page.groups.is_empty() {
         body.push_str("<p class=\"empty\">No profile recorded yet: groups come from pprof profiles.</p>\n");
     } else {
+        // A group missing from the latest profile is gone: its count there is 0.
+        let latest = page.groups.iter().map(|g| g.last_ms).max().unwrap_or(0);
+        let now = |g: &StoredGroup| if g.last_ms < latest { 0 } else { g.last_count };
         let mut groups: Vec<&StoredGroup> = page.groups.iter().collect();
-        groups.sort_by(|a, b| rank(&a.level).cmp(&rank(&b.level)).then(b.last_count.cmp(&a.last_count)));
+        groups.sort_by(|a, b| {
+            (now(a) == 0)
+                .cmp(&(now(b) == 0))
+                .then(rank(&a.level).cmp(&rank(&b.level)))
+                .then(now(b).cmp(&now(a)))
+                .then(b.last_count.cmp(&a.last_count))
+        });
         body.push_str(
             "<table class=\"groups\"><thead><tr><th>level</th><th class=\"n\">goroutines</th><th>pattern</th>\
              <th>group</th><th>fingerprint</th><th>first seen</th><th>last seen</th></tr></thead>\n<tbody>\n",
         );
         for g in groups {
             let link = format!("{href}/groups/{}", segment(&g.fingerprint));
+            let (class, shown) = if now(g) == 0 && g.last_count > 0 {
+                (" class=\"gone\"", format!("0 <span class=\"meta\">(was {})</span>", count(g.last_count)))
+            } else {
+                ("", count(now(g)))
+            };
             let _ = writeln!(
                 body,
-                "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td><td><a href=\"{}\"><code>{}</code></a></td>\
-                 <td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                "<tr{class} data-fingerprint=\"{}\"><td>{}</td><td class=\"n\">{shown}</td><td>{}</td>\
+                 <td><a href=\"{}\"><code>{}</code></a></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                esc(&g.fingerprint),
                 badge(&g.level),
-                count(g.last_count),
                 g.pattern.as_deref().map_or_else(|| "–".to_owned(), esc),
                 esc(&link),
                 esc(&g.title),
@@ -392,7 +406,7 @@ fn series_view(points: &[StoredPoint], what: &str) -> String {
             esc(&p.source),
         );
         if restarted {
-            html.push_str("<tr class=\"restart\"><td colspan=\"4\">the process restarted</td></tr>\n");
+            html.push_str("<tr class=\"restart\"><td colspan=\"4\">a new run: the process restarted, or the watch began again</td></tr>\n");
         }
     }
     html.push_str("</tbody></table>\n");
