@@ -148,6 +148,10 @@ fn html_report_is_self_contained_and_escapes_the_dump() {
     assert!(html.contains("GL001 unreceived-send"), "lint links are shown");
     let anchors = html.matches("<article class=\"group").count();
     assert_eq!(anchors, html.matches(" id=\"g-").count());
+    // The flame graph: one box per function and depth, each group placed in its order.
+    assert_eq!(html.matches("<svg class=\"flame\"").count(), 1);
+    assert_eq!(anchors, html.matches(" data-pos=\"").count(), "every group has its place in the flame graph");
+    assert!(html.contains("<g data-r=\"") && html.contains("<title>main.(*service).publish\n30 goroutines"));
 
     // A dump whose function names and labels carry markup (hand-made: no Go program can be asked to name a
     // function like this, but a goroutine label can hold anything).
@@ -165,4 +169,60 @@ fn html_report_is_self_contained_and_escapes_the_dump() {
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
     assert!(!html.contains("<script>alert") && !html.contains("<img"), "markup from the dump is escaped");
     assert_eq!(html.matches("<script>").count(), 1, "only the page's own script");
+}
+
+#[test]
+fn html_of_a_series_charts_the_total_and_each_growing_group() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("html-series");
+    std::fs::create_dir_all(&dir).unwrap();
+    let page = dir.join("series.html");
+    let rounds: Vec<String> = (0..4).map(|r| format!("testdata/series/round{r}.txt")).collect();
+    let mut args =
+        vec!["series", "--interval", "30s", "-q", "--format", "json", "--html", page.to_str().unwrap()];
+    args.extend(rounds.iter().map(String::as_str));
+    let (code, json, stderr) = common::goroscope(&args, None);
+    assert_eq!(code, 0, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("<svg class=\"chart\"") && html.contains("Series of 4 snapshots over 2 min"));
+    // A legend entry, linked to its group, for each growing group; a sparkline in each group's heading.
+    let growing: Vec<&serde_json::Value> = report["series"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["growth"].as_i64() > Some(0))
+        .collect();
+    assert!(!growing.is_empty());
+    for g in &growing {
+        let fingerprint = g["group"]["fingerprint"].as_str().unwrap();
+        assert!(html.contains(&format!("<a href=\"#g-{fingerprint}\">")), "legend for {fingerprint}");
+        assert!(html.contains(&format!("id=\"g-{fingerprint}\"")));
+    }
+    let groups = report["series"]["groups"].as_array().unwrap().len();
+    assert_eq!(html.matches("<svg class=\"sparkline\"").count(), groups);
+    assert!(html.contains("<title>5 → 10 → 15 → 20</title>"), "the leaked quotes' counts");
+    assert!(html.contains("<p class=\"change grown\">+15 · "), "growth is said in the heading");
+}
+
+#[test]
+fn html_of_a_diff_says_how_each_group_changed() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("html-diff");
+    std::fs::create_dir_all(&dir).unwrap();
+    let page = dir.join("diff.html");
+    let (code, _, stderr) = common::goroscope(
+        &[
+            "diff",
+            "testdata/series/round0.txt",
+            "testdata/series/round3.txt",
+            "-q",
+            "--html",
+            page.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("testdata/series/round0.txt → testdata/series/round3.txt"), "{html}");
+    assert!(html.contains("<p class=\"change grown\">grown +15 (5 → 20)</p>"), "{html}");
+    assert!(html.contains("<svg class=\"flame\""));
 }
