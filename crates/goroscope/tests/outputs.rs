@@ -226,3 +226,30 @@ fn html_of_a_diff_says_how_each_group_changed() {
     assert!(html.contains("<p class=\"change grown\">grown +15 (5 → 20)</p>"), "{html}");
     assert!(html.contains("<svg class=\"flame\""));
 }
+
+#[test]
+fn html_lists_at_most_two_thousand_groups_and_says_what_it_left_out() {
+    // Synthetic: 2,100 goroutines, each in a function of its own, so each is a group.
+    let dump: String = (0..2_100)
+        .map(|i| {
+            format!(
+                "goroutine {} [chan receive]:\nmain.f{i}()\n\t/src/main.go:{} +0x1\n\
+                 created by main.main in goroutine 1\n\t/src/main.go:5 +0x2\n\n",
+                i + 2,
+                i + 10
+            )
+        })
+        .collect();
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("html-many");
+    std::fs::create_dir_all(&dir).unwrap();
+    let page = dir.join("many.html");
+    let (code, _, stderr) =
+        common::goroscope(&["analyze", "-", "-q", "--html", page.to_str().unwrap()], Some(dump.as_bytes()));
+    assert!(code <= 1, "{stderr}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_eq!(html.matches("<article class=\"group").count(), 2_000);
+    assert!(
+        html.contains("100 more groups (100 goroutines) are in the flame graph but not listed"),
+        "{stderr}"
+    );
+}

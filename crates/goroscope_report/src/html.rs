@@ -24,6 +24,10 @@ pub struct Html;
 const STYLE: &str = include_str!("html/report.css");
 const SCRIPT: &str = include_str!("html/report.js");
 
+/// Groups listed in full in one view, most severe and largest first; a dump with more is usually one stack
+/// made distinct by its arguments, and the page would grow by about 4 KB for each.
+const MAX_GROUPS: usize = 2000;
+
 /// Frames of a stack shown before the rest are folded away.
 const STACK_FRAMES: usize = 12;
 
@@ -222,9 +226,19 @@ impl Page {
                 f.svg
             );
         }
-        for (i, (g, _)) in groups.iter().enumerate() {
+        for (i, (g, _)) in groups.iter().enumerate().take(MAX_GROUPS) {
             let position = flame.as_ref().map(|f| f.positions[i]);
             self.group(report, g, position, &heading(i));
+        }
+        if let Some(rest) = groups.get(MAX_GROUPS..).filter(|rest| !rest.is_empty()) {
+            let goroutines: u64 = rest.iter().map(|(_, count)| count).sum();
+            let _ = writeln!(
+                self.html,
+                "<p class=\"note\">{} more groups ({}) are in the flame graph but not listed here, to keep the page \
+                 small; the JSON report (<code>--format json</code>) has every group.</p>",
+                thousands(rest.len() as u64),
+                plural(goroutines, "goroutine", "goroutines")
+            );
         }
     }
 }

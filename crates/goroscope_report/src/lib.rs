@@ -58,8 +58,9 @@ pub struct Report {
     /// `--src`: lint findings in the source of suspect groups, tied to the group.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub lint_links: Vec<LintLink>,
-    /// `goroscope history show --html`: what `watch` recorded of one target.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `goroscope history show --html`: what `watch` recorded of one target. Drawn in the HTML page only: the
+    /// history's own JSON is `goroscope history export`.
+    #[serde(skip)]
     pub history: Option<HistoryReport>,
 }
 
