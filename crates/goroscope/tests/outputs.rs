@@ -186,17 +186,12 @@ fn html_of_a_series_charts_the_total_and_each_growing_group() {
     let report: serde_json::Value = serde_json::from_str(&json).unwrap();
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.contains("<svg class=\"chart\"") && html.contains("Series of 4 snapshots over 2 min"));
-    // A legend entry, linked to its group, for each growing group; a sparkline in each group's heading.
-    let growing: Vec<&serde_json::Value> = report["series"]["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|g| g["growth"].as_i64() > Some(0))
-        .collect();
-    assert!(!growing.is_empty());
-    for g in &growing {
+    // A legend entry, linked to its group, for each growing suspect, and none for healthy groups while
+    // suspects grow; a sparkline in each group's heading.
+    for g in report["series"]["groups"].as_array().unwrap() {
         let fingerprint = g["group"]["fingerprint"].as_str().unwrap();
-        assert!(html.contains(&format!("<a href=\"#g-{fingerprint}\">")), "legend for {fingerprint}");
+        let charted = g["growth"].as_i64() > Some(0) && g["group"]["level"] != "healthy";
+        assert_eq!(html.contains(&format!("<a href=\"#g-{fingerprint}\">")), charted, "legend for {g}");
         assert!(html.contains(&format!("id=\"g-{fingerprint}\"")));
     }
     let groups = report["series"]["groups"].as_array().unwrap().len();

@@ -72,6 +72,8 @@ const PLOT_HEIGHT: f64 = 200.0;
 const LEFT: f64 = 64.0;
 const RIGHT: f64 = 20.0;
 const LEGEND_ROW: f64 = 18.0;
+/// Where the legend starts, below the x axis' labels.
+const LEGEND_TOP: f64 = PLOT_TOP + PLOT_HEIGHT + 26.0;
 /// Group colours, mid-tones readable on light and dark pages alike.
 const PALETTE: [&str; 8] =
     ["#d62728", "#ff7f0e", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
@@ -89,7 +91,13 @@ impl Chart {
             kind: LineKind::Total,
             points: xs.iter().zip(&series.points).map(|(&x, p)| (x, p.total)).collect(),
         }];
-        for g in series.groups.iter().filter(|g| g.growth > 0).take(MAX_LINES - 1) {
+        // The suspects that grew; healthy groups only when no suspect grew.
+        let growing = |healthy: bool| {
+            series.groups.iter().filter(move |g| g.growth > 0 && (g.group.level == Level::Healthy) == healthy)
+        };
+        let shown: Vec<_> =
+            if growing(false).next().is_some() { growing(false).collect() } else { growing(true).collect() };
+        for g in shown.into_iter().take(MAX_LINES - 1) {
             lines.push(Line {
                 label: group_title(&g.group),
                 href: Some(format!("#g-{}", g.group.fingerprint)),
@@ -140,7 +148,7 @@ impl Chart {
     pub fn svg(&self) -> String {
         let lines: Vec<&Line> = self.lines.iter().filter(|l| !l.points.is_empty()).take(MAX_LINES).collect();
         let legend_height = LEGEND_ROW * lines.len() as f64 + 8.0;
-        let height = PLOT_TOP + PLOT_HEIGHT + 28.0 + legend_height;
+        let height = LEGEND_TOP + legend_height;
         let mut svg = String::with_capacity(8 << 10);
         let _ = write!(
             svg,
@@ -159,9 +167,8 @@ impl Chart {
             let colour = colour(line.kind, i);
             plot(line, &scale, self.x, colour, &mut svg);
         }
-        let legend_top = PLOT_TOP + PLOT_HEIGHT + 28.0;
         for (i, line) in lines.iter().enumerate() {
-            legend(line, colour(line.kind, i), legend_top + LEGEND_ROW * i as f64, &mut svg);
+            legend(line, colour(line.kind, i), LEGEND_TOP + LEGEND_ROW * (i + 1) as f64, &mut svg);
         }
         svg.push_str("</svg>");
         svg
