@@ -124,23 +124,11 @@ fn the_validators_reject_what_the_schemas_forbid() {
 /// that lets only the page's own style and script run.
 #[test]
 fn html_report_is_self_contained_and_escapes_the_dump() {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("html");
-    std::fs::create_dir_all(&dir).unwrap();
-    let page = dir.join("demo.html");
-    let (code, _, stderr) = common::goroscope(
-        &[
-            "analyze",
-            "examples/demo-dump.txt",
-            "--src",
-            "examples/leaky-service",
-            "-q",
-            "--html",
-            page.to_str().unwrap(),
-        ],
+    let (_, html) = html_page(
+        "demo",
+        &["analyze", "examples/demo-dump.txt", "--src", "examples/leaky-service", "-q"],
         None,
     );
-    assert_eq!(code, 0, "{stderr}");
-    let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.contains("Content-Security-Policy") && html.contains("script-src 'sha256-"), "no policy");
     for fetching in ["<link", "<img", "<iframe", " src=", "url(", "@import"] {
         assert!(!html.contains(fetching), "the page fetches nothing, yet has {fetching}");
@@ -160,13 +148,7 @@ fn html_report_is_self_contained_and_escapes_the_dump() {
                    main.<script>alert(1)</script>(...)\n\
                    \t/src/\"><img src=x onerror=alert(2)>.go:10 +0x1\n\
                    created by main.main in goroutine 1\n\t/src/main.go:5 +0x2\n";
-    let hostile_page = dir.join("hostile.html");
-    let (code, _, stderr) = common::goroscope(
-        &["analyze", "-", "-q", "--html", hostile_page.to_str().unwrap()],
-        Some(hostile.as_bytes()),
-    );
-    assert_eq!(code, 0, "{stderr}");
-    let html = std::fs::read_to_string(&hostile_page).unwrap();
+    let (_, html) = html_page("hostile", &["analyze", "-", "-q"], Some(hostile.as_bytes()));
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
     assert!(!html.contains("<script>alert") && !html.contains("<img"), "markup from the dump is escaped");
     assert_eq!(html.matches("<script>").count(), 1, "only the page's own script");
@@ -174,17 +156,11 @@ fn html_report_is_self_contained_and_escapes_the_dump() {
 
 #[test]
 fn html_of_a_series_charts_the_total_and_each_growing_group() {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("html-series");
-    std::fs::create_dir_all(&dir).unwrap();
-    let page = dir.join("series.html");
     let rounds: Vec<String> = (0..4).map(|r| format!("testdata/series/round{r}.txt")).collect();
-    let mut args =
-        vec!["series", "--interval", "30s", "-q", "--format", "json", "--html", page.to_str().unwrap()];
+    let mut args = vec!["series", "--interval", "30s", "-q", "--format", "json"];
     args.extend(rounds.iter().map(String::as_str));
-    let (code, json, stderr) = common::goroscope(&args, None);
-    assert_eq!(code, 0, "{stderr}");
+    let (json, html) = html_page("series", &args, None);
     let report: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.contains("<svg class=\"chart\"") && html.contains("Series of 4 snapshots over 2 min"));
     // A legend entry, linked to its group, for each growing suspect, and none for healthy groups while
     // suspects grow; a sparkline in each group's heading.
@@ -202,22 +178,8 @@ fn html_of_a_series_charts_the_total_and_each_growing_group() {
 
 #[test]
 fn html_of_a_diff_says_how_each_group_changed() {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("html-diff");
-    std::fs::create_dir_all(&dir).unwrap();
-    let page = dir.join("diff.html");
-    let (code, _, stderr) = common::goroscope(
-        &[
-            "diff",
-            "testdata/series/round0.txt",
-            "testdata/series/round3.txt",
-            "-q",
-            "--html",
-            page.to_str().unwrap(),
-        ],
-        None,
-    );
-    assert_eq!(code, 0, "{stderr}");
-    let html = std::fs::read_to_string(&page).unwrap();
+    let (_, html) =
+        html_page("diff", &["diff", "testdata/series/round0.txt", "testdata/series/round3.txt", "-q"], None);
     assert!(html.contains("testdata/series/round0.txt → testdata/series/round3.txt"), "{html}");
     assert!(html.contains("<p class=\"change grown\">grown +15 (5 → 20)</p>"), "{html}");
     assert!(html.contains("<svg class=\"flame\""));
@@ -236,16 +198,22 @@ fn html_lists_at_most_two_thousand_groups_and_says_what_it_left_out() {
             i + 10
         );
     }
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("html-many");
-    std::fs::create_dir_all(&dir).unwrap();
-    let page = dir.join("many.html");
-    let (code, _, stderr) =
-        common::goroscope(&["analyze", "-", "-q", "--html", page.to_str().unwrap()], Some(dump.as_bytes()));
-    assert!(code <= 1, "{stderr}");
-    let html = std::fs::read_to_string(&page).unwrap();
+    let (_, html) = html_page("many", &["analyze", "-", "-q"], Some(dump.as_bytes()));
     assert_eq!(html.matches("<article class=\"group").count(), 2_000);
     assert!(
         html.contains("100 more groups (100 goroutines) are in the flame graph but not listed"),
-        "{stderr}"
+        "the page says what it left out"
     );
+}
+
+/// Runs goroscope with `args` and `--html FILE`, and returns its standard output and the page.
+fn html_page(name: &str, args: &[&str], stdin: Option<&[u8]>) -> (String, String) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("html");
+    std::fs::create_dir_all(&dir).unwrap();
+    let page = dir.join(format!("{name}.html"));
+    let mut args = args.to_vec();
+    args.extend(["--html", page.to_str().unwrap()]);
+    let (code, stdout, stderr) = common::goroscope(&args, stdin);
+    assert!(code <= 1, "{stderr}");
+    (stdout, std::fs::read_to_string(&page).unwrap())
 }
