@@ -585,6 +585,13 @@ pub(crate) enum HistoryCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Also write a self-contained HTML page: the target's total and largest groups over time, then the
+        /// latest stored profile analysed, with its flame graph.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+        /// Where to find the service's source for the page's excerpts (repeatable).
+        #[arg(long, value_name = "DIR", requires = "html")]
+        src: Vec<PathBuf>,
     },
     /// A target's total (or, with --group, one group's count) over time as CSV or JSON.
     Export {
