@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
-use goroscope_analyze::{Level, Options, analyze};
+use goroscope_analyze::{Options, analyze};
 use goroscope_dump::{ParseOptions, parse_input};
-use goroscope_report::{GroupHistory, HistoryReport, Html, InputReport, Render, Report, TimePoint};
-use goroscope_watch::{Store, StoredGroup, StoredPoint, rfc3339};
+use goroscope_report::{Html, InputReport, Render, Report};
+use goroscope_watch::{Store, StoredPoint, history_report, rfc3339};
 
 use crate::Outcome;
 use crate::args::{ExportFormat, HistoryArgs, HistoryCommand};
@@ -25,7 +25,7 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<Outcome> {
             let store = Store::open_read_only(&path)?;
             let Some(groups) = store.groups(target)? else { return unknown(&store, target) };
             if let Some(html) = html {
-                write_html(&store, target, &groups, src, html)?;
+                write_html(&store, target, src, html)?;
             }
             if *json {
                 serde_json::to_writer_pretty(&mut out, &groups)?;
@@ -100,42 +100,8 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<Outcome> {
     Ok(Outcome::Ran)
 }
 
-/// Lines of the page's chart besides the total: the largest groups, suspects first.
-const CHART_GROUPS: usize = goroscope_report::MAX_LINES - 1;
-
 /// The HTML page of a target: its total and largest groups over time, then the latest stored profile analysed.
-fn write_html(
-    store: &Store,
-    target: &str,
-    groups: &[StoredGroup],
-    src: &[PathBuf],
-    path: &Path,
-) -> Result<()> {
-    let point = |p: &StoredPoint| TimePoint { at_ms: p.at_ms, epoch: p.epoch, count: p.count };
-    let totals = store.totals(target)?.unwrap_or_default();
-    let url = store.targets()?.into_iter().find(|t| t.name == target).map(|t| t.url).unwrap_or_default();
-    let mut chosen: Vec<&StoredGroup> = groups.iter().collect();
-    // Suspects first, then the largest.
-    chosen.sort_by_key(|g| (g.level == "healthy", std::cmp::Reverse(g.last_count)));
-    let mut group_lines = Vec::new();
-    for g in chosen {
-        if group_lines.len() == CHART_GROUPS {
-            break;
-        }
-        if let Some((_, points)) = store.group_series(target, &g.fingerprint)? {
-            // A healthy group earns a line only by growing.
-            let grew = points.last().map(|p| p.count) > points.first().map(|p| p.count);
-            if g.level == "healthy" && !grew {
-                continue;
-            }
-            group_lines.push(GroupHistory {
-                fingerprint: g.fingerprint.clone(),
-                title: g.title.clone(),
-                level: Level::ALL.into_iter().find(|l| l.as_str() == g.level).unwrap_or(Level::Healthy),
-                points: points.iter().map(point).collect(),
-            });
-        }
-    }
+fn write_html(store: &Store, target: &str, src: &[PathBuf], path: &Path) -> Result<()> {
     let mut inputs = Vec::new();
     if let Some((at_ms, bytes)) = store.latest_snapshot(target)? {
         let name = format!("{target} at {}", rfc3339(at_ms));
@@ -148,12 +114,7 @@ fn write_html(
         }
     }
     let mut report = Report::new(inputs);
-    report.history = Some(HistoryReport {
-        target: target.to_owned(),
-        url,
-        totals: totals.iter().map(point).collect(),
-        groups: group_lines,
-    });
+    report.history = history_report(store, target)?;
     let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let mut out = BufWriter::new(file);
     Html.render(&report, &mut out)
