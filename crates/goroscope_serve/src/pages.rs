@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use goroscope_analyze::{Excerpt, Group, Level};
-use goroscope_report::escape_html as esc;
+use goroscope_report::{Chart, HistoryReport, Line, LineKind, XAxis, escape_html as esc};
 use goroscope_watch::{LiveTarget, StoredEvent, StoredGroup, StoredPoint, TargetSummary, rfc3339};
 
 use crate::state::Upload;
@@ -285,6 +285,8 @@ pub(crate) const EVENTS_SHOWN: usize = 20;
 /// What a target's page shows.
 pub(crate) struct TargetPage<'a> {
     pub(crate) row: &'a TargetRow,
+    /// The total and the telling groups over time, drawn as a chart.
+    pub(crate) history: Option<&'a HistoryReport>,
     pub(crate) totals: &'a [StoredPoint],
     pub(crate) groups: &'a [StoredGroup],
     pub(crate) events: &'a [StoredEvent],
@@ -317,6 +319,9 @@ pub(crate) fn target(page: &TargetPage<'_>) -> String {
         );
     }
     body.push_str("</section>\n<section id=\"timeline\" data-live><h2>Goroutines over time</h2>\n");
+    if let Some(history) = page.history.filter(|h| !h.totals.is_empty()) {
+        let _ = writeln!(body, "<figure class=\"chart\">{}</figure>", history_chart(history, &href).svg());
+    }
     body.push_str(&series_view(page.totals, "goroutines"));
     body.push_str("</section>\n<section id=\"groups\" data-live><h2>Groups</h2>\n");
     if page.groups.is_empty() {
@@ -384,11 +389,13 @@ fn series_view(points: &[StoredPoint], what: &str) -> String {
         count(min),
         count(max),
     );
-    html.push_str(
-        "<table class=\"points\"><thead><tr><th>time</th><th class=\"n\">count</th><th class=\"n\">change</th>\
+    let shown = points.len().min(POINTS_SHOWN);
+    let _ = write!(
+        html,
+        "<details class=\"points\"><summary>the latest {shown} samples</summary>\
+         <table class=\"points\"><thead><tr><th>time</th><th class=\"n\">count</th><th class=\"n\">change</th>\
          <th>source</th></tr></thead>\n<tbody>\n",
     );
-    let shown = points.len().min(POINTS_SHOWN);
     let start = points.len() - shown;
     for i in (start..points.len()).rev() {
         let p = &points[i];
@@ -406,11 +413,47 @@ fn series_view(points: &[StoredPoint], what: &str) -> String {
             esc(&p.source),
         );
         if restarted {
-            html.push_str("<tr class=\"restart\"><td colspan=\"4\">a new run: the process restarted, or the watch began again</td></tr>\n");
+            html.push_str(
+                "<tr class=\"restart\"><td colspan=\"4\">a new run: the process restarted, or the watch began \
+                 again</td></tr>\n",
+            );
         }
     }
-    html.push_str("</tbody></table>\n");
+    html.push_str("</tbody></table></details>\n");
     html
+}
+
+/// The history's chart, its group lines linking to the groups' pages.
+fn history_chart(history: &HistoryReport, target_href: &str) -> Chart {
+    let mut chart = Chart::of_history(history);
+    for line in &mut chart.lines {
+        if let Some(fingerprint) = line.href.as_deref().and_then(|h| h.strip_prefix("#g-")) {
+            line.href = Some(format!("{target_href}/groups/{}", segment(fingerprint)));
+        }
+    }
+    chart
+}
+
+/// One group's count over time, with the target's new runs marked.
+fn group_chart(target: &str, group: &StoredGroup, points: &[StoredPoint]) -> Chart {
+    let level = Level::ALL.into_iter().find(|l| l.as_str() == group.level).unwrap_or(Level::Healthy);
+    let restarts = points
+        .windows(2)
+        .filter(|w| w[0].epoch.is_some() && w[1].epoch.is_some() && w[0].epoch != w[1].epoch)
+        .map(|w| w[1].at_ms as f64)
+        .collect();
+    Chart {
+        title: format!("Goroutines of this group on {target}"),
+        x: XAxis::Clock,
+        lines: vec![Line {
+            label: group.title.clone(),
+            href: None,
+            kind: LineKind::Group(level),
+            points: points.iter().map(|p| (p.at_ms as f64, p.count)).collect(),
+        }],
+        limit: None,
+        restarts,
+    }
 }
 
 /// Alarms, restarts and outages, newest first; alarms about groups link to them.
@@ -492,6 +535,10 @@ pub(crate) fn group(page: &GroupPage<'_>) -> String {
         time(Some(g.last_ms)),
     );
     body.push_str("<section id=\"series\" data-live><h2>Goroutines in this group over time</h2>\n");
+    if !page.points.is_empty() {
+        let chart = group_chart(page.target, g, page.points);
+        let _ = writeln!(body, "<figure class=\"chart\">{}</figure>", chart.svg());
+    }
     body.push_str(&series_view(page.points, "goroutines"));
     body.push_str("</section>\n");
     if let Some(alarm) = page.alarm {
@@ -642,13 +689,19 @@ fn excerpt_view(title: &str, excerpt: &Excerpt) -> String {
 }
 
 /// The link bar put at the top of a full report page served by the dashboard. The report's own policy allows
-/// no style or script but its own, so this is plain markup.
+/// no style or script but its own, so this is plain markup, laid out by the report's own rules for a header.
 pub(crate) fn report_nav(crumbs: &[(String, String)]) -> String {
-    let mut nav = String::from("<nav aria-label=\"Dashboard\"><p><a href=\"/\">goroscope dashboard</a>");
+    let mut nav = String::from(
+        "<header class=\"dashboard\"><nav aria-label=\"Dashboard\"><a href=\"/\">goroscope dashboard</a>",
+    );
     for (href, text) in crumbs {
-        let _ = write!(nav, " › <a href=\"{}\">{}</a>", esc(href), esc(text));
+        if href.is_empty() {
+            let _ = write!(nav, " › {}", esc(text));
+        } else {
+            let _ = write!(nav, " › <a href=\"{}\">{}</a>", esc(href), esc(text));
+        }
     }
-    nav.push_str("</p></nav>\n");
+    nav.push_str("</nav></header>\n");
     nav
 }
 
@@ -696,6 +749,17 @@ mod tests {
                 "pattern": evil, "evidence": [evil], "fix": evil})
             .to_string(),
         };
+        let history = HistoryReport {
+            target: evil.to_owned(),
+            url: evil.to_owned(),
+            totals: vec![goroscope_report::TimePoint { at_ms: 1, epoch: Some(1), count: 3 }],
+            groups: vec![goroscope_report::GroupHistory {
+                fingerprint: evil.to_owned(),
+                title: evil.to_owned(),
+                level: Level::Likely,
+                points: vec![goroscope_report::TimePoint { at_ms: 1, epoch: Some(1), count: 3 }],
+            }],
+        };
         let pages = [
             index(
                 &Targets::Listed(vec![TargetRow { summary: row.summary.clone(), live: None }]),
@@ -706,6 +770,7 @@ mod tests {
             ),
             target(&TargetPage {
                 row: &row,
+                history: Some(&history),
                 totals: std::slice::from_ref(&point),
                 groups: std::slice::from_ref(&stored),
                 events: std::slice::from_ref(&alarm),

@@ -238,12 +238,18 @@ async fn index(Shared(state): AppState, headers: HeaderMap) -> Response {
 /// One target's data for its page and the API.
 struct TargetData {
     summary: TargetSummary,
+    history: Option<goroscope_report::HistoryReport>,
     totals: Vec<StoredPoint>,
     groups: Vec<goroscope_watch::StoredGroup>,
     events: Vec<StoredEvent>,
 }
 
-async fn target_data(state: &Arc<State>, name: &str, events: usize) -> Result<TargetData, Problem> {
+async fn target_data(
+    state: &Arc<State>,
+    name: &str,
+    events: usize,
+    chart: bool,
+) -> Result<TargetData, Problem> {
     let owned = name.to_owned();
     let data = with_store(state, move |store| {
         let Some(summary) = store.targets()?.into_iter().find(|t| t.name == owned) else { return Ok(None) };
@@ -251,7 +257,8 @@ async fn target_data(state: &Arc<State>, name: &str, events: usize) -> Result<Ta
         totals.drain(..totals.len().saturating_sub(MAX_POINTS));
         let groups = store.groups(&owned)?.unwrap_or_default();
         let events = store.events(&owned, events)?.unwrap_or_default();
-        Ok(Some(TargetData { summary, totals, groups, events }))
+        let history = if chart { goroscope_watch::history_report(store, &owned)? } else { None };
+        Ok(Some(TargetData { summary, history, totals, groups, events }))
     })
     .await?;
     data.ok_or_else(|| unknown_target(name))
@@ -264,10 +271,11 @@ fn live_target(state: &State, name: &str) -> Option<goroscope_watch::LiveTarget>
 async fn target_page(Shared(state): AppState, Path(name): Path<String>) -> Response {
     let result = async {
         let name = target_name(&name)?;
-        let data = target_data(&state, &name, pages::EVENTS_SHOWN).await?;
+        let data = target_data(&state, &name, pages::EVENTS_SHOWN, true).await?;
         let row = TargetRow { summary: data.summary, live: live_target(&state, &name) };
         let body = pages::target(&TargetPage {
             row: &row,
+            history: data.history.as_ref(),
             totals: &data.totals,
             groups: &data.groups,
             events: &data.events,
@@ -326,12 +334,15 @@ async fn latest_page(Shared(state): AppState, Path(name): Path<String>) -> Respo
     let result = async {
         let name = target_name(&name)?;
         // An unknown target is not found; a known one may have no profile yet.
-        target_data(&state, &name, 0).await?;
+        let data = target_data(&state, &name, 0, true).await?;
         let Some((_, report)) = latest_report(&state, &name).await? else {
             return Err(Problem::not_found(format!("no profile of {name:?} is stored yet")).hint(
                 "profiles come from pprof endpoints; a target watched through /metrics alone has none",
             ));
         };
+        // The history as it is now above the (cached) analysis of the latest profile, as `history show --html`.
+        let mut report = Report::clone(&report);
+        report.history = data.history;
         Ok(report_page(&report, &[(target_href(&name), name.clone())]))
     }
     .await;
@@ -482,7 +493,7 @@ async fn api_targets(Shared(state): AppState) -> Response {
 async fn api_target(Shared(state): AppState, Path(name): Path<String>) -> Response {
     let result = async {
         let name = target_name(&name)?;
-        let data = target_data(&state, &name, MAX_EVENTS).await?;
+        let data = target_data(&state, &name, MAX_EVENTS, false).await?;
         let row = TargetRow { summary: data.summary, live: live_target(&state, &name) };
         let events: Vec<Value> = data
             .events

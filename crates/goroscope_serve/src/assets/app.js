@@ -83,6 +83,10 @@
         Array.prototype.forEach.call(document.querySelectorAll("[data-live][id]"), function (section) {
           var replacement = fresh.getElementById(section.id);
           if (replacement && replacement.hasAttribute("data-live")) {
+            // Folds the reader opened stay open.
+            var before = section.querySelectorAll("details");
+            var after = replacement.querySelectorAll("details");
+            for (var i = 0; i < before.length && i < after.length; i += 1) { after[i].open = before[i].open; }
             section.replaceWith(document.adoptNode(replacement));
           }
         });
