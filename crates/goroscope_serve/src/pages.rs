@@ -512,6 +512,8 @@ pub(crate) struct GroupPage<'a> {
     /// the group is not in it.
     pub(crate) analysed: Option<(&'a Group, i64)>,
     pub(crate) latest_at: Option<i64>,
+    /// Why the latest stored profile could not be analysed.
+    pub(crate) analysis_error: Option<&'a str>,
     pub(crate) alarm: Option<&'a StoredEvent>,
 }
 
@@ -567,7 +569,16 @@ pub(crate) fn group(page: &GroupPage<'_>) -> String {
                 esc(&href)
             );
         }
-        (None, None) => body.push_str("<p class=\"empty\">No profile of this target is stored.</p>\n"),
+        (None, None) => match page.analysis_error {
+            Some(error) => {
+                let _ = writeln!(
+                    body,
+                    "<p class=\"warning\">The latest stored profile cannot be analysed: {}</p>",
+                    esc(error)
+                );
+            }
+            None => body.push_str("<p class=\"empty\">No profile of this target is stored.</p>\n"),
+        },
     }
     body.push_str("</section>\n");
     body
@@ -782,6 +793,7 @@ mod tests {
                 points: std::slice::from_ref(&point),
                 analysed: None,
                 latest_at: None,
+                analysis_error: Some(evil),
                 alarm: Some(&alarm),
             }),
             problem(evil, evil, Some(evil)),

@@ -408,7 +408,11 @@ async fn group_page(Shared(state): AppState, Path((name, fingerprint)): Path<(St
             ))
             .hint("the target's page lists its groups"));
         };
-        let latest = latest_report(&state, &name).await?;
+        // A stored profile that cannot be analysed leaves the rest of the page standing.
+        let (latest, analysis_error) = match latest_report(&state, &name).await {
+            Ok(latest) => (latest, None),
+            Err(problem) => (None, Some(problem.message)),
+        };
         let analysed = latest.as_ref().and_then(|(at, report)| {
             report
                 .inputs
@@ -428,6 +432,7 @@ async fn group_page(Shared(state): AppState, Path((name, fingerprint)): Path<(St
             points: &points,
             analysed,
             latest_at: latest.as_ref().map(|(at, _)| *at),
+            analysis_error: analysis_error.as_deref(),
             alarm,
         });
         let short: String = group.fingerprint.chars().take(8).collect();
@@ -634,38 +639,46 @@ fn upload_name(given: Option<&str>) -> String {
 /// analyses it on a blocking thread and keeps it.
 async fn receive(state: &Arc<State>, request: Request) -> Result<Arc<Upload>, Problem> {
     let cap = state.max_upload;
-    let multipart = request
-        .headers()
+    let (parts, body) = request.into_parts();
+    let multipart = parts
+        .headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
-    let declared = request
-        .headers()
+    // A form carries a little more than its file.
+    let body_cap = cap.saturating_add(if multipart { MULTIPART_SLACK } else { 0 });
+    let declared = parts
+        .headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > cap.saturating_add(if multipart { MULTIPART_SLACK } else { 0 })) {
+    if declared.is_some_and(|n| n > body_cap) {
+        drain(body).await;
         return Err(too_large(cap));
     }
-    let query_name = request.uri().query().and_then(|q| {
+    let query_name = parts.uri.query().and_then(|q| {
         form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "name").map(|(_, v)| v.into_owned())
     });
     // One permit per upload read and analysed: each may hold `cap` bytes.
-    let _permit = tokio::time::timeout(state.upload_timeout, state.analyses.acquire())
-        .await
-        .map_err(|_| {
-            Problem::new(StatusCode::SERVICE_UNAVAILABLE, "Busy", "other uploads are being analysed")
-                .hint("try again in a moment")
-        })?
-        .map_err(|_| busy())?;
-    let read = async {
-        if multipart {
-            read_multipart(state, request, cap).await
-        } else {
-            read_body(request.into_body(), cap).await.map(|bytes| (query_name.clone(), bytes))
-        }
+    let permit = tokio::time::timeout(state.upload_timeout, state.analyses.acquire()).await;
+    let Ok(Ok(_permit)) = permit else {
+        drain(body).await;
+        return Err(Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Busy",
+            "other uploads are being analysed",
+        )
+        .hint("try again in a moment"));
     };
-    let (name, bytes) = tokio::time::timeout(state.upload_timeout, read).await.map_err(|_| timed_out())??;
+    let bytes = tokio::time::timeout(state.upload_timeout, read_body(body, body_cap))
+        .await
+        .map_err(|_| timed_out())??;
+    let (name, bytes) = if multipart {
+        let request = Request::from_parts(parts, Body::from(bytes));
+        read_multipart(state, request, cap).await?
+    } else {
+        (None, bytes)
+    };
     let name = upload_name(name.as_deref().or(query_name.as_deref()));
     let size = bytes.len() as u64;
     let (analyser, report_name) = (state.analyser.clone(), name.clone());
@@ -674,6 +687,27 @@ async fn receive(state: &Arc<State>, request: Request) -> Result<Arc<Upload>, Pr
         .await
         .map_err(|_| analysis_crashed())??;
     Ok(state.uploads.add(Upload { id: new_id(), name, at_ms: now_ms(), bytes: size, report }))
+}
+
+/// The most of a refused request's body read before the answer, and for how long: a client still sending when
+/// the connection closes may never see the answer (a browser shows a reset connection instead of the 413).
+const DRAIN_BYTES: u64 = 64 << 20;
+const DRAIN_TIME: Duration = Duration::from_secs(5);
+
+/// Reads and drops what is left of a refused request's body, within [`DRAIN_BYTES`] and [`DRAIN_TIME`].
+pub(crate) async fn drain(mut body: Body) {
+    let deadline = tokio::time::Instant::now() + DRAIN_TIME;
+    let mut left = DRAIN_BYTES;
+    while left > 0 {
+        match tokio::time::timeout_at(deadline, body.frame()).await {
+            Ok(Some(Ok(frame))) => {
+                if let Ok(data) = frame.into_data() {
+                    left = left.saturating_sub(data.len() as u64);
+                }
+            }
+            _ => break,
+        }
+    }
 }
 
 /// The raw body, at most `cap` bytes, each piece arriving within [`BODY_IDLE`].
@@ -687,6 +721,7 @@ async fn read_body(mut body: Body, cap: u64) -> Result<Vec<u8>, Problem> {
         })?;
         if let Ok(data) = frame.into_data() {
             if bytes.len() as u64 + data.len() as u64 > cap {
+                drain(body).await;
                 return Err(too_large(cap));
             }
             bytes.extend_from_slice(&data);
@@ -695,25 +730,21 @@ async fn read_body(mut body: Body, cap: u64) -> Result<Vec<u8>, Problem> {
     Ok(bytes)
 }
 
-/// The file of a multipart form: the field named `dump`, or else the first field that carries a file.
+/// The file of a multipart form already read: the field named `dump`, or else the first field that carries a
+/// file.
 async fn read_multipart(
     state: &Arc<State>,
     request: Request,
     cap: u64,
 ) -> Result<(Option<String>, Vec<u8>), Problem> {
     let form_error = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            too_large(cap)
-        } else {
-            Problem::new(StatusCode::BAD_REQUEST, "Upload failed", format!("the form could not be read: {e}"))
-        }
+        Problem::new(StatusCode::BAD_REQUEST, "Upload failed", format!("the form could not be read: {e}"))
     };
     let mut form = Multipart::from_request(request, state).await.map_err(|e| {
         Problem::new(StatusCode::BAD_REQUEST, "Upload failed", format!("the form could not be read: {e}"))
     })?;
     loop {
-        let next = tokio::time::timeout(BODY_IDLE, form.next_field()).await.map_err(|_| timed_out())?;
-        let Some(mut field) = next.map_err(form_error)? else {
+        let Some(mut field) = form.next_field().await.map_err(form_error)? else {
             return Err(Problem::new(StatusCode::BAD_REQUEST, "Upload failed", "the form carries no file")
                 .hint("choose a dump file, or drop one on the page"));
         };
@@ -722,9 +753,7 @@ async fn read_multipart(
         }
         let name = field.file_name().map(str::to_owned);
         let mut bytes = Vec::new();
-        loop {
-            let chunk = tokio::time::timeout(BODY_IDLE, field.chunk()).await.map_err(|_| timed_out())?;
-            let Some(chunk) = chunk.map_err(form_error)? else { break };
+        while let Some(chunk) = field.chunk().await.map_err(form_error)? {
             if bytes.len() as u64 + chunk.len() as u64 > cap {
                 return Err(too_large(cap));
             }
@@ -751,6 +780,7 @@ async fn guard(Shared(state): AppState, request: Request, next: Next) -> Respons
     let answer = |problem: Problem| if api { problem.json() } else { problem.page() };
     let host = request.headers().get(HOST).and_then(|v| v.to_str().ok()).map(str::to_owned);
     if state.local_only && !host.as_deref().is_some_and(auth::is_local_host) {
+        drain(request.into_body()).await;
         return answer(
             Problem::new(
                 StatusCode::FORBIDDEN,
@@ -766,6 +796,7 @@ async fn guard(Shared(state): AppState, request: Request, next: Next) -> Respons
         let origin = headers.get(ORIGIN).and_then(|v| v.to_str().ok());
         let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
         if !auth::same_origin(origin, site, host.as_deref()) {
+            drain(request.into_body()).await;
             return answer(Problem::new(
                 StatusCode::FORBIDDEN,
                 "Refused",
@@ -778,6 +809,7 @@ async fn guard(Shared(state): AppState, request: Request, next: Next) -> Respons
     let mut set_cookie = false;
     if let Some(candidate) = from_query {
         if !token.matches(&candidate) {
+            drain(request.into_body()).await;
             return unauthorized(api);
         }
         if safe {
@@ -808,6 +840,7 @@ async fn guard(Shared(state): AppState, request: Request, next: Next) -> Respons
             .filter_map(|c| auth::cookie(c, SESSION_COOKIE))
             .any(|s| token.session_matches(s));
         if !bearer && !session {
+            drain(request.into_body()).await;
             return unauthorized(api);
         }
     }
