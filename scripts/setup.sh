@@ -2,7 +2,8 @@
 # Installs what building and testing goroscope needs, when the machine lacks it:
 #   - Rust 1.89 or later (cargo), for the tool itself;
 #   - Go 1.25 or later, for the test suite, which builds and runs real Go programs;
-#   - xmllint (Debian's libxml2-utils), with which the tests validate JUnit output against its schema.
+#   - xmllint (Debian's libxml2-utils), with which the tests validate JUnit output against its schema;
+#   - headless Chromium (Debian's chromium), in which the tests open the dashboard.
 # Safe to run again: it changes nothing on a machine that has them all.
 set -euo pipefail
 
@@ -61,4 +62,8 @@ if ! command -v xmllint >/dev/null 2>&1; then
   echo "setup: xmllint not found; installing Debian's libxml2-utils" >&2
   apt_install libxml2-utils
 fi
-echo "setup: $(cargo --version), $(go version), $(xmllint --version 2>&1 | head -n 1)"
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "setup: chromium not found; installing Debian's chromium" >&2
+  apt_install chromium
+fi
+echo "setup: $(cargo --version), $(go version), $(xmllint --version 2>&1 | head -n 1), $(chromium --version 2>/dev/null)"

@@ -37,6 +37,20 @@ impl Served {
         self.stderr.clone()
     }
 
+    /// Standard error once it holds `needle` (waiting at most 30 s).
+    fn stderr_with(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.stderr.contains(needle) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Ok(line) = self.lines.recv_timeout(left) else {
+                panic!("no {needle:?} on standard error within 30 s:\n{}", self.stderr);
+            };
+            self.stderr.push_str(&line);
+            self.stderr.push('\n');
+        }
+        self.stderr()
+    }
+
     /// Stops it with SIGTERM and returns its exit code, within 15 s.
     fn terminate(mut self) -> Option<i32> {
         let pid = self.child.id().to_string();
@@ -432,7 +446,7 @@ fn the_token_guards_every_route_and_is_never_shown() {
 
     // Beyond the loopback interface without --token-file: one is generated and printed once.
     let mut open = serve(&["--db", db.to_str().unwrap(), "--bind", "0.0.0.0:0"]);
-    let printed = open.stderr();
+    let printed = open.stderr_with("?token=");
     let link =
         printed.lines().find(|l| l.contains("?token=")).expect("the generated token is printed").trim();
     let generated = link.split("?token=").nth(1).unwrap().to_owned();
@@ -566,4 +580,94 @@ fn a_watched_demo_service_shows_its_leaks_on_the_timeline_group_and_latest_pages
     assert_eq!(get(&served.url("/targets/nope")).status, 404);
     assert_eq!(get(&served.url(&format!("/targets/{encoded}/groups/ffffffff"))).status, 404);
     assert_eq!(served.terminate(), Some(0), "SIGTERM ends the server and its watch cleanly");
+}
+
+/// Headless Chromium, required: the dashboard's script is tested where it runs, under its real policy.
+fn chromium() -> &'static str {
+    let found =
+        Command::new("chromium").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status();
+    assert!(
+        found.is_ok_and(|s| s.success()),
+        "headless Chromium is required: these tests open the dashboard in a browser. Install Debian's \
+         `chromium` package (scripts/setup.sh does)."
+    );
+    "chromium"
+}
+
+/// Runs headless Chromium on `url` with `args` (at most 90 s) and returns its standard output.
+fn browse(url: &str, args: &[&str]) -> String {
+    let profile = scratch("chromium-profile");
+    let mut child = Command::new(chromium())
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars"])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting chromium");
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stdout, &mut text);
+        text
+    });
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish {url} within 90 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    reader.join().unwrap()
+}
+
+#[test]
+fn in_a_browser_the_pages_script_runs_under_the_policy_and_refreshes_live() {
+    let demo = demo_service();
+    let agent = agent();
+    for i in 0..5 {
+        agent.get(&format!("{}/quote?sku=B-{i}", demo.base)).call().unwrap();
+    }
+    let dir = scratch("browser");
+    let db = dir.join("history.db");
+    let served = serve(&[&demo.base, "--interval", "250ms", "--db", db.to_str().unwrap()]);
+    let encoded = demo.base.trim_start_matches("http://").replace(':', "%3A");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    // The target is in the history once its first sample is.
+    while get(&served.url(&format!("/api/targets/{encoded}"))).status != 200 {
+        assert!(Instant::now() < deadline, "no samples within 60 s");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let upload = post(&served.url("/snapshots?name=demo-dump.txt"), None, &demo_dump());
+    assert_eq!(upload.status, 303);
+
+    // Virtual time runs ahead of the clock, so the page polls many times while samples keep arriving; the
+    // script marks each refresh of the live sections. A fast machine may finish before a sample lands: a few
+    // tries.
+    let page = served.url(&format!("/targets/{encoded}"));
+    let mut dom = String::new();
+    for budget in ["300000", "900000", "2000000"] {
+        dom = browse(&page, &["--dump-dom", &format!("--virtual-time-budget={budget}")]);
+        if dom.contains("data-refreshes=\"") {
+            break;
+        }
+    }
+    assert!(dom.contains("class=\"ok\">live ·"), "the script ran and its polls were allowed:\n{dom}");
+    assert!(dom.contains("data-refreshes=\""), "the live sections were fetched again:\n{dom}");
+    assert!(dom.contains("<svg class=\"chart\"") && dom.contains("handleQuote.func1"), "{dom}");
+    assert!(dom.contains("title=\""), "times have their local form as a tooltip");
+
+    // Screenshots to look at, next to the test binary's scratch files.
+    let shots = scratch("screenshots");
+    let upload_page = served.url(&upload.location.unwrap());
+    for (name, url) in [("index", served.url("/")), ("target", page), ("upload", upload_page)] {
+        let png = shots.join(format!("{name}.png"));
+        browse(&url, &["--window-size=1300,1400", &format!("--screenshot={}", png.display())]);
+        let size = std::fs::metadata(&png).map_or(0, |m| m.len());
+        assert!(size > 10_000, "a screenshot of {name} ({size} bytes at {})", png.display());
+    }
 }

@@ -91,6 +91,8 @@
           }
         });
         localTimes(document);
+        // How many times the live sections were replaced: for people and tests inspecting the page.
+        body.setAttribute("data-refreshes", String(Number(body.getAttribute("data-refreshes") || 0) + 1));
       });
   }
 
