@@ -140,7 +140,11 @@ impl From<Failure> for Problem {
 
 impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Problem {
-        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "The history cannot be read", e.to_string())
+        let status = match e {
+            StoreError::Missing { .. } => StatusCode::NOT_FOUND,
+            _ => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        Problem::new(status, "The history cannot be read", e.to_string())
     }
 }
 
@@ -304,7 +308,11 @@ async fn latest_report(state: &Arc<State>, name: &str) -> Result<Option<(i64, Ar
     if let Some(report) = state.latest.get(name, at) {
         return Ok(Some((at, report)));
     }
-    let _permit = state.analyses.acquire().await.map_err(|_| busy())?;
+    let _permit = state.analysing.acquire().await.map_err(|_| busy())?;
+    // Another request may have analysed it while this one waited.
+    if let Some(report) = state.latest.get(name, at) {
+        return Ok(Some((at, report)));
+    }
     let (analyser, source) = (state.analyser.clone(), state.source.clone());
     let source_name = format!("{name}, profile of {}", rfc3339(at));
     let report = tokio::task::spawn_blocking(move || {
@@ -660,7 +668,7 @@ async fn receive(state: &Arc<State>, request: Request) -> Result<Arc<Upload>, Pr
         form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "name").map(|(_, v)| v.into_owned())
     });
     // One permit per upload read and analysed: each may hold `cap` bytes.
-    let permit = tokio::time::timeout(state.upload_timeout, state.analyses.acquire()).await;
+    let permit = tokio::time::timeout(state.upload_timeout, state.uploading.acquire()).await;
     let Ok(Ok(_permit)) = permit else {
         drain(body).await;
         return Err(Problem::new(

@@ -25,7 +25,7 @@ const MAX_CONNECTIONS: usize = 256;
 /// How long open requests may finish after a stop was asked.
 const DRAIN: Duration = Duration::from_secs(5);
 /// Uploads read and analysed at once.
-const ANALYSES: usize = 2;
+const UPLOADS: usize = 2;
 
 /// A dashboard bound to its address, ready to run.
 pub struct Server {
@@ -77,7 +77,8 @@ impl Server {
             refresh: options.refresh,
             uploads: Uploads::new(options.uploads_kept),
             latest: LatestReports::new(),
-            analyses: Semaphore::new(ANALYSES),
+            uploading: Semaphore::new(UPLOADS),
+            analysing: Semaphore::new(1),
         };
         Ok(Server { listener, addr: bound, state: Arc::new(state) })
     }

@@ -28,7 +28,9 @@ pub(crate) struct State {
     pub(crate) uploads: Uploads,
     pub(crate) latest: LatestReports,
     /// Uploads read and analysed at once: each may hold `max_upload` bytes and the parse of them.
-    pub(crate) analyses: Semaphore,
+    pub(crate) uploading: Semaphore,
+    /// Stored profiles analysed at once (one: pages wait for the report the first of them asked for).
+    pub(crate) analysing: Semaphore,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
