@@ -46,6 +46,7 @@ pub(crate) enum Command {
     History(HistoryArgs),
     /// A local web dashboard: upload dumps, browse the history `watch` records, and watch targets live
     /// (each target's timeline, its groups, a group's explanation and fix).
+    #[cfg(feature = "serve")]
     Serve(ServeArgs),
     /// Find goroutine-leak patterns in Go source: unreceived sends, locks held on return, lost cancels, tickers
     /// never stopped… Exit 1 on findings; `--fix` applies the mechanical fixes.
@@ -453,6 +454,7 @@ pub(crate) struct WatchArgs {
     pub(crate) collect: CollectArgs,
 }
 
+#[cfg(feature = "serve")]
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
     #[command(flatten)]

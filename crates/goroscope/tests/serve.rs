@@ -1,6 +1,7 @@
 //! `goroscope serve` as a user runs it: the binary on 127.0.0.1 port 0, driven over HTTP. Uploads (raw,
 //! multipart, gzip, junk, too large), hostile dump and history text, the token, and the live demo service
 //! watched end to end through its real pprof endpoints.
+#![cfg(feature = "serve")]
 
 mod common;
 
