@@ -24,13 +24,12 @@ pub struct Token(String);
 #[non_exhaustive]
 pub enum TokenError {
     /// The token file cannot be read.
-    #[error("cannot read the token file {path}: {source}")]
+    #[error("cannot read the token file {path}: {error}")]
     Read {
         /// The file.
         path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
+        /// Why (in the message).
+        error: std::io::Error,
     },
     /// The token is too short to be a secret, or holds spaces or control characters.
     #[error(
@@ -66,7 +65,7 @@ impl Token {
     /// The token in a file (its first line; a trailing newline is fine).
     pub fn from_file(path: &Path) -> Result<Token, TokenError> {
         let text = std::fs::read_to_string(path)
-            .map_err(|source| TokenError::Read { path: path.to_owned(), source })?;
+            .map_err(|error| TokenError::Read { path: path.to_owned(), error })?;
         Token::new(&text, &format!("in {}", path.display()))
     }
 

@@ -96,22 +96,20 @@ impl std::fmt::Debug for ServeOptions {
 #[non_exhaustive]
 pub enum ServeError {
     /// The address does not resolve.
-    #[error("{addr} is not an address to listen on ({source}); write it as HOST:PORT, e.g. 127.0.0.1:7070")]
+    #[error("{addr} is not an address to listen on ({error}); write it as HOST:PORT, e.g. 127.0.0.1:7070")]
     Address {
         /// As given.
         addr: String,
-        /// Why.
-        #[source]
-        source: std::io::Error,
+        /// Why (in the message).
+        error: std::io::Error,
     },
     /// The address cannot be bound.
-    #[error("cannot listen on {addr}: {source} (another server on that port? port 0 picks a free one)")]
+    #[error("cannot listen on {addr}: {error} (another server on that port? port 0 picks a free one)")]
     Bind {
         /// As given.
         addr: String,
-        /// Why.
-        #[source]
-        source: std::io::Error,
+        /// Why (in the message).
+        error: std::io::Error,
     },
     /// Listening beyond this machine without a token.
     #[error(
@@ -123,7 +121,7 @@ pub enum ServeError {
     },
     /// The async runtime could not start.
     #[error("cannot start the server: {0}")]
-    Runtime(#[source] std::io::Error),
+    Runtime(std::io::Error),
 }
 
 #[cfg(test)]

@@ -46,19 +46,17 @@ impl Server {
     pub fn bind(addr: &str, options: ServeOptions) -> Result<Server, ServeError> {
         let addrs: Vec<SocketAddr> = addr
             .to_socket_addrs()
-            .map_err(|source| ServeError::Address { addr: addr.to_owned(), source })?
+            .map_err(|error| ServeError::Address { addr: addr.to_owned(), error })?
             .collect();
         let listener = StdListener::bind(&addrs[..])
-            .map_err(|source| ServeError::Bind { addr: addr.to_owned(), source })?;
+            .map_err(|error| ServeError::Bind { addr: addr.to_owned(), error })?;
         let bound =
-            listener.local_addr().map_err(|source| ServeError::Bind { addr: addr.to_owned(), source })?;
+            listener.local_addr().map_err(|error| ServeError::Bind { addr: addr.to_owned(), error })?;
         let loopback = is_loopback(bound.ip());
         if !loopback && options.token.is_none() {
             return Err(ServeError::TokenRequired { addr: bound });
         }
-        listener
-            .set_nonblocking(true)
-            .map_err(|source| ServeError::Bind { addr: addr.to_owned(), source })?;
+        listener.set_nonblocking(true).map_err(|error| ServeError::Bind { addr: addr.to_owned(), error })?;
         let local_only = options.token.is_none();
         let state = State {
             token: options.token,
