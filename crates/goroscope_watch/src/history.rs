@@ -9,8 +9,11 @@ use crate::store::{Store, StoreError, StoredGroup, StoredPoint};
 /// Lines of a history chart besides the total: the largest groups, suspects first.
 pub const CHART_GROUPS: usize = MAX_LINES - 1;
 
+/// Growth from which a healthy group is drawn.
+const HEALTHY_GROWTH: u64 = 10;
+
 /// The target's recorded total and its [`CHART_GROUPS`] most telling groups over time: suspects first, then the
-/// largest; a healthy group only when it grew. `None` for a target the history does not hold.
+/// largest; a healthy group only when it grew by [`HEALTHY_GROWTH`] or more. `None` for a target the history does not hold.
 pub fn history_report(store: &Store, target: &str) -> Result<Option<HistoryReport>, StoreError> {
     let Some(groups) = store.groups(target)? else { return Ok(None) };
     let point = |p: &StoredPoint| TimePoint { at_ms: p.at_ms, epoch: p.epoch, count: p.count };
@@ -25,8 +28,10 @@ pub fn history_report(store: &Store, target: &str) -> Result<Option<HistoryRepor
             break;
         }
         if let Some((_, points)) = store.group_series(target, &g.fingerprint)? {
-            // A healthy group earns a line only by growing.
-            let grew = points.last().map(|p| p.count) > points.first().map(|p| p.count);
+            // A healthy group earns a line only by growing enough to see: the goroutine fetching the profile
+            // and a connection or two coming and going do not.
+            let first = points.first().map_or(0, |p| p.count);
+            let grew = points.last().map_or(0, |p| p.count).saturating_sub(first) >= HEALTHY_GROWTH;
             if g.level == "healthy" && !grew {
                 continue;
             }
