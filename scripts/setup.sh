@@ -3,7 +3,7 @@
 #   - Rust 1.89 or later (cargo), for the tool itself;
 #   - Go 1.25 or later, for the test suite, which builds and runs real Go programs;
 #   - xmllint (Debian's libxml2-utils), with which the tests validate JUnit output against its schema;
-#   - Chromium (Debian's chromium), in which the tests open the HTML report headless.
+#   - headless Chromium (Debian's chromium), in which the tests open the HTML report and the dashboard.
 # Safe to run again: it changes nothing on a machine that has them all.
 set -euo pipefail
 
@@ -62,9 +62,8 @@ if ! command -v xmllint >/dev/null 2>&1; then
   echo "setup: xmllint not found; installing Debian's libxml2-utils" >&2
   apt_install libxml2-utils
 fi
-if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+if ! command -v chromium >/dev/null 2>&1; then
   echo "setup: chromium not found; installing Debian's chromium" >&2
   apt_install chromium
 fi
-chromium_version=$({ chromium --version || chromium-browser --version; } 2>/dev/null | head -n 1)
-echo "setup: $(cargo --version), $(go version), $(xmllint --version 2>&1 | head -n 1), $chromium_version"
+echo "setup: $(cargo --version), $(go version), $(xmllint --version 2>&1 | head -n 1), $(chromium --version 2>/dev/null)"

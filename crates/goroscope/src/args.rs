@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use goroscope_analyze::{Grouping, IgnoreRule, Level, Options};
 use goroscope_collect::{GopsOptions, HttpOptions, Limits};
 use goroscope_dump::InputFormat;
-use goroscope_watch::Until;
+use goroscope_watch::{Until, WatchOptions};
 
 /// Find, explain and prevent goroutine leaks in Go programs.
 #[derive(Debug, Parser)]
@@ -44,6 +44,10 @@ pub(crate) enum Command {
     Watch(WatchArgs),
     /// What `watch` recorded: targets, a group's series, exports, pruning.
     History(HistoryArgs),
+    /// A local web dashboard: upload dumps, browse the history `watch` records, and watch targets live
+    /// (each target's timeline, its groups, a group's explanation and fix).
+    #[cfg(feature = "serve")]
+    Serve(ServeArgs),
     /// Find goroutine-leak patterns in Go source: unreceived sends, locks held on return, lost cancels, tickers
     /// never stopped… Exit 1 on findings; `--fix` applies the mechanical fixes.
     Lint(LintArgs),
@@ -420,13 +424,77 @@ pub(crate) struct OutputArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct WatchArgs {
+    #[command(flatten)]
+    pub(crate) targets: TargetArgs,
+    #[command(flatten)]
+    pub(crate) poll: PollArgs,
+    /// Stop at the first alarm (`leak`, exit 1), or after a time (`10m`; exit 1 if an alarm was raised).
+    #[arg(long, value_parser = parse_until, value_name = "leak|DURATION")]
+    pub(crate) until: Option<Until>,
+    /// Write every event as a JSON line to this file (`-` for standard output instead of the log lines).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) events: Option<PathBuf>,
+    /// Print log lines even when standard output is a terminal, instead of the live terminal UI.
+    #[arg(long)]
+    pub(crate) no_tui: bool,
+    /// Serve Prometheus metrics (OpenMetrics) at `http://ADDR/metrics`, e.g. `127.0.0.1:9464`; port 0 picks one.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) listen: Option<String>,
+    /// Groups per target exported one by one in the metrics (the alarmed, most severe and largest).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=50), value_name = "N")]
+    pub(crate) metrics_groups: u64,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+    /// Keep no history (no database).
+    #[arg(long, conflicts_with = "db")]
+    pub(crate) no_db: bool,
+    #[command(flatten)]
+    pub(crate) analysis: AnalysisArgs,
+    #[command(flatten)]
+    pub(crate) collect: CollectArgs,
+}
+
+#[cfg(feature = "serve")]
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    #[command(flatten)]
+    pub(crate) targets: TargetArgs,
+    /// Address to listen on (`HOST:PORT`; port 0 picks a free one). Beyond the loopback interface a token is
+    /// required: from --token-file, or generated and printed once.
+    #[arg(long, default_value = "127.0.0.1:7070", value_name = "ADDR")]
+    pub(crate) bind: String,
+    /// File holding the token clients must show (`Authorization: Bearer TOKEN`, or `?token=` once in a
+    /// browser); at least 16 characters. Never printed.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) token_file: Option<PathBuf>,
+    /// The largest upload accepted (before decompression; --max-size caps what it decompresses to).
+    #[arg(long, default_value = "256MiB", value_parser = parse_size, value_name = "SIZE")]
+    pub(crate) max_upload: u64,
+    #[command(flatten)]
+    pub(crate) poll: PollArgs,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+    #[command(flatten)]
+    pub(crate) analysis: AnalysisArgs,
+    #[command(flatten)]
+    pub(crate) collect: CollectArgs,
+}
+
+/// What to watch: shared by `watch` and `serve`.
+#[derive(Debug, Args)]
+pub(crate) struct TargetArgs {
     /// Services to watch: a pprof base URL (`http://host:6060`), a Prometheus `/metrics` URL or an expvar
-    /// `/debug/vars` URL. Each URL is one target; use --targets to combine sources of one service.
+    /// `/debug/vars` URL. URLs of one host and port are one target; use --targets to name and combine sources.
     #[arg(value_name = "URL")]
     pub(crate) urls: Vec<String>,
     /// A TOML file of targets: `[[target]]` tables with `name`, `pprof`, `metrics`, `expvar`, `expvar_key`.
     #[arg(long, value_name = "FILE")]
     pub(crate) targets: Option<PathBuf>,
+}
+
+/// How often targets are polled and what raises an alarm: shared by `watch` and `serve`.
+#[derive(Debug, Args)]
+pub(crate) struct PollArgs {
     /// How often the cheap count is read (and the profile, for targets with pprof alone).
     #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
     pub(crate) interval: Duration,
@@ -452,36 +520,38 @@ pub(crate) struct WatchArgs {
     /// Alarm when one group holds more goroutines than this.
     #[arg(long, value_name = "N")]
     pub(crate) max_group: Option<u64>,
-    /// Stop at the first alarm (`leak`, exit 1), or after a time (`10m`; exit 1 if an alarm was raised).
-    #[arg(long, value_parser = parse_until, value_name = "leak|DURATION")]
-    pub(crate) until: Option<Until>,
-    /// Write every event as a JSON line to this file (`-` for standard output instead of the log lines).
-    #[arg(long, value_name = "FILE")]
-    pub(crate) events: Option<PathBuf>,
     /// Fetches in flight at once, across all targets.
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub(crate) concurrency: usize,
-    /// Print log lines even when standard output is a terminal, instead of the live terminal UI.
-    #[arg(long)]
-    pub(crate) no_tui: bool,
-    /// Serve Prometheus metrics (OpenMetrics) at `http://ADDR/metrics`, e.g. `127.0.0.1:9464`; port 0 picks one.
-    #[arg(long, value_name = "ADDR")]
-    pub(crate) listen: Option<String>,
-    /// Groups per target exported one by one in the metrics (the alarmed, most severe and largest).
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=50), value_name = "N")]
-    pub(crate) metrics_groups: u64,
+}
+
+impl PollArgs {
+    /// The watch's options, with profiles analysed as `analysis` says.
+    pub(crate) fn options(&self, analysis: &AnalysisArgs) -> WatchOptions {
+        WatchOptions {
+            interval: self.interval,
+            profile_interval: self.profile_interval,
+            detail_interval: self.detail_interval,
+            window: self.window as usize,
+            long_window: self.long_window,
+            limit: self.limit,
+            max_group: self.max_group,
+            min_growth: self.min_growth,
+            concurrency: self.concurrency,
+            analysis: analysis.options(),
+            ..WatchOptions::default()
+        }
+    }
+}
+
+/// Where the history is written: shared by `watch` and `serve`.
+#[derive(Debug, Args)]
+pub(crate) struct StoreArgs {
     #[command(flatten)]
     pub(crate) db: DbArgs,
     /// The largest the history database may grow (`512MiB`); past it, samples are reported but not recorded.
     #[arg(long, value_parser = parse_size, value_name = "SIZE")]
     pub(crate) max_db_size: Option<u64>,
-    /// Keep no history (no database).
-    #[arg(long, conflicts_with = "db")]
-    pub(crate) no_db: bool,
-    #[command(flatten)]
-    pub(crate) analysis: AnalysisArgs,
-    #[command(flatten)]
-    pub(crate) collect: CollectArgs,
 }
 
 /// The history database.
@@ -517,6 +587,13 @@ pub(crate) enum HistoryCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Also write a self-contained HTML page: the target's total and largest groups over time, then the
+        /// latest stored profile analysed, with its flame graph.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+        /// Where to find the service's source for the page's excerpts (repeatable).
+        #[arg(long, value_name = "DIR", requires = "html")]
+        src: Vec<PathBuf>,
     },
     /// A target's total (or, with --group, one group's count) over time as CSV or JSON.
     Export {

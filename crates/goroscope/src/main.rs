@@ -40,6 +40,8 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::run(args, color),
         Command::Watch(args) => commands::watch::run(args, color, cli.quiet),
         Command::History(args) => commands::history::run(args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => commands::serve::run(args, cli.quiet),
         Command::Lint(args) => commands::lint::run(args, color, cli.quiet),
         Command::Rule(args) => commands::rule::run(args, color),
     };

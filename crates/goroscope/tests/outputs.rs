@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use common::schemas::{assert_valid_junit, assert_valid_sarif};
@@ -123,23 +124,11 @@ fn the_validators_reject_what_the_schemas_forbid() {
 /// that lets only the page's own style and script run.
 #[test]
 fn html_report_is_self_contained_and_escapes_the_dump() {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("html");
-    std::fs::create_dir_all(&dir).unwrap();
-    let page = dir.join("demo.html");
-    let (code, _, stderr) = common::goroscope(
-        &[
-            "analyze",
-            "examples/demo-dump.txt",
-            "--src",
-            "examples/leaky-service",
-            "-q",
-            "--html",
-            page.to_str().unwrap(),
-        ],
+    let (_, html) = html_page(
+        "demo",
+        &["analyze", "examples/demo-dump.txt", "--src", "examples/leaky-service", "-q"],
         None,
     );
-    assert_eq!(code, 0, "{stderr}");
-    let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.contains("Content-Security-Policy") && html.contains("script-src 'sha256-"), "no policy");
     for fetching in ["<link", "<img", "<iframe", " src=", "url(", "@import"] {
         assert!(!html.contains(fetching), "the page fetches nothing, yet has {fetching}");
@@ -148,6 +137,10 @@ fn html_report_is_self_contained_and_escapes_the_dump() {
     assert!(html.contains("GL001 unreceived-send"), "lint links are shown");
     let anchors = html.matches("<article class=\"group").count();
     assert_eq!(anchors, html.matches(" id=\"g-").count());
+    // The flame graph: one box per function and depth, each group placed in its order.
+    assert_eq!(html.matches("<svg class=\"flame\"").count(), 1);
+    assert_eq!(anchors, html.matches(" data-pos=\"").count(), "every group has its place in the flame graph");
+    assert!(html.contains("<g data-r=\"") && html.contains("<title>main.(*service).publish\n30 goroutines"));
 
     // A dump whose function names and labels carry markup (hand-made: no Go program can be asked to name a
     // function like this, but a goroutine label can hold anything).
@@ -155,14 +148,72 @@ fn html_report_is_self_contained_and_escapes_the_dump() {
                    main.<script>alert(1)</script>(...)\n\
                    \t/src/\"><img src=x onerror=alert(2)>.go:10 +0x1\n\
                    created by main.main in goroutine 1\n\t/src/main.go:5 +0x2\n";
-    let hostile_page = dir.join("hostile.html");
-    let (code, _, stderr) = common::goroscope(
-        &["analyze", "-", "-q", "--html", hostile_page.to_str().unwrap()],
-        Some(hostile.as_bytes()),
-    );
-    assert_eq!(code, 0, "{stderr}");
-    let html = std::fs::read_to_string(&hostile_page).unwrap();
+    let (_, html) = html_page("hostile", &["analyze", "-", "-q"], Some(hostile.as_bytes()));
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
     assert!(!html.contains("<script>alert") && !html.contains("<img"), "markup from the dump is escaped");
     assert_eq!(html.matches("<script>").count(), 1, "only the page's own script");
+}
+
+#[test]
+fn html_of_a_series_charts_the_total_and_each_growing_group() {
+    let rounds: Vec<String> = (0..4).map(|r| format!("testdata/series/round{r}.txt")).collect();
+    let mut args = vec!["series", "--interval", "30s", "-q", "--format", "json"];
+    args.extend(rounds.iter().map(String::as_str));
+    let (json, html) = html_page("series", &args, None);
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(html.contains("<svg class=\"chart\"") && html.contains("Series of 4 snapshots over 2 min"));
+    // A legend entry, linked to its group, for each growing suspect, and none for healthy groups while
+    // suspects grow; a sparkline in each group's heading.
+    for g in report["series"]["groups"].as_array().unwrap() {
+        let fingerprint = g["group"]["fingerprint"].as_str().unwrap();
+        let charted = g["growth"].as_i64() > Some(0) && g["group"]["level"] != "healthy";
+        assert_eq!(html.contains(&format!("<a href=\"#g-{fingerprint}\">")), charted, "legend for {g}");
+        assert!(html.contains(&format!("id=\"g-{fingerprint}\"")));
+    }
+    let groups = report["series"]["groups"].as_array().unwrap().len();
+    assert_eq!(html.matches("<svg class=\"sparkline\"").count(), groups);
+    assert!(html.contains("<title>5 → 10 → 15 → 20</title>"), "the leaked quotes' counts");
+    assert!(html.contains("<p class=\"change grown\">+15 · "), "growth is said in the heading");
+}
+
+#[test]
+fn html_of_a_diff_says_how_each_group_changed() {
+    let (_, html) =
+        html_page("diff", &["diff", "testdata/series/round0.txt", "testdata/series/round3.txt", "-q"], None);
+    assert!(html.contains("testdata/series/round0.txt → testdata/series/round3.txt"), "{html}");
+    assert!(html.contains("<p class=\"change grown\">grown +15 (5 → 20)</p>"), "{html}");
+    assert!(html.contains("<svg class=\"flame\""));
+}
+
+#[test]
+fn html_lists_at_most_two_thousand_groups_and_says_what_it_left_out() {
+    // Synthetic: 2,100 goroutines, each in a function of its own, so each is a group.
+    let mut dump = String::new();
+    for i in 0..2_100 {
+        let _ = write!(
+            dump,
+            "goroutine {} [chan receive]:\nmain.f{i}()\n\t/src/main.go:{} +0x1\n\
+             created by main.main in goroutine 1\n\t/src/main.go:5 +0x2\n\n",
+            i + 2,
+            i + 10
+        );
+    }
+    let (_, html) = html_page("many", &["analyze", "-", "-q"], Some(dump.as_bytes()));
+    assert_eq!(html.matches("<article class=\"group").count(), 2_000);
+    assert!(
+        html.contains("100 more groups (100 goroutines) are in the flame graph but not listed"),
+        "the page says what it left out"
+    );
+}
+
+/// Runs goroscope with `args` and `--html FILE`, and returns its standard output and the page.
+fn html_page(name: &str, args: &[&str], stdin: Option<&[u8]>) -> (String, String) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("html");
+    std::fs::create_dir_all(&dir).unwrap();
+    let page = dir.join(format!("{name}.html"));
+    let mut args = args.to_vec();
+    args.extend(["--html", page.to_str().unwrap()]);
+    let (code, stdout, stderr) = common::goroscope(&args, stdin);
+    assert!(code <= 1, "{stderr}");
+    (stdout, std::fs::read_to_string(&page).unwrap())
 }

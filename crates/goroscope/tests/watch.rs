@@ -128,6 +128,19 @@ fn the_alarm_names_the_leaking_group_and_spares_the_healthy_down_and_garbled_tar
     let (code, _, stderr) = goroscope(&["history", "--db", db.to_str().unwrap(), "show", "nope"], None);
     assert_eq!(code, 2);
     assert!(stderr.contains("no target \"nope\"") && stderr.contains("leaking"), "{stderr}");
+
+    // The page: the chart of the total and the leaking group, linked to the group in the latest profile.
+    let page = dir.join("leaking.html");
+    let (code, _, stderr) = goroscope(
+        &["history", "--db", db.to_str().unwrap(), "show", "leaking", "--html", page.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("<svg class=\"chart\"") && html.contains("Goroutines of leaking"), "{html}");
+    assert!(html.contains(&format!("<a href=\"#g-{fingerprint}\">")), "the legend links to the group");
+    assert!(html.contains(&format!("id=\"g-{fingerprint}\"")), "the latest profile has the group");
+    assert!(html.contains("<svg class=\"flame\"") && html.contains("confirm.func1"));
 }
 
 #[test]

@@ -6,12 +6,16 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use std::collections::HashSet;
+
 use base64::Engine as _;
-use goroscope_analyze::{Excerpt, Group, Level};
+use goroscope_analyze::{Change, Excerpt, GateResult, Group, Level, Outcome, RateUnit, Series, Summary};
 use sha2::{Digest, Sha256};
 
-use crate::text::{location, plural, shown_state, thousands};
-use crate::{InputReport, Render, Report};
+use crate::chart::{Chart, sparkline};
+use crate::flame::flame;
+use crate::text::{duration, location, plural, rate, shown_state, signed, thousands, utc};
+use crate::{DiffReport, HistoryReport, InputReport, Render, Report, TestRun};
 
 /// The self-contained HTML page.
 #[derive(Debug, Clone, Copy, Default)]
@@ -20,15 +24,22 @@ pub struct Html;
 const STYLE: &str = include_str!("html/report.css");
 const SCRIPT: &str = include_str!("html/report.js");
 
+/// Groups listed in full in one view, most severe and largest first; a dump with more is usually one stack
+/// made distinct by its arguments, and the page would grow by about 4 KB for each.
+const MAX_GROUPS: usize = 2000;
+
 /// Frames of a stack shown before the rest are folded away.
 const STACK_FRAMES: usize = 12;
 
 impl Render for Html {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        let mut page = String::with_capacity(64 << 10);
-        let title = report.inputs.iter().map(|i| i.source.as_str()).collect::<Vec<_>>().join(", ");
+        let mut page = Page { html: String::with_capacity(64 << 10), anchors: HashSet::new() };
+        let title = match &report.history {
+            Some(h) => h.target.clone(),
+            None => report.inputs.iter().map(|i| i.source.as_str()).collect::<Vec<_>>().join(", "),
+        };
         let _ = write!(
-            page,
+            page.html,
             "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
              <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src '{}'; \
              script-src '{}'; img-src data:; base-uri 'none'; form-action 'none'\">\n\
@@ -39,7 +50,7 @@ impl Render for Html {
             escape(&title)
         );
         let _ = write!(
-            page,
+            page.html,
             "<header><h1>goroscope report</h1><p class=\"tool\">goroscope {}</p></header>\n\
              <nav class=\"filters\" aria-label=\"Filter groups\">\
              <input id=\"search\" type=\"search\" placeholder=\"Search functions, files, states, labels\" \
@@ -48,17 +59,189 @@ impl Render for Html {
              <option value=\"suspect\" selected>suspects</option><option value=\"certain\">certain</option>\
              <option value=\"likely\">likely</option><option value=\"possible\">possible</option>\
              <option value=\"healthy\">healthy</option></select>\
+             <span id=\"frame\" hidden>under <code id=\"frame-name\"></code> \
+             <button id=\"frame-clear\" type=\"button\">show all</button></span>\
              <span id=\"shown\" aria-live=\"polite\"></span></nav>\n<main>\n",
             escape(report.tool.version)
         );
-        for input in &report.inputs {
-            write_input(&mut page, report, input);
+        if let Some(gate) = &report.gate {
+            write_gate(&mut page.html, report, gate);
         }
-        let _ = write!(page, "</main>\n<script>{SCRIPT}</script>\n</body>\n</html>\n");
-        out.write_all(page.as_bytes())
+        if let Some(run) = &report.test_run {
+            write_test_run(&mut page.html, run);
+        }
+        if let Some(history) = &report.history {
+            write_history(&mut page.html, history);
+        }
+        if let Some(diff) = &report.diff {
+            page.diff(report, diff);
+        } else if let Some(series) = &report.series {
+            page.series(report, series);
+        } else {
+            for input in &report.inputs {
+                page.input(report, input);
+            }
+        }
+        let _ = write!(page.html, "</main>\n<script>{SCRIPT}</script>\n</body>\n</html>\n");
+        out.write_all(page.html.as_bytes())
     }
 }
 
+/// The page being written, and the group anchors it has used (a group in two inputs gets a second anchor).
+struct Page {
+    html: String,
+    anchors: HashSet<String>,
+}
+
+/// What a group's article says besides the group itself: how it changed or grew.
+struct Heading {
+    /// A line above the group's details.
+    change: Option<(&'static str, String)>,
+    /// A small chart of its counts.
+    sparkline: Option<String>,
+}
+
+impl Page {
+    fn input(&mut self, report: &Report, input: &InputReport) {
+        let s = &input.analysis.summary;
+        let _ = write!(
+            self.html,
+            "<section class=\"view\">\n<h2>{}</h2>\n<p class=\"summary\">{} in {} · {}</p>\n",
+            escape(&input.source),
+            plural(s.goroutines, "goroutine", "goroutines"),
+            plural(s.groups, "group", "groups"),
+            verdict(&input.analysis.summary),
+        );
+        write_notes(&mut self.html, input);
+        let groups: Vec<(&Group, u64)> = input.analysis.groups.iter().map(|g| (g, g.count)).collect();
+        self.groups(report, &groups, |_| Heading { change: None, sparkline: None });
+        self.html.push_str("</section>\n");
+    }
+
+    /// `goroscope diff`: the totals and counts of changes, then every group with how it changed.
+    fn diff(&mut self, report: &Report, d: &DiffReport) {
+        let c = d.diff.counts;
+        let _ = write!(
+            self.html,
+            "<section class=\"view\">\n<h2>{} → {}</h2>\n<p class=\"summary\">{} → {} ({}) · groups: \
+             {} new, {} grown, {} shrunk, {} gone, {} unchanged</p>\n",
+            escape(&d.before_source),
+            escape(&d.after_source),
+            plural(d.diff.before, "goroutine", "goroutines"),
+            thousands(d.diff.after),
+            signed(i128::from(d.diff.after) - i128::from(d.diff.before)),
+            c.new,
+            c.grown,
+            c.shrunk,
+            c.gone,
+            c.same
+        );
+        for warning in &d.warnings {
+            let _ = writeln!(self.html, "<p class=\"warning\">{}</p>", escape(warning));
+        }
+        for input in &report.inputs {
+            write_notes(&mut self.html, input);
+        }
+        let groups: Vec<(&Group, u64)> = d.diff.changes.iter().map(|c| (&c.group, c.after)).collect();
+        self.groups(report, &groups, |i| {
+            let c = &d.diff.changes[i];
+            let word = match c.change {
+                Change::New => "new",
+                Change::Grown => "grown",
+                Change::Shrunk => "shrunk",
+                Change::Gone => "gone",
+                Change::Same => "unchanged",
+            };
+            Heading {
+                change: Some((
+                    word,
+                    format!(
+                        "{word} {} ({} → {})",
+                        signed(i128::from(c.delta)),
+                        thousands(c.before),
+                        thousands(c.after)
+                    ),
+                )),
+                sparkline: None,
+            }
+        });
+        self.html.push_str("</section>\n");
+    }
+
+    /// `goroscope series`: the chart of the total and the growing groups, then every group with its growth.
+    fn series(&mut self, report: &Report, s: &Series) {
+        let span =
+            s.points.last().and_then(|p| p.seconds).map(|secs| format!(" over {}", duration(secs / 60.0)));
+        let _ = write!(
+            self.html,
+            "<section class=\"view\">\n<h2>Series of {} snapshots{}</h2>\n<p class=\"summary\">{} → {} \
+             goroutines · leak rate {} (Theil–Sen fit){}</p>\n",
+            s.points.len(),
+            span.unwrap_or_default(),
+            thousands(s.points.first().map_or(0, |p| p.total)),
+            thousands(s.points.last().map_or(0, |p| p.total)),
+            rate(s.rate, s.unit),
+            match (s.limit, s.until_limit) {
+                (Some(limit), Some(until)) => format!(
+                    " · {} goroutines in {}",
+                    thousands(limit),
+                    match s.unit {
+                        RateUnit::PerMinute => duration(until),
+                        RateUnit::PerSnapshot => format!("{until:.0} more snapshots"),
+                    }
+                ),
+                (Some(limit), None) => format!(" · not growing towards {}", thousands(limit)),
+                _ => String::new(),
+            }
+        );
+        let _ = writeln!(self.html, "<figure class=\"chart\">{}</figure>", Chart::of_series(s).svg());
+        for input in &report.inputs {
+            write_notes(&mut self.html, input);
+        }
+        let groups: Vec<(&Group, u64)> =
+            s.groups.iter().map(|g| (&g.group, g.counts.last().copied().unwrap_or(0))).collect();
+        self.groups(report, &groups, |i| {
+            let g = &s.groups[i];
+            let share = g.share.map(|s| format!(" · {:.0}% of the growth", s * 100.0)).unwrap_or_default();
+            Heading {
+                change: Some((
+                    if g.growth > 0 { "grown" } else { "unchanged" },
+                    format!("{}{share} · {}", signed(i128::from(g.growth)), rate(g.rate, s.unit)),
+                )),
+                sparkline: Some(sparkline(&g.counts)),
+            }
+        });
+        self.html.push_str("</section>\n");
+    }
+
+    /// The flame graph of `groups` (each weighted by its count in the view), then each group's article.
+    fn groups(&mut self, report: &Report, groups: &[(&Group, u64)], heading: impl Fn(usize) -> Heading) {
+        let flame = flame(groups);
+        if let Some(f) = &flame {
+            let _ = writeln!(
+                self.html,
+                "<details class=\"flame\" open><summary>Flame graph: each box a function, as wide as the \
+                 goroutines under it; warm boxes hold only leak suspects. Click one to list its groups.\
+                 </summary>{}</details>",
+                f.svg
+            );
+        }
+        for (i, (g, _)) in groups.iter().enumerate().take(MAX_GROUPS) {
+            let position = flame.as_ref().map(|f| f.positions[i]);
+            self.group(report, g, position, &heading(i));
+        }
+        if let Some(rest) = groups.get(MAX_GROUPS..).filter(|rest| !rest.is_empty()) {
+            let goroutines: u64 = rest.iter().map(|(_, count)| count).sum();
+            let _ = writeln!(
+                self.html,
+                "<p class=\"note\">{} more groups ({}) are in the flame graph but not listed here, to keep the page \
+                 small; the JSON report (<code>--format json</code>) has every group.</p>",
+                thousands(rest.len() as u64),
+                plural(goroutines, "goroutine", "goroutines")
+            );
+        }
+    }
+}
 /// `'sha256-…'` of an inline style or script, for the Content-Security-Policy.
 fn csp_hash(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
@@ -84,8 +267,8 @@ pub(crate) fn escape(text: &str) -> String {
     out
 }
 
-fn write_input(page: &mut String, report: &Report, input: &InputReport) {
-    let s = &input.analysis.summary;
+/// `2 certain (1,200 goroutines), 1 likely (3 goroutines)`, or that there are no suspects.
+fn verdict(s: &Summary) -> String {
     let mut verdict = Vec::new();
     for level in [Level::Certain, Level::Likely, Level::Possible] {
         let c = s.at(level);
@@ -98,27 +281,115 @@ fn write_input(page: &mut String, report: &Report, input: &InputReport) {
             ));
         }
     }
-    let verdict = if verdict.is_empty() { "no leak suspects".to_owned() } else { verdict.join(", ") };
-    let _ = write!(
-        page,
-        "<section class=\"input\">\n<h2>{}</h2>\n<p class=\"summary\">{} in {} · {verdict}</p>\n",
-        escape(&input.source),
-        plural(s.goroutines, "goroutine", "goroutines"),
-        plural(s.groups, "group", "groups"),
-    );
+    if verdict.is_empty() { "no leak suspects".to_owned() } else { verdict.join(", ") }
+}
+
+/// Whether the input was cut short, and the analysis' notes.
+fn write_notes(page: &mut String, input: &InputReport) {
     if let Some(t) = &input.truncated {
-        let _ = writeln!(page, "<p class=\"warning\">Truncated: {}</p>", escape(&t.reason));
+        let _ = writeln!(
+            page,
+            "<p class=\"warning\">{} is truncated: {}</p>",
+            escape(&input.source),
+            escape(&t.reason)
+        );
     }
     for note in &input.analysis.notes {
         let _ = writeln!(page, "<p class=\"note\">{}</p>", escape(note));
     }
-    for group in &input.analysis.groups {
-        write_group(page, report, group);
+}
+
+/// `goroscope check`: passed or failed, and why.
+fn write_gate(page: &mut String, report: &Report, gate: &GateResult) {
+    let failed = gate.groups.iter().filter(|g| g.outcome == Outcome::Fail).count() as u64;
+    let (class, word) = if gate.passed { ("passed", "passed") } else { ("failed", "failed") };
+    let _ = write!(
+        page,
+        "<section class=\"gate {class}\"><h2>check {word}</h2><p>{} at {} or above</p>",
+        plural(failed, "group", "groups"),
+        gate.fail_on.as_str()
+    );
+    if !gate.limits.is_empty() {
+        page.push_str("<ul>");
+        for limit in &gate.limits {
+            let _ = write!(
+                page,
+                "<li>{}: {}</li>",
+                escape(&report.inputs[limit.input].source),
+                escape(&limit.message)
+            );
+        }
+        page.push_str("</ul>");
     }
     page.push_str("</section>\n");
 }
 
-fn write_group(page: &mut String, report: &Report, g: &Group) {
+/// `goroscope test`: the command, how it ended, and the suspects per test.
+fn write_test_run(page: &mut String, run: &TestRun) {
+    let ended = match run.exit_code {
+        Some(0) => "passed".to_owned(),
+        Some(code) => format!("failed (exit {code})"),
+        None => "killed by a signal".to_owned(),
+    };
+    let _ = write!(
+        page,
+        "<section class=\"test-run\"><h2>Tests</h2><p><code>{}</code> {ended}; {} in its output</p>",
+        escape(&run.command.join(" ")),
+        plural(run.dumps, "goroutine dump", "goroutine dumps")
+    );
+    if !run.leaks_by_test.is_empty() {
+        page.push_str(
+            "<table><thead><tr><th>Test</th><th>Suspects</th><th>Goroutines</th></tr></thead><tbody>",
+        );
+        for (test, groups, goroutines) in &run.leaks_by_test {
+            let name = if test.is_empty() { "(no test known)" } else { test.as_str() };
+            let _ = write!(
+                page,
+                "<tr><td><code>{}</code></td><td>{groups}</td><td>{}</td></tr>",
+                escape(name),
+                thousands(*goroutines)
+            );
+        }
+        page.push_str("</tbody></table>");
+    }
+    page.push_str("</section>\n");
+}
+
+/// `goroscope history show --html`: the target's total and its largest groups over time.
+fn write_history(page: &mut String, h: &HistoryReport) {
+    let (first, last) = (h.totals.first(), h.totals.last());
+    let _ = writeln!(
+        page,
+        "<section class=\"history\"><h2>{}</h2><p class=\"summary\"><code>{}</code> · {} from {} to {}</p>\
+         <figure class=\"chart\">{}</figure></section>",
+        escape(&h.target),
+        escape(&h.url),
+        plural(h.totals.len() as u64, "sample", "samples"),
+        first.map_or_else(|| "-".to_owned(), |p| utc(p.at_ms)),
+        last.map_or_else(|| "-".to_owned(), |p| utc(p.at_ms)),
+        Chart::of_history(h).svg()
+    );
+}
+
+impl Page {
+    fn group(&mut self, report: &Report, g: &Group, position: Option<usize>, heading: &Heading) {
+        let anchor = if self.anchors.insert(g.fingerprint.clone()) {
+            format!("g-{}", g.fingerprint)
+        } else {
+            format!("g-{}-{}", g.fingerprint, self.anchors.len())
+        };
+        write_group(&mut self.html, report, g, &anchor, position, heading);
+    }
+}
+
+fn write_group(
+    page: &mut String,
+    report: &Report,
+    g: &Group,
+    anchor: &str,
+    position: Option<usize>,
+    heading: &Heading,
+) {
     let level = g.level.as_str();
     let state = shown_state(g);
     let mut search = String::new();
@@ -131,14 +402,20 @@ fn write_group(page: &mut String, report: &Report, g: &Group) {
     let _ = write!(search, "{state} {level}");
     let _ = write!(
         page,
-        "<article class=\"group {level}\" id=\"g-{fp}\" data-level=\"{level}\" data-search=\"{search}\">\n\
-         <h3><a class=\"anchor\" href=\"#g-{fp}\">#</a> <span class=\"badge {level}\">{level}</span> \
-         {count} <span class=\"state\">[{state}]</span></h3>\n<dl>\n",
-        fp = escape(&g.fingerprint),
+        "<article class=\"group {level}\" id=\"{anchor}\" data-level=\"{level}\" data-search=\"{search}\"{pos}>\n\
+         <h3><a class=\"anchor\" href=\"#{anchor}\">#</a> <span class=\"badge {level}\">{level}</span> \
+         {count} <span class=\"state\">[{state}]</span>{sparkline}</h3>\n",
+        anchor = escape(anchor),
         search = escape(&search.to_lowercase()),
+        pos = position.map(|p| format!(" data-pos=\"{p}\"")).unwrap_or_default(),
         count = plural(g.count, "goroutine", "goroutines"),
         state = escape(&state),
+        sparkline = heading.sparkline.as_deref().unwrap_or_default(),
     );
+    if let Some((class, text)) = &heading.change {
+        let _ = writeln!(page, "<p class=\"change {class}\">{}</p>", escape(text));
+    }
+    page.push_str("<dl>\n");
     if let Some(site) = &g.leak_site {
         row(
             page,
@@ -172,7 +449,7 @@ fn write_group(page: &mut String, report: &Report, g: &Group) {
     let pattern = g.pattern.and_then(|id| report.patterns.iter().find(|p| p.id == id));
     if let Some(p) = pattern {
         row(page, "pattern", &format!("<strong>{}</strong> ({})", escape(p.title), escape(p.id.as_str())));
-        row(page, "why", &escape(p.why));
+        row(page, "why", &markdown(p.why));
     }
     if let Some(shape) = g.shape {
         row(page, "shape", &escape(shape));
@@ -181,7 +458,7 @@ fn write_group(page: &mut String, report: &Report, g: &Group) {
         row(page, "evidence", &evidence(g));
     }
     if let Some(p) = pattern {
-        row(page, "fix", &escape(p.fix));
+        row(page, "fix", &markdown(p.fix));
     }
     for link in report.lint_links.iter().filter(|l| l.group == g.fingerprint) {
         let f = &link.finding;
@@ -251,6 +528,15 @@ fn write_stack(page: &mut String, g: &Group) {
     page.push_str("</ol></details>\n");
 }
 
+/// The catalogue's Markdown text, of which only code spans are used, as HTML.
+fn markdown(text: &str) -> String {
+    escape(text)
+        .split('`')
+        .enumerate()
+        .map(|(i, part)| if i % 2 == 1 { format!("<code>{part}</code>") } else { part.to_owned() })
+        .collect()
+}
+
 fn row(page: &mut String, term: &str, html: &str) {
     let _ = writeln!(page, "<dt>{term}</dt><dd>{html}</dd>");
 }
@@ -264,7 +550,8 @@ fn write_excerpt(page: &mut String, title: &str, excerpt: &Excerpt) {
     for (i, line) in excerpt.lines.iter().enumerate() {
         let number = excerpt.first_line + i as u32;
         let class = if number == excerpt.marked_line { " class=\"marked\"" } else { "" };
-        let _ = writeln!(page, "<span{class}><i>{number}</i>{}</span>", escape(line));
+        // Each line is a block already: a newline too would double the spacing.
+        let _ = write!(page, "<span{class}><i>{number}</i>{}</span>", escape(line));
     }
     page.push_str("</pre></figure>\n");
 }
@@ -278,6 +565,11 @@ mod tests {
         assert_eq!(escape("<script>alert(1)</script>"), "&lt;script&gt;alert(1)&lt;/script&gt;");
         assert_eq!(escape("\"><img src=x onerror='a'>"), "&quot;&gt;&lt;img src=x onerror=&#39;a&#39;&gt;");
         assert_eq!(escape("a&b\u{1b}[31m"), "a&amp;b\\u{1b}[31m");
+    }
+
+    #[test]
+    fn code_spans_of_the_catalogue_become_code() {
+        assert_eq!(markdown("use `close(ch)` <now>"), "use <code>close(ch)</code> &lt;now&gt;");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The report model shared by every output, and one renderer per format. Renderers write to a `Write` only.
 
+mod chart;
 mod explain;
+mod flame;
 mod github;
 mod html;
 mod json;
@@ -14,11 +16,12 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use goroscope_analyze::{
-    Analysis, CATALOGUE, Diff, GateResult, Group, Outcome, Pattern, SCHEMA_VERSION, Series,
+    Analysis, CATALOGUE, Diff, GateResult, Group, Level, Outcome, Pattern, SCHEMA_VERSION, Series,
 };
 use goroscope_dump::{Crash, Format, RunningTest, Snapshot, Truncation, Warnings};
 use serde::Serialize;
 
+pub use chart::{Chart, Line, LineKind, MAX_LINES, XAxis, sparkline};
 pub use explain::{Explained, write_catalogue, write_pattern};
 pub use github::Github;
 pub use html::Html;
@@ -28,6 +31,12 @@ pub use markdown::Markdown;
 pub use sarif::Sarif;
 pub use table::{Table, TableOptions};
 pub use text::group_title;
+
+/// Escapes text for HTML element content and attribute values, as the HTML report does: the one escaping
+/// function of every page that shows dump text.
+pub fn escape_html(text: &str) -> String {
+    html::escape(text)
+}
 
 /// Everything one run found, across its inputs.
 #[derive(Debug, Clone, Serialize)]
@@ -55,6 +64,47 @@ pub struct Report {
     /// `--src`: lint findings in the source of suspect groups, tied to the group.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub lint_links: Vec<LintLink>,
+    /// `goroscope history show --html`: what `watch` recorded of one target. Drawn in the HTML page only: the
+    /// history's own JSON is `goroscope history export`.
+    #[serde(skip)]
+    pub history: Option<HistoryReport>,
+}
+
+/// A watched target's recorded counts: its total and its largest groups over time.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryReport {
+    /// The target's name.
+    pub target: String,
+    /// Its URL, credentials redacted.
+    pub url: String,
+    /// The total at each successful sample, oldest first.
+    pub totals: Vec<TimePoint>,
+    /// The groups with the most goroutines in the latest profile, each with its counts over time.
+    pub groups: Vec<GroupHistory>,
+}
+
+/// One recorded count.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct TimePoint {
+    /// Milliseconds since the Unix epoch.
+    pub at_ms: i64,
+    /// The run of the process it belongs to; a change means the process restarted.
+    pub epoch: Option<i64>,
+    /// Goroutines.
+    pub count: u64,
+}
+
+/// One group's recorded counts.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupHistory {
+    /// The group's fingerprint.
+    pub fingerprint: String,
+    /// Function and line of its leak site.
+    pub title: String,
+    /// Its latest level.
+    pub level: Level,
+    /// Its counts, oldest first.
+    pub points: Vec<TimePoint>,
 }
 
 /// A lint finding that explains a suspect group from the source.
@@ -214,6 +264,7 @@ impl Report {
             gate: None,
             lint_links: Vec::new(),
             patterns: Vec::new(),
+            history: None,
         };
         report.collect_patterns();
         report

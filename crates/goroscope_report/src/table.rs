@@ -7,7 +7,7 @@ use goroscope_analyze::{
 };
 use owo_colors::{OwoColorize, Style};
 
-use crate::text::{location, plural, printable, shown_state, thousands};
+use crate::text::{duration, location, plural, printable, rate, shown_state, signed, thousands};
 use crate::{DiffReport, InputReport, LintReport, Render, RenderLint, Report, TestRun};
 
 /// What the terminal report shows.
@@ -387,27 +387,6 @@ fn counts_line(counts: &[String]) -> String {
     format!("{} → … → {}", counts[..3].join(" → "), counts[counts.len() - 3..].join(" → "))
 }
 
-fn rate(rate: f64, unit: RateUnit) -> String {
-    let per = match unit {
-        RateUnit::PerMinute => "min",
-        RateUnit::PerSnapshot => "snapshot",
-    };
-    format!("{}{rate:.1} goroutines/{per}", if rate > 0.0 { "+" } else { "" })
-}
-
-/// Minutes for people: `45 s`, `12 min`, `3 h 20 min`, `2.5 days`.
-fn duration(minutes: f64) -> String {
-    if minutes < 1.0 {
-        format!("{:.0} s", minutes * 60.0)
-    } else if minutes < 60.0 {
-        format!("{minutes:.0} min")
-    } else if minutes < 48.0 * 60.0 {
-        format!("{} h {} min", (minutes / 60.0).floor(), (minutes % 60.0).round())
-    } else {
-        format!("{:.1} days", minutes / (24.0 * 60.0))
-    }
-}
-
 /// `GROWN +4,000 (1,000 → 5,000)`.
 fn change_line(c: &GroupChange, p: &Painter) -> String {
     let name = match c.change {
@@ -424,16 +403,6 @@ fn change_line(c: &GroupChange, p: &Painter) -> String {
         thousands(c.before),
         thousands(c.after)
     )
-}
-
-/// `+1,234`, `−56`, `±0`.
-fn signed(n: i128) -> String {
-    let magnitude = thousands(u64::try_from(n.unsigned_abs()).unwrap_or(u64::MAX));
-    match n {
-        0 => "±0".to_owned(),
-        n if n > 0 => format!("+{magnitude}"),
-        _ => format!("−{magnitude}"),
-    }
 }
 
 /// One group in full: headline, where, why, evidence, fix, source and stack.

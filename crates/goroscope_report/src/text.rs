@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use goroscope_analyze::Group;
+use goroscope_analyze::{Group, RateUnit};
 
 /// Text from the dump or a source file with control characters escaped, so that a hostile dump cannot drive the
 /// terminal.
@@ -73,6 +73,59 @@ pub(crate) fn slash_path(path: &std::path::Path) -> String {
     text.strip_prefix("./").map(str::to_owned).unwrap_or(text)
 }
 
+/// `+1.5 goroutines/min`.
+pub(crate) fn rate(rate: f64, unit: RateUnit) -> String {
+    let per = match unit {
+        RateUnit::PerMinute => "min",
+        RateUnit::PerSnapshot => "snapshot",
+    };
+    format!("{}{rate:.1} goroutines/{per}", if rate > 0.0 { "+" } else { "" })
+}
+
+/// Minutes for people: `45 s`, `12 min`, `3 h 20 min`, `2.5 days`.
+pub(crate) fn duration(minutes: f64) -> String {
+    if minutes < 1.0 {
+        format!("{:.0} s", minutes * 60.0)
+    } else if minutes < 60.0 {
+        format!("{minutes:.0} min")
+    } else if minutes < 48.0 * 60.0 {
+        format!("{} h {} min", (minutes / 60.0).floor(), (minutes % 60.0).round())
+    } else {
+        format!("{:.1} days", minutes / (24.0 * 60.0))
+    }
+}
+
+/// `+1,234`, `−56`, `±0`.
+pub(crate) fn signed(n: i128) -> String {
+    let magnitude = thousands(u64::try_from(n.unsigned_abs()).unwrap_or(u64::MAX));
+    match n {
+        0 => "±0".to_owned(),
+        n if n > 0 => format!("+{magnitude}"),
+        _ => format!("−{magnitude}"),
+    }
+}
+
+/// `2026-11-24 13:05:00 UTC` for milliseconds since the Unix epoch.
+pub(crate) fn utc(at_ms: i64) -> String {
+    let secs = at_ms.div_euclid(1000);
+    let (day, time) = (secs.div_euclid(86400), secs.rem_euclid(86400));
+    let (year, month, date) = civil(day);
+    format!("{year}-{month:02}-{date:02} {:02}:{:02}:{:02} UTC", time / 3600, time / 60 % 60, time % 60)
+}
+
+/// Year, month and day of a day number since 1970-01-01 (Howard Hinnant's algorithm).
+pub(crate) fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,6 +136,13 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn times_are_utc() {
+        assert_eq!(utc(1_795_525_500_000), "2026-11-24 13:05:00 UTC");
+        assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(civil(-1), (1969, 12, 31));
     }
 
     #[test]

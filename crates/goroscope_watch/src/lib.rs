@@ -2,6 +2,7 @@
 //! dumps only when a group grows; history in SQLite; alarms from the same series analysis as `goroscope series`.
 
 pub mod exporter;
+pub mod history;
 pub mod live;
 pub mod log;
 pub mod source;
@@ -10,11 +11,13 @@ pub mod tui;
 pub mod watch;
 
 pub use exporter::{Exporter, ExporterError};
+pub use history::{CHART_GROUPS, history_report};
 pub use live::{Fetches, Live, LiveGroup, LiveState, LiveTarget, severity};
 pub use log::write_event;
 pub use source::{Cheap, Reading, TargetSpec, parse_expvar, parse_metrics};
 pub use store::{
-    GroupCount, NewSample, SCHEMA_VERSION, Store, StoreError, StoredGroup, StoredPoint, TargetSummary,
+    GroupCount, NewSample, SCHEMA_VERSION, Store, StoreError, StoredEvent, StoredGroup, StoredPoint,
+    TargetSummary,
 };
 pub use watch::{
     Alarm, Event, EventKind, LONG_POINTS, Outputs, Summary, Until, WatchOptions, rfc3339, watch,

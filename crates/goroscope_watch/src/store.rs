@@ -191,6 +191,17 @@ pub struct StoredPoint {
     pub count: u64,
 }
 
+/// An event recorded about a target (alarms, restarts, outages).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StoredEvent {
+    /// Milliseconds since the Unix epoch.
+    pub at_ms: i64,
+    /// `alarm`, `restart`, `down` or `up`.
+    pub kind: String,
+    /// The event as `--events` writes it: one JSON object.
+    pub json: String,
+}
+
 /// A group as the history knows it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct StoredGroup {
@@ -525,6 +536,23 @@ impl Store {
         rows.collect::<Result<_, _>>().map(Some).map_err(|e| self.error(e))
     }
 
+    /// The latest `limit` events of `target`, newest first; `None` for an unknown target.
+    pub fn events(&self, target: &str, limit: usize) -> Result<Option<Vec<StoredEvent>>, StoreError> {
+        let Some(id) = self.target_id(target)? else { return Ok(None) };
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT at_ms, kind, json FROM event WHERE target_id = ?1 ORDER BY at_ms DESC, id DESC LIMIT ?2",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = statement
+            .query_map(params![id, limit as i64], |row| {
+                Ok(StoredEvent { at_ms: row.get(0)?, kind: row.get(1)?, json: row.get(2)? })
+            })
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map(Some).map_err(|e| self.error(e))
+    }
+
     /// The latest stored snapshot of `target` (decompressed), with its time.
     pub fn latest_snapshot(&self, target: &str) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
         let Some(id) = self.target_id(target)? else { return Ok(None) };
@@ -658,7 +686,13 @@ mod tests {
         store.record(&sample(t, 1000, vec![group("old", 1)])).unwrap();
         store.record(&sample(t, 5000, vec![group("new", 2)])).unwrap();
         store.record_event(t, 1000, "alarm", "{}").unwrap();
+        store.record_event(t, 6000, "restart", "{\"reason\":\"r\"}").unwrap();
+        let events = store.events("api", 10).unwrap().unwrap();
+        assert_eq!(events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["restart", "alarm"]);
+        assert_eq!(store.events("api", 1).unwrap().unwrap().len(), 1);
+        assert!(store.events("nope", 1).unwrap().is_none());
         assert_eq!(store.prune(2000).unwrap(), 1);
+        assert_eq!(store.events("api", 10).unwrap().unwrap().len(), 1);
         let groups = store.groups("api").unwrap().unwrap();
         assert_eq!(groups.iter().map(|g| g.fingerprint.as_str()).collect::<Vec<_>>(), ["new"]);
         assert_eq!(store.totals("api").unwrap().unwrap().len(), 1);

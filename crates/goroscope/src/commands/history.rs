@@ -1,23 +1,32 @@
 //! `goroscope history`: what `watch` recorded.
 
+use std::fs::File;
 use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use anyhow::{Result, bail};
-use goroscope_watch::{Store, StoredPoint, rfc3339};
+use anyhow::{Context, Result, bail};
+use goroscope_analyze::{Options, analyze};
+use goroscope_dump::{ParseOptions, parse_input};
+use goroscope_report::{Html, InputReport, Render, Report};
+use goroscope_watch::{Store, StoredPoint, history_report, rfc3339};
 
 use crate::Outcome;
 use crate::args::{ExportFormat, HistoryArgs, HistoryCommand};
 use crate::commands::watch::db_path;
+use crate::source::SourceFinder;
 
 pub(crate) fn run(args: &HistoryArgs) -> Result<Outcome> {
     let path = db_path(&args.db)?;
     let mut out = BufWriter::new(io::stdout().lock());
     match &args.command {
         HistoryCommand::Targets { json } => list_targets(&mut out, &Store::open_read_only(&path)?, *json)?,
-        HistoryCommand::Show { target, fingerprint: None, json } => {
+        HistoryCommand::Show { target, fingerprint: None, json, html, src } => {
             let store = Store::open_read_only(&path)?;
             let Some(groups) = store.groups(target)? else { return unknown(&store, target) };
+            if let Some(html) = html {
+                write_html(&store, target, src, html)?;
+            }
             if *json {
                 serde_json::to_writer_pretty(&mut out, &groups)?;
                 writeln!(out)?;
@@ -37,7 +46,7 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<Outcome> {
                 }
             }
         }
-        HistoryCommand::Show { target, fingerprint: Some(fingerprint), json } => {
+        HistoryCommand::Show { target, fingerprint: Some(fingerprint), json, .. } => {
             let store = Store::open_read_only(&path)?;
             let Some((group, points)) = store.group_series(target, fingerprint)? else {
                 return no_group(&store, target, fingerprint);
@@ -89,6 +98,28 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<Outcome> {
     }
     out.flush()?;
     Ok(Outcome::Ran)
+}
+
+/// The HTML page of a target: its total and largest groups over time, then the latest stored profile analysed.
+fn write_html(store: &Store, target: &str, src: &[PathBuf], path: &Path) -> Result<()> {
+    let mut inputs = Vec::new();
+    if let Some((at_ms, bytes)) = store.latest_snapshot(target)? {
+        let name = format!("{target} at {}", rfc3339(at_ms));
+        let snapshots = parse_input(&name, io::Cursor::new(bytes), None, &ParseOptions::default())
+            .with_context(|| format!("reading the latest profile of {target} from the history"))?;
+        let finder = SourceFinder::new(src.to_vec());
+        for snapshot in snapshots {
+            let analysis = analyze(&snapshot, &Options::default(), Some(&finder));
+            inputs.push(InputReport::new(&snapshot, analysis));
+        }
+    }
+    let mut report = Report::new(inputs);
+    report.history = history_report(store, target)?;
+    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut out = BufWriter::new(file);
+    Html.render(&report, &mut out)
+        .and_then(|()| out.flush())
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 fn list_targets(out: &mut dyn Write, store: &Store, json: bool) -> Result<()> {

@@ -8,6 +8,8 @@ pub(crate) mod history;
 pub(crate) mod lint;
 pub(crate) mod rule;
 pub(crate) mod series;
+#[cfg(feature = "serve")]
+pub(crate) mod serve;
 pub(crate) mod test;
 pub(crate) mod watch;
 

@@ -8,12 +8,12 @@ use anyhow::{Context, Result, bail};
 use goroscope_analyze::SourceLines;
 use goroscope_collect::{HttpClient, parse_http_target, redact};
 use goroscope_watch::{
-    Event, EventKind, Exporter, Live, Outputs, Store, TargetSpec, Until, WatchOptions, watch, write_event,
+    Event, EventKind, Exporter, Live, Outputs, Store, TargetSpec, Until, watch, write_event,
 };
 use serde::Deserialize;
 
 use crate::Outcome;
-use crate::args::{DbArgs, WatchArgs};
+use crate::args::{DbArgs, StoreArgs, TargetArgs, WatchArgs};
 use crate::source::SourceFinder;
 
 /// A targets file: `[[target]]` tables.
@@ -24,21 +24,12 @@ struct TargetsFile {
 }
 
 pub(crate) fn run(args: &WatchArgs, color: bool, quiet: bool) -> Result<Outcome> {
-    let targets = targets(args)?;
-    let mut store = if args.no_db { None } else { Some(open_store(args)?) };
-    let options = WatchOptions {
-        interval: args.interval,
-        profile_interval: args.profile_interval,
-        detail_interval: args.detail_interval,
-        window: args.window as usize,
-        long_window: args.long_window,
-        limit: args.limit,
-        max_group: args.max_group,
-        min_growth: args.min_growth,
-        concurrency: args.concurrency,
-        analysis: args.analysis.options(),
-        ..WatchOptions::default()
-    };
+    let targets = targets(&args.targets)?;
+    if targets.is_empty() {
+        bail!("nothing to watch: give URLs (`goroscope watch http://127.0.0.1:6060`) or --targets FILE");
+    }
+    let mut store = if args.no_db { None } else { Some(open_store(&args.store)?) };
+    let options = args.poll.options(&args.analysis);
     let json_to_stdout = args.events.as_deref() == Some(Path::new("-"));
     let mut events_file = match &args.events {
         Some(path) if !json_to_stdout => Some(open_events(path)?),
@@ -124,8 +115,8 @@ pub(crate) fn run(args: &WatchArgs, color: bool, quiet: bool) -> Result<Outcome>
     Ok(if summary.alarms > 0 && until != Until::Forever { Outcome::GateFailed } else { Outcome::Ran })
 }
 
-/// The targets of the command line and the targets file, checked.
-fn targets(args: &WatchArgs) -> Result<Vec<TargetSpec>> {
+/// The targets of the command line and the targets file, checked (none is not an error here).
+pub(crate) fn targets(args: &TargetArgs) -> Result<Vec<TargetSpec>> {
     // URLs of one host and port are one service's sources: `http://h:6060 http://h:6060/metrics`.
     let mut targets: Vec<TargetSpec> = Vec::new();
     for url in &args.urls {
@@ -141,9 +132,6 @@ fn targets(args: &WatchArgs) -> Result<Vec<TargetSpec>> {
         let file: TargetsFile = toml::from_str(&text)
             .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
         targets.extend(file.target);
-    }
-    if targets.is_empty() {
-        bail!("nothing to watch: give URLs (`goroscope watch http://127.0.0.1:6060`) or --targets FILE");
     }
     let mut names = std::collections::HashSet::new();
     for target in &targets {
@@ -164,7 +152,7 @@ fn targets(args: &WatchArgs) -> Result<Vec<TargetSpec>> {
 }
 
 /// Opens the history, creating its directory, capped at `--max-db-size`.
-fn open_store(args: &WatchArgs) -> Result<Store> {
+pub(crate) fn open_store(args: &StoreArgs) -> Result<Store> {
     let path = db_path(&args.db)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
