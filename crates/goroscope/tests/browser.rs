@@ -308,3 +308,100 @@ fn screenshot_shows_the_styled_report() {
     }
     page.assert_clean();
 }
+
+/// The flame graph box whose function is `function` (the first, in document order), marked so that a
+/// selector finds it, and the run of group places under it.
+fn flame_box(page: &Page, function: &str, mark: &str) -> (usize, usize) {
+    page.eval(&format!(
+        "(function () {{ var box = Array.prototype.find.call(document.querySelectorAll('svg.flame g[data-r]'), \
+           function (g) {{ return g.querySelector('title').textContent.split('\\n')[0] === {f}; }}); \
+           box.setAttribute('data-test', {m}); \
+           return box.getAttribute('data-r').split(' ').map(Number); }})()",
+        f = js_string(function),
+        m = js_string(mark)
+    ))
+}
+
+/// What the flame graph marks: whether it is focused, and the ranges of its marked boxes.
+fn marked_boxes(page: &Page) -> (bool, Vec<(usize, usize)>) {
+    page.eval(
+        "[document.querySelector('svg.flame').classList.contains('focus'), \
+          Array.prototype.map.call(document.querySelectorAll('svg.flame g.hl'), \
+            function (g) { return g.getAttribute('data-r').split(' ').map(Number); })]",
+    )
+}
+
+#[test]
+fn flame_graph_box_lists_its_groups_and_a_group_link_marks_its_stack() {
+    let (_, groups) = demo_groups();
+    let page = Page::open(&render("flame", &demo_args(), None));
+    let positions: Vec<(String, usize)> = page.eval(
+        "Array.prototype.map.call(document.querySelectorAll('article.group'), \
+           function (a) { return [a.id, Number(a.getAttribute('data-pos'))]; })",
+    );
+    assert_eq!(positions.len(), groups.len(), "every group has its place in the flame graph");
+
+    // The box of the function that one group alone is parked in: clicking it lists that group and opens it.
+    let (first, end) = flame_box(&page, "main.(*service).publish", "publish");
+    assert_eq!(end - first, 1);
+    page.click("svg.flame g[data-test=publish] rect");
+    let view = wait_shown(&page, &format!("1 of {} groups", groups.len()));
+    let publish = positions.iter().find(|(_, pos)| *pos == first).unwrap();
+    assert_eq!(view.visible, vec![publish.0.clone()]);
+    assert_eq!(view.level, "", "the level filter steps aside for the frame");
+    assert!(page.is_visible("#frame"), "the chip says which frame filters the list");
+    assert_eq!(page.text("#frame-name"), "main.(*service).publish");
+    assert_eq!(target(&page).0, publish.0, "the only group is opened");
+    let (focused, marked) = marked_boxes(&page);
+    assert!(focused && !marked.is_empty());
+    assert!(marked.iter().all(|&(a, b)| a < end && first < b), "only boxes over the group: {marked:?}");
+
+    // A box many groups pass through lists exactly those.
+    page.click("#frame-clear");
+    let all = wait_shown(&page, &format!("{n} of {n} groups", n = groups.len()));
+    assert!(!page.is_visible("#frame") && !marked_boxes(&page).0, "show all clears the frame");
+    assert_eq!(all.visible.len(), groups.len());
+    let (first, end) = flame_box(&page, "net/http.(*conn).serve", "serve");
+    assert!(end - first > 1, "several groups serve connections");
+    page.click("svg.flame g[data-test=serve] rect");
+    let view = wait_shown(&page, &format!("{} of {} groups", end - first, groups.len()));
+    let mut under: Vec<String> =
+        positions.iter().filter(|(_, pos)| (first..end).contains(pos)).map(|(id, _)| id.clone()).collect();
+    let mut visible = view.visible.clone();
+    under.sort();
+    visible.sort();
+    assert_eq!(visible, under);
+
+    // Following a group's link marks the boxes of its stack, and only those.
+    page.click("#frame-clear");
+    let healthy = groups.iter().find(|g| g.level == "healthy").unwrap();
+    let id = format!("g-{}", healthy.fingerprint);
+    let pos = positions.iter().find(|(i, _)| *i == id).unwrap().1;
+    page.go_to_hash(&id);
+    page.wait_until("document.querySelector('svg.flame').classList.contains('focus')", "the stack marked");
+    let (_, marked) = marked_boxes(&page);
+    assert!(!marked.is_empty() && marked.iter().all(|&(a, b)| a <= pos && pos < b), "{marked:?} for {pos}");
+    page.assert_clean();
+}
+
+#[test]
+fn series_chart_draws_in_chromium_and_its_legend_opens_the_group() {
+    let rounds: Vec<String> = (0..4).map(|r| format!("testdata/series/round{r}.txt")).collect();
+    let mut args = vec!["series", "--interval", "30s", "--src", "examples/leaky-service"];
+    args.extend(rounds.iter().map(String::as_str));
+    let page = Page::open(&render("series", &args, None));
+    let (width, height, paths, links): (f64, f64, usize, Vec<String>) = page.eval(
+        "(function (svg) { var r = svg.getBoundingClientRect(); \
+           return [r.width, r.height, svg.querySelectorAll('path').length, \
+             Array.prototype.map.call(svg.querySelectorAll('a'), function (a) { return a.getAttribute('href'); })]; \
+         })(document.querySelector('svg.chart'))",
+    );
+    assert!(width > 600.0 && height > 200.0, "the chart fills its box: {width}×{height}");
+    assert_eq!(paths, links.len() + 1, "the total and one line per linked group");
+    assert!(!links.is_empty());
+    page.click("svg.chart a text");
+    page.wait_until(&format!("location.hash === {}", js_string(&links[0])), "the legend's link");
+    assert_eq!(target(&page).0, links[0].trim_start_matches('#'));
+    assert!(page.visible("svg.sparkline") > 0, "sparklines beside the groups");
+    page.assert_clean();
+}
