@@ -415,7 +415,39 @@ fn write_group(
     if let Some((class, text)) = &heading.change {
         let _ = writeln!(page, "<p class=\"change {class}\">{}</p>", escape(text));
     }
-    page.push_str("<dl>\n");
+    let lint: Vec<String> = report
+        .lint_links
+        .iter()
+        .filter(|l| l.group == g.fingerprint)
+        .map(|link| {
+            let f = &link.finding;
+            format!(
+                "<strong>{} {}</strong> {}:{} ({}): {}",
+                escape(f.code),
+                escape(f.rule),
+                escape(&f.path.display().to_string()),
+                f.span.start.line,
+                link.link.describe(),
+                escape(&f.message)
+            )
+        })
+        .collect();
+    write_details(page, g, &lint);
+    page.push_str("</article>\n");
+}
+
+/// A group's details as HTML, every piece of dump text escaped: where it waits, who started it, its labels,
+/// the catalogue's explanation, the evidence, the fix, the source excerpts and the stack. For pages that show
+/// one group (the dashboard's group page).
+pub fn group_details(g: &Group) -> String {
+    let mut page = String::with_capacity(8 << 10);
+    write_details(&mut page, g, &[]);
+    page
+}
+
+/// [`group_details`], with rows of lint findings (HTML) after the fix.
+fn write_details(page: &mut String, g: &Group, lint: &[String]) {
+    page.push_str("<dl class=\"details\">\n");
     if let Some(site) = &g.leak_site {
         row(
             page,
@@ -441,15 +473,19 @@ fn write_group(
             ),
         );
     }
+    if let Some(w) = g.wait_minutes {
+        row(page, "waiting", &format!("{}–{} minutes (median {})", w.min, w.max, w.median));
+    }
     if !g.labels.is_empty() {
         let sets: Vec<String> =
             g.labels.iter().map(|(set, n)| format!("<code>{}</code> ×{n}", escape(set))).collect();
         row(page, "labels", &sets.join(", "));
     }
-    let pattern = g.pattern.and_then(|id| report.patterns.iter().find(|p| p.id == id));
+    let pattern = g.pattern.map(|id| id.pattern());
     if let Some(p) = pattern {
         row(page, "pattern", &format!("<strong>{}</strong> ({})", escape(p.title), escape(p.id.as_str())));
         row(page, "why", &markdown(p.why));
+        row(page, "confirm", &markdown(p.confirm));
     }
     if let Some(shape) = g.shape {
         row(page, "shape", &escape(shape));
@@ -460,21 +496,8 @@ fn write_group(
     if let Some(p) = pattern {
         row(page, "fix", &markdown(p.fix));
     }
-    for link in report.lint_links.iter().filter(|l| l.group == g.fingerprint) {
-        let f = &link.finding;
-        row(
-            page,
-            "lint",
-            &format!(
-                "<strong>{} {}</strong> {}:{} ({}): {}",
-                escape(f.code),
-                escape(f.rule),
-                escape(&f.path.display().to_string()),
-                f.span.start.line,
-                link.link.describe(),
-                escape(&f.message)
-            ),
-        );
+    for finding in lint {
+        row(page, "lint", finding);
     }
     page.push_str("</dl>\n");
     if let Some(excerpt) = &g.source {
@@ -484,12 +507,11 @@ fn write_group(
         write_excerpt(page, "started", excerpt);
     }
     write_stack(page, g);
-    page.push_str("</article>\n");
 }
 
 /// The evidence as a list, each item marked for or against a leak.
 fn evidence(g: &Group) -> String {
-    let mut items = String::from("<ul>");
+    let mut items = String::from("<ul class=\"evidence\">");
     for e in &g.evidence {
         let sign = match e.weight {
             w if w > 0 => "plus",

@@ -24,13 +24,13 @@ use serde::Serialize;
 pub use chart::{Chart, Line, LineKind, MAX_LINES, XAxis, sparkline};
 pub use explain::{Explained, write_catalogue, write_pattern};
 pub use github::Github;
-pub use html::Html;
+pub use html::{Html, group_details};
 pub use json::Json;
 pub use junit::Junit;
 pub use markdown::Markdown;
 pub use sarif::Sarif;
 pub use table::{Table, TableOptions};
-pub use text::group_title;
+pub use text::{group_title, thousands};
 
 /// Escapes text for HTML element content and attribute values, as the HTML report does: the one escaping
 /// function of every page that shows dump text.

@@ -17,7 +17,7 @@ pub(crate) fn printable(text: &str) -> Cow<'_, str> {
 }
 
 /// `12345` → `12,345`.
-pub(crate) fn thousands(n: u64) -> String {
+pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

@@ -4,8 +4,10 @@
 
 use std::fmt::Write as _;
 
-use goroscope_analyze::{Excerpt, Group, Level};
-use goroscope_report::{Chart, HistoryReport, Line, LineKind, XAxis, escape_html as esc};
+use goroscope_analyze::{Group, Level};
+use goroscope_report::{
+    Chart, HistoryReport, Line, LineKind, XAxis, escape_html as esc, group_details, thousands as count,
+};
 use goroscope_watch::{LiveTarget, StoredEvent, StoredGroup, StoredPoint, TargetSummary, rfc3339};
 
 use crate::state::Upload;
@@ -75,19 +77,6 @@ pub(crate) enum Targets {
 pub(crate) struct TargetRow {
     pub(crate) summary: TargetSummary,
     pub(crate) live: Option<LiveTarget>,
-}
-
-/// `3 goroutines`, with thousands separators.
-fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn time(ms: Option<i64>) -> String {
@@ -607,96 +596,16 @@ fn alarm_view(event: &StoredEvent) -> String {
     html
 }
 
-fn location(file: &str, line: u32) -> String {
-    format!("{}:{line}", esc(file))
-}
-
-/// A group from an analysis: verdict, where, why, evidence, fix, source and stack.
+/// A group from an analysis: its verdict, then its details as the report shows them.
 fn group_view(g: &Group) -> String {
-    let mut html = String::from("<dl class=\"group\">\n");
-    let mut row = |term: &str, value: String| {
-        let _ = writeln!(html, "<dt>{term}</dt><dd>{value}</dd>");
-    };
     let state = if g.state == "unknown" { g.blocking.describe().to_owned() } else { g.state.clone() };
-    row("verdict", format!("{} {} goroutines [{}]", badge(g.level.as_str()), count(g.count), esc(&state)));
-    if let Some(site) = &g.leak_site {
-        row("at", format!("<code>{}</code> {}", esc(&site.function), location(&site.file, site.line)));
-    }
-    if let Some(by) = &g.created_by {
-        let creators = g.creators.map_or_else(String::new, |c| {
-            format!(" (from {} goroutines, {} still running)", count(c.distinct), count(c.alive))
-        });
-        row(
-            "created",
-            format!("<code>{}</code> {}{creators}", esc(&by.function), location(&by.file, by.line)),
-        );
-    }
-    if let Some(w) = g.wait_minutes {
-        row("waiting", format!("{}–{} minutes (median {})", w.min, w.max, w.median));
-    }
-    if !g.labels.is_empty() {
-        let sets: Vec<String> =
-            g.labels.iter().map(|(set, n)| format!("<code>{}</code> ×{}", esc(set), count(*n))).collect();
-        row("labels", sets.join(", "));
-    }
-    let pattern = g.pattern.map(|id| id.pattern());
-    if let Some(p) = pattern {
-        row("pattern", format!("<strong>{}</strong> ({})", esc(p.title), esc(p.id.as_str())));
-        row("why", esc(p.why));
-        row("confirm", esc(p.confirm));
-    }
-    if let Some(shape) = g.shape {
-        row("shape", esc(shape));
-    }
-    if !g.evidence.is_empty() {
-        let mut items = String::from("<ul class=\"evidence\">");
-        for e in &g.evidence {
-            let sign = match e.weight {
-                w if w > 0 => "plus",
-                w if w < 0 => "minus",
-                _ => "neutral",
-            };
-            let _ = write!(items, "<li class=\"{sign}\">{}</li>", esc(&e.text));
-        }
-        items.push_str("</ul>");
-        row("evidence", items);
-    }
-    if let Some(p) = pattern {
-        row("fix", esc(p.fix));
-    }
-    html.push_str("</dl>\n");
-    if let Some(excerpt) = &g.source {
-        html.push_str(&excerpt_view("source", excerpt));
-    }
-    if let Some(excerpt) = &g.creation_source {
-        html.push_str(&excerpt_view("started", excerpt));
-    }
-    if !g.frames.is_empty() {
-        let _ = write!(html, "<h3>Stack, {} frames</h3><ol class=\"stack\">", g.frames.len());
-        for f in &g.frames {
-            let class = if f.own { "own" } else { "lib" };
-            let _ = write!(
-                html,
-                "<li class=\"{class}\"><code>{}</code> {}</li>",
-                esc(&f.function),
-                location(&f.file, f.line)
-            );
-        }
-        html.push_str("</ol>\n");
-    }
-    html
-}
-
-fn excerpt_view(title: &str, excerpt: &Excerpt) -> String {
-    let mut html =
-        format!("<figure class=\"source\"><figcaption>{title}: {}</figcaption><pre>", esc(&excerpt.file));
-    for (i, line) in excerpt.lines.iter().enumerate() {
-        let number = excerpt.first_line + i as u32;
-        let class = if number == excerpt.marked_line { " class=\"marked\"" } else { "" };
-        let _ = writeln!(html, "<span{class}><i>{number}</i>{}</span>", esc(line));
-    }
-    html.push_str("</pre></figure>\n");
-    html
+    format!(
+        "<p class=\"verdict\">{} {} goroutines [{}]</p>\n{}",
+        badge(g.level.as_str()),
+        count(g.count),
+        esc(&state),
+        group_details(g)
+    )
 }
 
 /// The link bar put at the top of a full report page served by the dashboard. The report's own policy allows
@@ -725,8 +634,6 @@ mod tests {
         assert_eq!(size(256 << 20), "256 MiB");
         assert_eq!(size(1536), "1.5 KiB");
         assert_eq!(size(12), "12 bytes");
-        assert_eq!(count(1_234_567), "1,234,567");
-        assert_eq!(count(12), "12");
     }
 
     #[test]
