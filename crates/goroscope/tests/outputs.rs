@@ -217,3 +217,14 @@ fn html_page(name: &str, args: &[&str], stdin: Option<&[u8]>) -> (String, String
     assert!(code <= 1, "{stderr}");
     (stdout, std::fs::read_to_string(&page).unwrap())
 }
+
+#[test]
+fn html_anchors_stay_unique_when_inputs_share_groups() {
+    let round = "testdata/series/round0.txt";
+    let (_, html) = html_page("thrice", &["analyze", round, round, round, "-q"], None);
+    let ids: Vec<&str> =
+        html.split(" id=\"g-").skip(1).map(|rest| &rest[..rest.find('"').unwrap()]).collect();
+    let unique: std::collections::HashSet<&&str> = ids.iter().collect();
+    assert_eq!(ids.len(), html.matches("<article class=\"group").count());
+    assert_eq!(unique.len(), ids.len(), "every group has an anchor of its own: {ids:?}");
+}

@@ -373,11 +373,14 @@ fn write_history(page: &mut String, h: &HistoryReport) {
 
 impl Page {
     fn group(&mut self, report: &Report, g: &Group, position: Option<usize>, heading: &Heading) {
-        let anchor = if self.anchors.insert(g.fingerprint.clone()) {
-            format!("g-{}", g.fingerprint)
-        } else {
-            format!("g-{}-{}", g.fingerprint, self.anchors.len())
-        };
+        // The first showing of a group has its plain anchor; later ones (the same group in another input)
+        // the first free `g-FP-N`.
+        let mut anchor = format!("g-{}", g.fingerprint);
+        let mut n = 1;
+        while !self.anchors.insert(anchor.clone()) {
+            n += 1;
+            anchor = format!("g-{}-{n}", g.fingerprint);
+        }
         write_group(&mut self.html, report, g, &anchor, position, heading);
     }
 }
