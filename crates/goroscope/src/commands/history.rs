@@ -1,6 +1,5 @@
 //! `goroscope history`: what `watch` recorded.
 
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -8,12 +7,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, bail};
 use goroscope_analyze::{Options, analyze};
 use goroscope_dump::{ParseOptions, parse_input};
-use goroscope_report::{Html, InputReport, Render, Report};
+use goroscope_report::{Html, InputReport, Report};
 use goroscope_watch::{Store, StoredPoint, history_report, rfc3339};
 
 use crate::Outcome;
 use crate::args::{ExportFormat, HistoryArgs, HistoryCommand};
 use crate::commands::watch::db_path;
+use crate::commands::write_file;
 use crate::source::SourceFinder;
 
 pub(crate) fn run(args: &HistoryArgs) -> Result<Outcome> {
@@ -115,11 +115,7 @@ fn write_html(store: &Store, target: &str, src: &[PathBuf], path: &Path) -> Resu
     }
     let mut report = Report::new(inputs);
     report.history = history_report(store, target)?;
-    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    let mut out = BufWriter::new(file);
-    Html.render(&report, &mut out)
-        .and_then(|()| out.flush())
-        .with_context(|| format!("writing {}", path.display()))
+    write_file(path, &Html, &report)
 }
 
 fn list_targets(out: &mut dyn Write, store: &Store, json: bool) -> Result<()> {

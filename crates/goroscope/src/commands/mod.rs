@@ -15,7 +15,7 @@ pub(crate) mod watch;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use goroscope_analyze::{Analysis, Options, analyze};
@@ -119,12 +119,7 @@ pub(crate) fn emit(report: &Report, output: &OutputArgs, color: bool, session: &
     ];
     for (path, format) in files {
         let Some(path) = path else { continue };
-        let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-        let mut out = BufWriter::new(file);
-        renderer(format, output, false, &sarif)
-            .render(report, &mut out)
-            .and_then(|()| out.flush())
-            .with_context(|| format!("writing {}", path.display()))?;
+        write_file(path, &*renderer(format, output, false, &sarif), report)?;
     }
     let mut out = BufWriter::new(io::stdout().lock());
     let written =
@@ -133,6 +128,16 @@ pub(crate) fn emit(report: &Report, output: &OutputArgs, color: bool, session: &
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("writing the report to standard output"),
     }
+}
+
+/// Writes `report` to the file at `path` with `renderer`.
+pub(crate) fn write_file(path: &Path, renderer: &dyn Render, report: &Report) -> Result<()> {
+    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut out = BufWriter::new(file);
+    renderer
+        .render(report, &mut out)
+        .and_then(|()| out.flush())
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 fn renderer(
