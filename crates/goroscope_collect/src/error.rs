@@ -189,6 +189,19 @@ pub enum CollectError {
         /// The underlying error.
         detail: String,
     },
+    /// The connection broke while the body came: what arrived is only part of it.
+    #[error(
+        "the connection to {url} broke after {received} bytes of the response, before the whole response arrived \
+         ({detail}); the service or a proxy in front of it ended it early: try again, and check the service's logs"
+    )]
+    Cut {
+        /// The URL, redacted.
+        url: String,
+        /// Body bytes received before the break.
+        received: u64,
+        /// How it broke: reset or closed by the server.
+        detail: &'static str,
+    },
     /// The server's answer is not HTTP.
     #[error(
         "{url} did not answer with valid HTTP ({detail}); check the port, and use https:// if the \

@@ -7,10 +7,13 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use ureq::http::{Response, StatusCode, header};
+use ureq::unversioned::resolver::DefaultResolver;
+use ureq::unversioned::transport::{Connector as _, DefaultConnector};
 use ureq::{Agent, Body};
 
 use crate::decompress::Capped;
 use crate::headers::Header;
+use crate::transport::{ResetsAreErrors, is_reset};
 use crate::url::{UrlParts, parse_absolute, percent_decode, redact, resolve_location, same_origin};
 use crate::{CollectError, tls};
 
@@ -181,7 +184,7 @@ impl HttpClient {
 }
 
 fn agent(opts: &HttpOptions, tls: ureq::tls::TlsConfig) -> Agent {
-    Agent::config_builder()
+    let config = Agent::config_builder()
         .http_status_as_error(false)
         // Redirects are followed by `HttpClient::fetch`, which decides which headers go along.
         .max_redirects(0)
@@ -189,8 +192,9 @@ fn agent(opts: &HttpOptions, tls: ureq::tls::TlsConfig) -> Agent {
         .timeout_connect(Some(opts.connect_timeout))
         .user_agent(opts.user_agent.as_str())
         .tls_config(tls)
-        .build()
-        .new_agent()
+        .build();
+    let connector = DefaultConnector::new().chain(ResetsAreErrors);
+    Agent::with_parts(config, connector, DefaultResolver::default())
 }
 
 /// `Basic base64(user:password)` from URL user info.
@@ -237,7 +241,14 @@ fn read_success(response: Response<Body>, ctx: &Ctx<'_>) -> Result<Fetched, Coll
     // Trust a declared length for the first allocation only up to 64 MiB.
     let mut body = Vec::with_capacity(declared.unwrap_or(0).min(max).min(64 << 20) as usize);
     if let Err(e) = capped.read_to_end(&mut body) {
-        return Err(if is_too_large(&e) { too_large() } else { map_io(e, ctx) });
+        return Err(if is_too_large(&e) {
+            too_large()
+        } else if is_reset(&e) || e.kind() == io::ErrorKind::UnexpectedEof {
+            let detail = if is_reset(&e) { "the server reset it" } else { "the server closed it" };
+            CollectError::Cut { url: ctx.url.clone(), received: body.len() as u64, detail }
+        } else {
+            map_io(e, ctx)
+        });
     }
     if is_html(content_type.as_deref(), &body) {
         return Err(CollectError::HtmlPage { url: ctx.url.clone() });
@@ -383,12 +394,10 @@ fn map_io(err: io::Error, ctx: &Ctx<'_>) -> CollectError {
         _ if err.to_string().contains("failed to lookup address") => {
             CollectError::Dns { url, host: ctx.host.clone() }
         }
-        io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => {
-            CollectError::Connection {
-                url,
-                detail: format!("the server closed the connection early ({err})"),
-            }
-        }
+        _ if is_reset(&err) || err.kind() == io::ErrorKind::UnexpectedEof => CollectError::Connection {
+            url,
+            detail: format!("the server closed the connection early ({err})"),
+        },
         _ => CollectError::Connection { url, detail: err.to_string() },
     }
 }

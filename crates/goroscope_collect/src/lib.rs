@@ -20,6 +20,7 @@ mod gops;
 mod headers;
 mod http;
 mod tls;
+mod transport;
 mod url;
 
 pub use decompress::{Compression, Limits, open_decompressed};
