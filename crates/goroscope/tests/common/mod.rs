@@ -212,3 +212,75 @@ pub fn describe(input: &serde_json::Value) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// A fresh, empty scratch directory `CARGO_TARGET_TMPDIR/<group>/<name>`.
+pub fn scratch(group: &str, name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(group).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The events of a `--events` file, one JSON object per line; a last line cut short (by a kill) is left out.
+pub fn events(path: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let complete = text.rfind('\n').map_or("", |end| &text[..end]);
+    complete.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect()
+}
+
+/// The events of `kind` (`sample`, `down`, `alarm`…) about `target`.
+pub fn of<'a>(events: &'a [serde_json::Value], target: &str, kind: &str) -> Vec<&'a serde_json::Value> {
+    events.iter().filter(|e| e["target"] == target && e["event"] == kind).collect()
+}
+
+/// A `goroscope watch` running in the background with its exporter.
+pub struct Exporting {
+    pub child: Child,
+    /// `http://127.0.0.1:PORT/metrics`
+    pub url: String,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Exporting {
+    /// Its standard error so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+}
+
+/// Runs `goroscope watch ARGS… --listen 127.0.0.1:0 --color never` in the background, with `envs` added to its
+/// environment, and waits (at most 10 s) for the line that says where its exporter listens.
+pub fn watch_with_exporter(args: &[&str], envs: &[(&str, &str)]) -> Exporting {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_goroscope"))
+        .arg("watch")
+        .args(args)
+        .args(["--listen", "127.0.0.1:0", "--color", "never"])
+        .envs(envs.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pipe = BufReader::new(child.stderr.take().unwrap());
+    let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let (tx, rx) = mpsc::channel();
+    let kept = std::sync::Arc::clone(&stderr);
+    // Reads to the end, so the watch never writes to a closed pipe.
+    std::thread::spawn(move || {
+        for line in pipe.lines().map_while(Result::ok) {
+            if let Some(url) = line.strip_prefix("goroscope: metrics at ") {
+                let _ = tx.send(url.to_owned());
+            }
+            let mut kept = kept.lock().unwrap();
+            kept.push_str(&line);
+            kept.push('\n');
+        }
+    });
+    match rx.recv_timeout(Duration::from_secs(10)) {
+        Ok(url) => Exporting { child, url, stderr },
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the exporter did not say where it listens within 10 s: {}", stderr.lock().unwrap());
+        }
+    }
+}
