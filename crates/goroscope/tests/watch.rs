@@ -1,5 +1,6 @@
 //! `goroscope watch` and `goroscope history` against real Go services: one leaking at a steady rate, one healthy
-//! but busy, one down, one answering garbage; restarts; a watch killed with SIGKILL mid-write.
+//! but busy, one down, one answering garbage; restarts; a watch killed with SIGKILL at random points, again and
+//! again, on one database.
 
 mod common;
 
@@ -7,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{goroscope, pattern_programs, start};
+use common::{Exporting, events, goroscope, of, pattern_programs, start, watch_with_exporter};
 use goroscope_watch::Store;
 
 fn watch_service() -> PathBuf {
@@ -15,22 +16,7 @@ fn watch_service() -> PathBuf {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("watch").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn events(path: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
-
-fn of<'a>(events: &'a [serde_json::Value], target: &str, kind: &str) -> Vec<&'a serde_json::Value> {
-    events.iter().filter(|e| e["target"] == target && e["event"] == kind).collect()
+    common::scratch("watch", name)
 }
 
 /// A port nothing listens on.
@@ -173,7 +159,8 @@ fn a_restarted_target_starts_a_new_series_and_says_why() {
     assert!(restarts[0]["reason"].as_str().unwrap().contains("start time"), "{}", restarts[0]);
 }
 
-/// `goroscope watch` of the service's pprof and metrics in the background, recording into `db` and `events`.
+/// `goroscope watch` of the service's pprof and metrics in the background, recording into `db` and `events`;
+/// its standard error goes to the events file's name with the extension `stderr`.
 fn recording_watch(
     service: &common::Running,
     timing: &[&str],
@@ -188,30 +175,77 @@ fn recording_watch(
         .arg("--events")
         .arg(events)
         .stdout(Stdio::null())
+        .stderr(std::fs::File::create(events.with_extension("stderr")).unwrap())
         .spawn()
         .unwrap()
 }
 
-#[test]
-fn a_watch_killed_mid_write_leaves_every_committed_sample() {
-    let service = start(&watch_service(), &["-leak-every", "20ms", "-lifetime", "60s"]);
-    let dir = scratch("sigkill");
-    let (db, events_file) = (dir.join("history.db"), dir.join("events.jsonl"));
-    let mut watch =
-        recording_watch(&service, &["--interval", "100ms", "--profile-interval", "200ms"], &db, &events_file);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while events(&events_file).len() < 30 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
+/// Kill delays from a fixed seed (splitmix64): a failing run can be repeated with `GOROSCOPE_KILL_SEED`.
+struct Delays(u64);
+
+impl Delays {
+    /// A duration below `max_ms` milliseconds.
+    fn next(&mut self, max_ms: u64) -> Duration {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        Duration::from_millis((z ^ (z >> 31)) % max_ms)
     }
-    watch.kill().unwrap(); // SIGKILL
-    watch.wait().unwrap();
-    // Each sample event is written after its transaction commits.
-    let written = events(&events_file).iter().filter(|e| e["event"] == "sample").count();
-    assert!(written >= 20, "{written} samples before the kill");
-    let store = Store::open_read_only(&db).expect("the database opens after SIGKILL");
-    let target = service.base.trim_start_matches("http://");
-    let stored = store.totals(target).unwrap().unwrap().len();
-    assert!(stored >= written, "{stored} stored, {written} reported committed");
+}
+
+#[test]
+fn a_watch_killed_at_random_points_again_and_again_keeps_every_committed_sample() {
+    const KILLS: usize = 30;
+    // From the start of the process: some kills land while it opens (and recovers) the database, most while it
+    // writes samples every 50 ms.
+    const LATEST_KILL_MS: u64 = 900;
+    let seed = std::env::var("GOROSCOPE_KILL_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20_261_124);
+    let mut delays = Delays(seed);
+    let service = start(&watch_service(), &["-leak-every", "20ms", "-lifetime", "120s"]);
+    let dir = scratch("sigkill");
+    // One database for every run: each run opens what the kill before left, WAL and all.
+    let db = dir.join("history.db");
+    let mut acknowledged = 0;
+    let mut runs_with_samples = 0;
+    for kill in 0..KILLS {
+        let events_file = dir.join(format!("events-{kill}.jsonl"));
+        let timing = ["--interval", "50ms", "--profile-interval", "100ms"];
+        let mut watch = recording_watch(&service, &timing, &db, &events_file);
+        let delay = delays.next(LATEST_KILL_MS);
+        std::thread::sleep(delay);
+        let context = format!("kill {kill} after {delay:?} (GOROSCOPE_KILL_SEED={seed})");
+        if let Some(status) = watch.try_wait().unwrap() {
+            let stderr = std::fs::read_to_string(events_file.with_extension("stderr")).unwrap_or_default();
+            panic!("{context}: the watch ended by itself ({status}) before the kill: {stderr}");
+        }
+        watch.kill().unwrap(); // SIGKILL
+        watch.wait().unwrap();
+
+        let events = events(&events_file);
+        let errors: Vec<_> = events.iter().filter(|e| e["event"] == "store-error").collect();
+        assert!(errors.is_empty(), "{context}: {errors:?}");
+        // A sample event is written once its transaction has committed.
+        let reported: Vec<(i64, String, i64)> = of(&events, &service.name(), "sample")
+            .iter()
+            .map(|e| {
+                let total = e["total"].as_i64().unwrap();
+                (e["at_ms"].as_i64().unwrap(), e["source"].as_str().unwrap().to_owned(), total)
+            })
+            .collect();
+        let (stored, integrity) = stored_samples(&db);
+        assert_eq!(integrity, "ok", "{context}");
+        let lost: Vec<_> = reported.iter().filter(|s| !stored.contains(s)).collect();
+        assert!(lost.is_empty(), "{context}: reported as recorded but not in the database: {lost:?}");
+        Store::open_read_only(&db).unwrap_or_else(|e| panic!("{context}: the history does not open: {e}"));
+        acknowledged += reported.len();
+        runs_with_samples += usize::from(!reported.is_empty());
+    }
+    assert!(
+        runs_with_samples >= KILLS / 2 && acknowledged >= 100,
+        "most kills interrupted a watch that was writing: {runs_with_samples} of {KILLS} runs recorded \
+         {acknowledged} samples"
+    );
 }
 
 #[test]
@@ -237,30 +271,6 @@ fn a_database_that_cannot_be_written_or_targets_that_make_no_sense_are_errors() 
     let (code, _, stderr) = goroscope(&["watch", "http://h:1", "--until", "soon", "--no-db"], None);
     assert_eq!(code, 2);
     assert!(stderr.contains("expected `leak` or a duration"), "{stderr}");
-}
-
-/// Runs `goroscope watch ARGS…` in the background; returns the child and the address its exporter listens on.
-fn watch_with_exporter(args: &[&str]) -> (std::process::Child, String) {
-    use std::io::BufRead;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_goroscope"))
-        .arg("watch")
-        .args(args)
-        .args(["--listen", "127.0.0.1:0", "--no-db", "--color", "never"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in stderr.lines().map_while(Result::ok) {
-            if let Some(url) = line.strip_prefix("goroscope: metrics at ") {
-                let _ = tx.send(url.to_owned());
-            }
-        }
-    });
-    let url = rx.recv_timeout(Duration::from_secs(10)).expect("the exporter says where it listens");
-    (child, url)
 }
 
 type Exposition = openmetrics_parser::MetricsExposition<
@@ -291,21 +301,25 @@ fn samples(metrics: &Exposition, family: &str) -> Vec<(std::collections::HashMap
 fn the_exporter_serves_openmetrics_that_name_the_leaking_group() {
     let leaking = start(&watch_service(), &["-leak-every", "40ms", "-lifetime", "60s"]);
     let healthy = start(&watch_service(), &["-leak-every", "0", "-lifetime", "60s"]);
-    let (mut watch, url) = watch_with_exporter(&[
-        &leaking.base,
-        &format!("{}/metrics", leaking.base),
-        &healthy.base,
-        "--interval",
-        "1s",
-        "--profile-interval",
-        "1s",
-        "--window",
-        "4",
-        "--metrics-groups",
-        "3",
-        "--until",
-        "30s",
-    ]);
+    let Exporting { child: mut watch, url, .. } = watch_with_exporter(
+        &[
+            &leaking.base,
+            &format!("{}/metrics", leaking.base),
+            &healthy.base,
+            "--interval",
+            "1s",
+            "--profile-interval",
+            "1s",
+            "--window",
+            "4",
+            "--metrics-groups",
+            "3",
+            "--until",
+            "30s",
+            "--no-db",
+        ],
+        &[],
+    );
     let agent = ureq::Agent::new_with_defaults();
     let leaking_name = leaking.base.trim_start_matches("http://");
     let healthy_name = healthy.base.trim_start_matches("http://");
@@ -375,7 +389,8 @@ fn the_exporter_serves_openmetrics_that_name_the_leaking_group() {
 #[test]
 fn the_exporter_refuses_other_paths_and_methods_and_a_taken_port() {
     let service = start(&watch_service(), &["-leak-every", "0", "-lifetime", "30s"]);
-    let (mut watch, url) = watch_with_exporter(&[&service.base, "--until", "20s"]);
+    let Exporting { child: mut watch, url, .. } =
+        watch_with_exporter(&[&service.base, "--until", "20s", "--no-db"], &[]);
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let other = url.replace("/metrics", "/debug");
     assert_eq!(agent.get(&other).call().unwrap().status(), 404);
@@ -527,14 +542,20 @@ fn a_target_that_never_answers_times_out_and_the_others_are_still_sampled() {
     assert!(longest_gap < 1500, "no wait on the stalled target held the others back: {longest_gap} ms");
 }
 
-/// `(samples, integrity check)` of a history database, read by `SQLite` directly.
-fn stored_samples(db: &Path) -> (Vec<i64>, String) {
+/// `(samples, integrity check)` of a history database, read by `SQLite` directly: the successful samples as
+/// `(at_ms, source, total)`, oldest first.
+fn stored_samples(db: &Path) -> (Vec<(i64, String, i64)>, String) {
     let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
     let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
-    let mut statement =
-        conn.prepare("SELECT at_ms FROM sample WHERE total IS NOT NULL ORDER BY at_ms").unwrap();
-    let times = statement.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
-    (times, integrity)
+    let mut statement = conn
+        .prepare("SELECT at_ms, source, total FROM sample WHERE total IS NOT NULL ORDER BY at_ms, id")
+        .unwrap();
+    let samples = statement
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    (samples, integrity)
 }
 
 #[test]
@@ -569,10 +590,10 @@ fn a_database_locked_by_another_writer_is_reported_and_recording_resumes_after()
     assert_eq!(integrity, "ok");
     let before = sampled.iter().filter(|s| s["at_ms"].as_i64().unwrap() < locked_at).count();
     assert!(
-        stored.iter().filter(|&&t| t < locked_at).count() >= before,
+        stored.iter().filter(|s| s.0 < locked_at).count() >= before,
         "every sample before the lock is kept"
     );
-    assert!(stored.iter().filter(|&&t| t > released_at).count() >= 5, "recording resumed after the lock");
+    assert!(stored.iter().filter(|s| s.0 > released_at).count() >= 5, "recording resumed after the lock");
 }
 
 #[test]
@@ -610,7 +631,7 @@ fn a_full_database_is_reported_once_and_the_watch_goes_on() {
     assert!(after >= 5, "sampling went on: {after} samples after the database filled");
     let (stored, integrity) = stored_samples(&db);
     assert_eq!(integrity, "ok");
-    assert!(!stored.is_empty() && stored.iter().all(|&t| t <= full_at), "{stored:?}");
+    assert!(!stored.is_empty() && stored.iter().all(|s| s.0 <= full_at), "{stored:?}");
 }
 
 fn now_ms() -> i64 {
