@@ -149,13 +149,13 @@ fn is_port(text: &str) -> bool {
 }
 
 /// Whether a request that changes state (an upload) comes from the dashboard's own pages or from a client that
-/// is not a browser: a browser sends `Origin` (and `Sec-Fetch-Site`) with a cross-site form post, and those
-/// must name this very host.
+/// is not a browser. A browser says where a request comes from in `Sec-Fetch-Site`, which no page can set: only
+/// `same-origin` (and `none`, the user's own doing) pass; a browser too old to send it sends `Origin` with a
+/// cross-origin post, and that must name this very host. A `SameSite` cookie alone would not do: another port of
+/// the same host, or another name under the same domain, is the same site.
 pub(crate) fn same_origin(origin: Option<&str>, fetch_site: Option<&str>, host: Option<&str>) -> bool {
-    if let Some(site) = fetch_site
-        && !matches!(site, "same-origin" | "none")
-    {
-        return false;
+    if let Some(site) = fetch_site {
+        return matches!(site, "same-origin" | "none");
     }
     match (origin, host) {
         (None, _) => true,
@@ -266,7 +266,10 @@ mod tests {
         assert!(!same_origin(Some("http://evil.example"), None, host));
         assert!(!same_origin(Some("null"), None, host));
         assert!(!same_origin(None, Some("cross-site"), host));
-        assert!(!same_origin(None, Some("same-site"), host));
+        assert!(!same_origin(None, Some("same-site"), host), "another port or name of the same site");
+        assert!(!same_origin(Some("http://127.0.0.1:8080"), None, host), "another port");
+        // Behind a proxy that rewrites Host, the browser's own word still counts.
+        assert!(same_origin(Some("https://dash.example"), Some("same-origin"), host));
     }
 
     #[test]

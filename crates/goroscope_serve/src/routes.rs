@@ -782,8 +782,7 @@ fn is_api(request: &Request) -> bool {
 
 /// Who may ask: on a dashboard without a token, only requests that name this machine; with one, requests that
 /// show it (a bearer header, the session cookie, or `?token=` once, which sets the cookie and is taken out of
-/// the address). Without a token, uploads must come from the dashboard's own pages or from a client that is not
-/// a browser.
+/// the address). Uploads must come from the dashboard's own pages or from a client that is not a browser.
 async fn guard(Shared(state): AppState, request: Request, next: Next) -> Response {
     let api = is_api(&request);
     let answer = |problem: Problem| if api { problem.json() } else { problem.page() };
@@ -800,9 +799,9 @@ async fn guard(Shared(state): AppState, request: Request, next: Next) -> Respons
         );
     }
     let safe = matches!(*request.method(), Method::GET | Method::HEAD);
-    // Without a token, nothing else keeps another site's page from posting here; with one, the session
-    // cookie is `SameSite=Strict` and a bearer header cannot be sent across sites without asking.
-    if !safe && state.token.is_none() {
+    // Also behind a token: a browser sends the `SameSite=Strict` session cookie with a post from another port of
+    // the same host, or from another name under the same domain.
+    if !safe {
         let headers = request.headers();
         let origin = headers.get(ORIGIN).and_then(|v| v.to_str().ok());
         let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());

@@ -254,3 +254,33 @@ fn listening_beyond_this_machine_needs_a_token() {
         Err(crate::ServeError::Address { .. })
     ));
 }
+
+#[tokio::test]
+async fn behind_a_token_a_post_from_another_port_or_name_of_the_same_site_is_refused() {
+    let router = with_token();
+    let (response, _) = send(&router, get(&format!("/?token={TOKEN}")).body(Body::empty()).unwrap()).await;
+    let session = header_of(&response, "set-cookie").split(';').next().unwrap().to_owned();
+    // The `SameSite=Strict` cookie goes along with these: only where they come from tells them apart.
+    let upload = |origin: Option<&str>, site: Option<&str>| {
+        let mut request = get("/snapshots").method("POST").header(header::COOKIE, &session);
+        if let Some(origin) = origin {
+            request = request.header(header::ORIGIN, origin);
+        }
+        if let Some(site) = site {
+            request = request.header("sec-fetch-site", site);
+        }
+        request.body(Body::from(DUMP)).unwrap()
+    };
+    for (origin, site) in [
+        (Some("http://127.0.0.1:8080"), Some("same-site")),
+        (Some("http://127.0.0.1:8080"), None),
+        (Some("http://other.localhost:7070"), Some("same-site")),
+    ] {
+        let (response, page) = send(&router, upload(origin, site)).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{origin:?} {site:?}: {page}");
+    }
+    let (response, _) = send(&router, upload(Some("http://127.0.0.1:7070"), Some("same-origin"))).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "the dashboard's own form");
+    let (response, _) = send(&router, upload(None, None)).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "a client that is not a browser");
+}
