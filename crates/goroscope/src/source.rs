@@ -88,6 +88,12 @@ impl SourceFinder {
 
     fn search(&self, printed: &str) -> Option<PathBuf> {
         let direct = Path::new(printed);
+        // The dump names the files, and it may come from a hostile service: only Go source (`.go`, as the go tool
+        // spells it) is ever read, so that no other file of this machine (a key, a config) can end up in a report
+        // as a source excerpt.
+        if direct.extension().is_none_or(|e| e != "go") {
+            return None;
+        }
         if direct.is_absolute() && direct.is_file() {
             return Some(direct.to_owned());
         }
@@ -253,6 +259,21 @@ mod tests {
         assert_eq!(finder.line("/elsewhere/main.go", 1), None);
         assert_eq!(finder.line("/nowhere/else.go", 1), None);
         assert_eq!(finder.line("/build/ci/app/internal/store/db.go", 99), None);
+        std::fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn files_other_than_go_source_are_never_read() {
+        let root = scratch("not-go");
+        std::fs::write(root.join("id_ed25519"), "-----BEGIN OPENSSH PRIVATE KEY-----\n").unwrap();
+        std::fs::write(root.join("settings.conf"), "password = hunter2\n").unwrap();
+        let finder = SourceFinder::with_repository(Vec::new(), root.clone(), &root);
+        for printed in [root.join("id_ed25519"), root.join("settings.conf")] {
+            let printed = printed.to_str().unwrap();
+            assert_eq!(finder.line(printed, 1), None, "{printed}");
+            assert_eq!(finder.locate(printed), None, "{printed}");
+        }
+        assert_eq!(finder.line(root.join("main.go").to_str().unwrap(), 1).as_deref(), Some("package main"));
         std::fs::remove_dir_all(root).unwrap();
     }
 
