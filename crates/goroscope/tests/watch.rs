@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Exporting, events, goroscope, of, pattern_programs, start, watch_with_exporter};
+use common::{events, goroscope, of, pattern_programs, start, watch_with_exporter};
 use goroscope_watch::Store;
 
 fn watch_service() -> PathBuf {
@@ -301,7 +301,7 @@ fn samples(metrics: &Exposition, family: &str) -> Vec<(std::collections::HashMap
 fn the_exporter_serves_openmetrics_that_name_the_leaking_group() {
     let leaking = start(&watch_service(), &["-leak-every", "40ms", "-lifetime", "60s"]);
     let healthy = start(&watch_service(), &["-leak-every", "0", "-lifetime", "60s"]);
-    let Exporting { child: mut watch, url, .. } = watch_with_exporter(
+    let watch = watch_with_exporter(
         &[
             &leaking.base,
             &format!("{}/metrics", leaking.base),
@@ -320,6 +320,7 @@ fn the_exporter_serves_openmetrics_that_name_the_leaking_group() {
         ],
         &[],
     );
+    let url = watch.url.clone();
     let agent = ureq::Agent::new_with_defaults();
     let leaking_name = leaking.base.trim_start_matches("http://");
     let healthy_name = healthy.base.trim_start_matches("http://");
@@ -340,8 +341,7 @@ fn the_exporter_serves_openmetrics_that_name_the_leaking_group() {
         }
         std::thread::sleep(Duration::from_millis(500));
     };
-    watch.kill().unwrap();
-    watch.wait().unwrap();
+    drop(watch);
 
     let up = samples(&metrics, "goroscope_target_up");
     assert_eq!(up.len(), 2, "{up:?}");
@@ -389,8 +389,8 @@ fn the_exporter_serves_openmetrics_that_name_the_leaking_group() {
 #[test]
 fn the_exporter_refuses_other_paths_and_methods_and_a_taken_port() {
     let service = start(&watch_service(), &["-leak-every", "0", "-lifetime", "30s"]);
-    let Exporting { child: mut watch, url, .. } =
-        watch_with_exporter(&[&service.base, "--until", "20s", "--no-db"], &[]);
+    let watch = watch_with_exporter(&[&service.base, "--until", "20s", "--no-db"], &[]);
+    let url = watch.url.clone();
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let other = url.replace("/metrics", "/debug");
     assert_eq!(agent.get(&other).call().unwrap().status(), 404);
@@ -400,8 +400,7 @@ fn the_exporter_refuses_other_paths_and_methods_and_a_taken_port() {
         goroscope(&["watch", &service.base, "--no-db", "--listen", &taken, "--until", "1s"], None);
     assert_eq!(code, 2);
     assert!(stderr.contains(&format!("cannot listen on {taken}")) && stderr.contains("--listen"), "{stderr}");
-    watch.kill().unwrap();
-    watch.wait().unwrap();
+    drop(watch);
 }
 
 /// What a terminal shows: the output of a program run in a pseudo-terminal, read by a terminal emulator.

@@ -4,8 +4,8 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::OnceLock;
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 pub mod schemas;
@@ -116,9 +116,15 @@ pub fn fetch(url: &str) -> String {
 
 /// Runs the goroscope binary with `args` and returns (exit code, stdout, stderr).
 pub fn goroscope(args: &[&str], stdin: Option<&[u8]>) -> (i32, String, String) {
+    goroscope_with(args, stdin, &[])
+}
+
+/// [`goroscope`], with `envs` added to its environment.
+pub fn goroscope_with(args: &[&str], stdin: Option<&[u8]>, envs: &[(&str, &str)]) -> (i32, String, String) {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_goroscope"))
         .args(args)
+        .envs(envs.iter().copied())
         .current_dir(repo())
         .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
@@ -233,54 +239,112 @@ pub fn of<'a>(events: &'a [serde_json::Value], target: &str, kind: &str) -> Vec<
     events.iter().filter(|e| e["target"] == target && e["event"] == kind).collect()
 }
 
-/// A `goroscope watch` running in the background with its exporter.
-pub struct Exporting {
+/// goroscope running in the background (`watch` with its exporter, `serve`): killed when dropped.
+pub struct Background {
     pub child: Child,
-    /// `http://127.0.0.1:PORT/metrics`
+    /// The address it said it listens at.
     pub url: String,
-    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    stdout: Arc<Mutex<String>>,
+    stderr: Arc<Mutex<String>>,
 }
 
-impl Exporting {
+impl Background {
+    /// Its standard output so far.
+    pub fn stdout(&self) -> String {
+        self.stdout.lock().unwrap().clone()
+    }
+
     /// Its standard error so far.
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
 }
 
-/// Runs `goroscope watch ARGS… --listen 127.0.0.1:0 --color never` in the background, with `envs` added to its
-/// environment, and waits (at most 10 s) for the line that says where its exporter listens.
-pub fn watch_with_exporter(args: &[&str], envs: &[(&str, &str)]) -> Exporting {
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Reads `pipe` to its end into `into`, line by line, handing each line to `each` too; reading to the end keeps the
+/// writer from ever writing to a closed pipe.
+fn drain(
+    pipe: impl std::io::Read + Send + 'static,
+    into: &Arc<Mutex<String>>,
+    each: impl Fn(&str) + Send + 'static,
+) {
+    let into = Arc::clone(into);
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            each(&line);
+            let mut text = into.lock().unwrap();
+            text.push_str(&line);
+            text.push('\n');
+        }
+    });
+}
+
+/// Runs `goroscope ARGS…` in the background, in the repository, with `envs` added to its environment, and waits
+/// (at most 30 s) for the line of standard error that starts with `ready`: what follows it is the address.
+pub fn background(args: &[&str], envs: &[(&str, &str)], ready: &'static str) -> Background {
     let mut child = Command::new(env!("CARGO_BIN_EXE_goroscope"))
-        .arg("watch")
         .args(args)
-        .args(["--listen", "127.0.0.1:0", "--color", "never"])
         .envs(envs.iter().copied())
-        .stdout(Stdio::null())
+        .current_dir(repo())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let pipe = BufReader::new(child.stderr.take().unwrap());
-    let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let (stdout, stderr) = (Arc::default(), Arc::default());
+    drain(child.stdout.take().unwrap(), &stdout, |_| {});
     let (tx, rx) = mpsc::channel();
-    let kept = std::sync::Arc::clone(&stderr);
-    // Reads to the end, so the watch never writes to a closed pipe.
-    std::thread::spawn(move || {
-        for line in pipe.lines().map_while(Result::ok) {
-            if let Some(url) = line.strip_prefix("goroscope: metrics at ") {
-                let _ = tx.send(url.to_owned());
-            }
-            let mut kept = kept.lock().unwrap();
-            kept.push_str(&line);
-            kept.push('\n');
+    drain(child.stderr.take().unwrap(), &stderr, move |line| {
+        if let Some(url) = line.strip_prefix(ready) {
+            let _ = tx.send(url.trim().to_owned());
         }
     });
-    match rx.recv_timeout(Duration::from_secs(10)) {
-        Ok(url) => Exporting { child, url, stderr },
-        Err(_) => {
+    let url = rx.recv_timeout(Duration::from_secs(30));
+    let running = Background { child, url: url.clone().unwrap_or_default(), stdout, stderr };
+    assert!(url.is_ok(), "goroscope {args:?} printed no {ready:?} line within 30 s: {}", running.stderr());
+    running
+}
+
+/// Runs `goroscope watch ARGS… --listen 127.0.0.1:0 --color never` in the background, with `envs` added to its
+/// environment; its `url` is its exporter's.
+pub fn watch_with_exporter(args: &[&str], envs: &[(&str, &str)]) -> Background {
+    let mut all = vec!["watch"];
+    all.extend_from_slice(args);
+    all.extend(["--listen", "127.0.0.1:0", "--color", "never"]);
+    background(&all, envs, "goroscope: metrics at ")
+}
+
+/// Starts the demo service (examples/leaky-service) on 127.0.0.1, port 0, and waits (at most 60 s) for the line
+/// that says where it listens.
+pub fn demo_service() -> Running {
+    let bin = build(&repo().join("examples/leaky-service"), ".");
+    let mut child = Command::new(bin.join("leakyservice"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("starting the demo service");
+    let stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default();
+    match line.trim().strip_prefix("pprof ") {
+        Some(base) => Running { child, _stdin: stdin, base: base.to_owned() },
+        None => {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("the exporter did not say where it listens within 10 s: {}", stderr.lock().unwrap());
+            panic!("the demo service printed no `pprof URL` line within 60 s: {line:?}");
         }
     }
 }
