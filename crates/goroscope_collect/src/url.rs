@@ -130,6 +130,12 @@ pub fn pprof_url(target: &str, profile: Profile, debug: u8) -> Result<String, Co
 /// name looks secret (`token`, `access_token`, `key`, `api_key`, `password`, `secret`, `sig`,
 /// `signature`, …) become `***`. Works on anything, URL or not.
 pub fn redact(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://")
+        && let Some(at) = rest.rfind('@')
+        && cut_inside_userinfo(&rest[..at])
+    {
+        return redact(&format!("{scheme}://***@{}", &rest[at + 1..]));
+    }
     let (before_fragment, fragment) = match url.split_once('#') {
         Some((b, f)) => (b, Some(f)),
         None => (url, None),
@@ -165,6 +171,15 @@ pub fn redact(url: &str) -> String {
         out.push_str(&redact_params(fragment));
     }
     out
+}
+
+/// Whether `before_at`, what comes after `scheme://` and before the last `@`, is user info holding a `/`, `?` or
+/// `#` that was not percent-encoded (a pasted token): the authority then seems to end inside it, at a port that
+/// is no number (`user:se/cret@host`).
+fn cut_inside_userinfo(before_at: &str) -> bool {
+    let Some(end) = before_at.find(['/', '?', '#']) else { return false };
+    let first = &before_at[..end];
+    !first.contains('@') && split_host_port(first).1.is_some_and(|port| port.parse::<u16>().is_err())
 }
 
 fn redact_params(params: &str) -> String {
@@ -279,6 +294,12 @@ fn split_host_port(host_port: &str) -> (&str, Option<&str>) {
 /// Splits and checks an absolute `http(s)` URL.
 pub(crate) fn parse_absolute(url: &str) -> Result<UrlParts<'_>, CollectError> {
     let invalid = |reason| CollectError::InvalidUrl { url: redact(url), reason };
+    if let Some((_, rest)) = url.split_once("://")
+        && let Some(at) = rest.rfind('@')
+        && cut_inside_userinfo(&rest[..at])
+    {
+        return Err(invalid("a `/`, `?` or `#` in its user info must be percent-encoded (%2F, %3F, %23)"));
+    }
     let url_no_fragment = url.split_once('#').map_or(url, |(u, _)| u);
     let Some((scheme, rest)) = url_no_fragment.split_once("://") else {
         return Err(invalid("it has no scheme"));
@@ -491,6 +512,21 @@ mod tests {
         );
         assert_eq!(redact("not a url?key=1"), "not a url?key=***");
         assert_eq!(redact("http://h/p@q"), "http://h/p@q");
+        assert_eq!(redact("http://h:1/p@q"), "http://h:1/p@q");
+    }
+
+    #[test]
+    fn a_password_with_unencoded_slash_question_mark_or_hash_is_redacted_and_refused() {
+        for url in [
+            "http://u:se/cr3t@h:1/p?debug=2",
+            "http://u:se?cr3t@h:1/p?debug=2",
+            "http://u:se#cr3t@h:1/p?debug=2",
+        ] {
+            assert_eq!(redact(url), "http://***@h:1/p?debug=2", "{url}");
+            let err = parse_http_target(url).unwrap_err();
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("cr3t") && shown.contains("percent-encoded"), "{shown}");
+        }
     }
 
     #[test]
