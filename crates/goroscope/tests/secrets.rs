@@ -158,6 +158,13 @@ fn analyze_and_check_show_no_secret_in_any_format_or_file() {
     let down =
         format!("http://user:{}@127.0.0.1:{}/?token={}", planted.secret, closed_port(), planted.secret);
     seen.run("analyze of a port nothing listens on", run(&["analyze", &down]), &[2]);
+    // A password pasted with `/`, `?` and `#` in it, not percent-encoded: refused, and not shown.
+    let pasted = format!("http://user:{}/a?b#c@127.0.0.1:{}", planted.secret, closed_port());
+    seen.run("analyze of a pasted password", run(&["analyze", &pasted]), &[2]);
+    for url in [pasted.clone(), format!("{pasted}/metrics")] {
+        let args = ["watch", &url, "--interval", "200ms", "--until", "1s", "--no-db"];
+        seen.run(&format!("watch of {url}"), run(&args), &[2]);
+    }
 
     // A dump naming a local file that holds the secret: no excerpt of it in any output.
     let private = planted.dir.join("credentials.conf");

@@ -47,7 +47,9 @@ impl TargetSpec {
     /// ending in `/debug/vars` an expvar source, anything else a pprof base. Named after its host and port.
     pub fn from_url(url: &str) -> TargetSpec {
         let path = url.split(['?', '#']).next().unwrap_or(url).trim_end_matches('/');
-        let name = host_port(url).to_owned();
+        // Of the redacted URL: a password holding an unencoded `/`, `?` or `#` would otherwise seem to end the
+        // authority, and part of it become the name.
+        let name = host_port(&goroscope_collect::redact(url)).to_owned();
         let mut spec = TargetSpec { name, pprof: None, metrics: None, expvar: None, expvar_key: None };
         if path.ends_with("/metrics") {
             spec.metrics = Some(url.to_owned());
@@ -189,6 +191,7 @@ mod tests {
     #[test]
     fn urls_become_the_source_their_path_names() {
         let spec = TargetSpec::from_url("http://user:pw@10.0.0.1:9090/metrics");
+        assert_eq!(TargetSpec::from_url("http://user:p/w@10.0.0.1:9090/metrics").name, "10.0.0.1:9090");
         assert_eq!(
             (spec.name.as_str(), spec.cheap()),
             ("10.0.0.1:9090", Some((Cheap::Metrics, "http://user:pw@10.0.0.1:9090/metrics")))
