@@ -61,7 +61,7 @@ pub enum Fault {
 }
 
 impl Fault {
-    /// Every fault, in the order of the tables of docs/robustness.md.
+    /// Every fault.
     pub const ALL: [Fault; 12] = [
         Fault::Refused,
         Fault::Silent,
