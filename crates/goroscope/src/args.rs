@@ -655,12 +655,23 @@ pub(crate) struct CollectArgs {
     /// Give up connecting after this long.
     #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
     pub(crate) connect_timeout: Duration,
-    /// Refuse responses and decompressed inputs larger than this (`512MiB`, `2GiB`, bytes).
-    #[arg(long, default_value = "1GiB", value_parser = parse_size, value_name = "SIZE")]
-    pub(crate) max_size: u64,
+    /// Refuse responses and decompressed inputs larger than this (`512MiB`, `2GiB`, bytes) [default: 1GiB; for
+    /// watch and serve, which poll unattended, 256MiB]
+    #[arg(long, value_parser = parse_size, value_name = "SIZE")]
+    pub(crate) max_size: Option<u64>,
 }
 
 impl CollectArgs {
+    /// A watcher polls many targets at once for days: a target that sends an endless body should cost a bounded
+    /// buffer per fetch, and Go's largest dump (`debug=2`) stops at 64 MiB anyway.
+    pub(crate) fn unattended(&mut self) {
+        self.max_size.get_or_insert(256 << 20);
+    }
+
+    fn max_bytes(&self) -> u64 {
+        self.max_size.unwrap_or(1 << 30)
+    }
+
     pub(crate) fn http_options(&self) -> anyhow::Result<HttpOptions> {
         let mut headers = Vec::new();
         if let Some(var) = &self.header_env {
@@ -672,7 +683,7 @@ impl CollectArgs {
         Ok(HttpOptions {
             connect_timeout: self.connect_timeout,
             total_timeout: self.timeout,
-            max_bytes: self.max_size,
+            max_bytes: self.max_bytes(),
             headers,
             cacert: self.cacert.clone(),
             insecure: self.insecure,
@@ -681,14 +692,14 @@ impl CollectArgs {
     }
 
     pub(crate) fn limits(&self) -> Limits {
-        Limits { max_bytes: self.max_size }
+        Limits { max_bytes: self.max_bytes() }
     }
 
     pub(crate) fn gops_options(&self) -> GopsOptions {
         GopsOptions {
             connect_timeout: self.connect_timeout,
             total_timeout: self.timeout,
-            max_bytes: self.max_size,
+            max_bytes: self.max_bytes(),
             ..GopsOptions::default()
         }
     }

@@ -23,7 +23,7 @@ pub(crate) enum Outcome {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
     let color = match cli.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -31,6 +31,12 @@ fn main() -> ExitCode {
             std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
+    match &mut cli.command {
+        Command::Watch(args) => args.collect.unattended(),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => args.collect.unattended(),
+        _ => {}
+    }
     let result = match &cli.command {
         Command::Analyze(args) => commands::analyze::run(args, color, cli.quiet),
         Command::Diff(args) => commands::diff::run(args, color, cli.quiet),

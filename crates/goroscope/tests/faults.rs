@@ -163,3 +163,18 @@ fn watch_reports_each_fault_per_target_keeps_sampling_the_healthy_service_and_en
     let healthy_row = targets.iter().find(|t| t.name == healthy.name()).unwrap();
     assert!(healthy_row.errors == 0 && healthy_row.samples as usize >= times.len(), "{healthy_row:?}");
 }
+
+#[test]
+fn watch_caps_an_endless_body_at_its_unattended_default_without_being_told() {
+    let server = faults::start(Fault::EndlessBody);
+    let dir = common::scratch("faults", "watch-default-cap");
+    let events_file = dir.join("events.jsonl");
+    let events_arg = format!("--events={}", events_file.display());
+    let (code, _, stderr) =
+        goroscope(&["watch", &server.url, "--until=3s", "--no-db", &events_arg, "--color=never"], None);
+    assert_eq!(code, 0, "{stderr}");
+    let events = common::events(&events_file);
+    let down = common::of(&events, &server.name(), "down");
+    let error = down.first().expect("the endless body is reported")["error"].as_str().unwrap().to_owned();
+    assert!(error.contains("exceeds 268435456 bytes (--max-size)"), "{error}");
+}
