@@ -203,6 +203,14 @@ impl<'a> Parser<'a> {
             || is_hexdump_row(line)
         {
             // Unwinder diagnostics printed inside a record.
+        } else if line.starts_with(b"non-Go function at pc=") {
+            // A cgo frame without a symbolizer: one line, no file line follows.
+            let id = self.out.tables.frame_without_file(b"non-Go function");
+            record.frame_lines += 1;
+            match record.ancestor.as_mut() {
+                Some((_, frames)) => frames.push(id),
+                None => self.frames.push(id),
+            }
         } else if line.starts_with(b"non-Go function") {
             record.pending = Some(Pending::Frame(b"non-Go function"));
         } else if line.ends_with(b")") {
@@ -236,14 +244,18 @@ impl<'a> Parser<'a> {
         };
         match record.pending.take() {
             Some(Pending::Frame(function)) => {
-                let id = self.out.tables.frame_from_text(function, trim_file_line(indented)).unwrap_or_else(
-                    || {
+                // A symbolizer that knows no file prints only `\tpc=0x…`.
+                let known = !indented.starts_with(b"pc=");
+                let found =
+                    known.then(|| self.out.tables.frame_from_text(function, trim_file_line(indented)));
+                let id = found.flatten().unwrap_or_else(|| {
+                    if known {
                         self.out
                             .warnings
                             .push(lineno, || format!("unreadable file line {:?}", excerpt(line)));
-                        self.out.tables.frame_without_file(function)
-                    },
-                );
+                    }
+                    self.out.tables.frame_without_file(function)
+                });
                 record.frame_lines += 1;
                 match record.ancestor.as_mut() {
                     Some((_, frames)) => frames.push(id),
