@@ -60,8 +60,10 @@ pub(crate) fn parse_chunk(chunk: &[u8]) -> ChunkResult {
     let mut cut = false;
     if start < chunk.len() {
         let line = &chunk[start..];
-        let inside_record = parser.record.is_some();
+        let inside_record =
+            parser.record.as_ref().is_some_and(|r| !matches!(r.pending, Some(Pending::Unknown(_))));
         parser.line(line);
+        parser.settle();
         let record_start = RECORD_LINE_STARTS.iter().any(|p| line.starts_with(p) || p.starts_with(line));
         let record_text = record_start
             || line.starts_with(b"\t")
@@ -100,18 +102,36 @@ impl Record<'_> {
         self.goroutine.extra.get_or_insert_default().ancestors.push((id, stack, creator));
         true
     }
+
+    /// Adds a frame to the ancestor being read, or else to the goroutine's own `frames`.
+    fn push(&mut self, frames: &mut Vec<FrameId>, id: FrameId) {
+        match self.ancestor.as_mut() {
+            Some((_, ancestor)) => ancestor.push(id),
+            None => frames.push(id),
+        }
+    }
 }
 
 enum Pending<'a> {
     /// The function name as printed, resolved together with its file line in one lookup.
     Frame(&'a [u8]),
     CreatedBy(Sym, Option<NonZeroU64>),
+    /// A line that is not part of a record, unless the next line is `\t[file:line ]pc=0x…`: then it is the name a
+    /// cgo symbolizer (`runtime.SetCgoTraceback`) gave a frame, printed raw.
+    Unknown(&'a [u8]),
 }
 
 impl<'a> Parser<'a> {
     fn line(&mut self, raw: &'a [u8]) {
         self.out.lines += 1;
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if let Some(unknown) = self.take_unknown() {
+            if self.cgo_frame(unknown, line) {
+                return;
+            }
+            self.end_record();
+            self.outside_line(unknown);
+        }
         if line.is_empty() {
             self.end_record();
             return;
@@ -131,6 +151,48 @@ impl<'a> Parser<'a> {
             self.end_record();
         }
         self.outside_line(line);
+    }
+
+    /// The line held back as [`Pending::Unknown`], if any.
+    fn take_unknown(&mut self) -> Option<&'a [u8]> {
+        let record = self.record.as_mut()?;
+        let Some(Pending::Unknown(line)) = record.pending else {
+            return None;
+        };
+        record.pending = None;
+        Some(line)
+    }
+
+    /// At the end of the input: a line held back was not part of the record.
+    fn settle(&mut self) {
+        if let Some(unknown) = self.take_unknown() {
+            self.end_record();
+            self.outside_line(unknown);
+        }
+    }
+
+    /// Reads `line` as the `\t[file:line ]pc=0x…` line of a cgo frame named `name`; `false` when it is not one.
+    fn cgo_frame(&mut self, name: &'a [u8], line: &[u8]) -> bool {
+        let Some(indented) = line.strip_prefix(b"\t") else {
+            return false;
+        };
+        let (place, pc) = match memchr::memmem::rfind(indented, b" pc=") {
+            Some(at) => (Some(&indented[..at]), &indented[at + 4..]),
+            None => (None, indented.strip_prefix(b"pc=").unwrap_or_default()),
+        };
+        let is_pc = pc
+            .strip_prefix(b"0x")
+            .is_some_and(|hex| !hex.is_empty() && hex.iter().all(u8::is_ascii_hexdigit));
+        let Some(record) = self.record.as_mut().filter(|_| is_pc) else {
+            return false;
+        };
+        let tables = &mut self.out.tables;
+        let id = place
+            .and_then(|place| tables.frame_from_text(name, place))
+            .unwrap_or_else(|| tables.frame_without_file(name));
+        record.frame_lines += 1;
+        record.push(&mut self.frames, id);
+        true
     }
 
     fn start_record(&mut self, header: &crate::header::Header<'_>) {
@@ -180,10 +242,7 @@ impl<'a> Parser<'a> {
         if let Some(Pending::Frame(function)) = record.pending.take() {
             // A frame printed without a file line: cgo `non-Go function at pc=…` or a symbolizer's raw name.
             let id = self.out.tables.frame_without_file(function);
-            match record.ancestor.as_mut() {
-                Some((_, frames)) => frames.push(id),
-                None => self.frames.push(id),
-            }
+            record.push(&mut self.frames, id);
         }
         if let Some(created) = line.strip_prefix(b"created by ") {
             let (function, creator) = match memchr::memmem::rfind(created, b" in goroutine ") {
@@ -207,10 +266,7 @@ impl<'a> Parser<'a> {
             // A cgo frame without a symbolizer: one line, no file line follows.
             let id = self.out.tables.frame_without_file(b"non-Go function");
             record.frame_lines += 1;
-            match record.ancestor.as_mut() {
-                Some((_, frames)) => frames.push(id),
-                None => self.frames.push(id),
-            }
+            record.push(&mut self.frames, id);
         } else if line.starts_with(b"non-Go function") {
             record.pending = Some(Pending::Frame(b"non-Go function"));
         } else if line.ends_with(b")") {
@@ -231,7 +287,7 @@ impl<'a> Parser<'a> {
             }
             record.pending = Some(Pending::Frame(&line[..open]));
         } else {
-            return false;
+            record.pending = Some(Pending::Unknown(line));
         }
         true
     }
@@ -257,10 +313,7 @@ impl<'a> Parser<'a> {
                     self.out.tables.frame_without_file(function)
                 });
                 record.frame_lines += 1;
-                match record.ancestor.as_mut() {
-                    Some((_, frames)) => frames.push(id),
-                    None => self.frames.push(id),
-                }
+                record.push(&mut self.frames, id);
             }
             Some(Pending::CreatedBy(function, creator)) => {
                 let (file, line_no) = split_file_line(indented).unwrap_or((b"?", 0));
@@ -275,6 +328,8 @@ impl<'a> Parser<'a> {
                 record.goroutine.flags |= flag::UNAVAILABLE;
             }
             None if indented.starts_with(b"pc=") => {}
+            // Settled before each line is read.
+            Some(Pending::Unknown(_)) => {}
             None => {
                 self.out.warnings.push(lineno, || format!("unexpected indented line {:?}", excerpt(line)));
             }
@@ -313,12 +368,12 @@ impl<'a> Parser<'a> {
             Some(Pending::Frame(function)) => {
                 self.out.warnings.push(lineno, || "a frame has no file line".to_owned());
                 let id = self.out.tables.frame_without_file(function);
-                self.frames.push(id);
+                record.push(&mut self.frames, id);
             }
             Some(Pending::CreatedBy(..)) => {
                 self.out.warnings.push(lineno, || "`created by` has no file line".to_owned());
             }
-            None => {}
+            Some(Pending::Unknown(_)) | None => {}
         }
         record.close_ancestor(&mut self.out.tables, None);
         record.goroutine.stack = self.out.tables.stack(&self.frames);
@@ -326,6 +381,7 @@ impl<'a> Parser<'a> {
     }
 
     fn finish(mut self, cut: bool) -> ChunkResult {
+        self.settle();
         let incomplete = self.record.as_ref().is_some_and(|record| {
             record.pending.is_some()
                 || (record.frame_lines == 0 && record.goroutine.flags & flag::UNAVAILABLE == 0)
