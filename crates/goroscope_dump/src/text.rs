@@ -431,8 +431,10 @@ pub(crate) fn trim_file_line(text: &[u8]) -> &[u8] {
     text
 }
 
-/// A row of the stack hexdump printed after `stack: frame={…}`: `000000c000047e08:  0x… 0x…`.
+/// A row of the stack hexdump printed after `stack: frame={…}`: `0x000000c000047e08:  0x… 0x…` (the runtime's
+/// `hex` print form; accepted without the `0x` too).
 fn is_hexdump_row(line: &[u8]) -> bool {
+    let line = line.strip_prefix(b"0x").unwrap_or(line);
     let addr = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
     addr >= 8 && line[addr..].starts_with(b": ")
 }
