@@ -251,7 +251,10 @@ impl<'a> Parser<'a> {
             };
             record.pending = Some(Pending::CreatedBy(self.out.tables.sym(function), creator));
         } else if line.starts_with(b"...") && line.ends_with(b"elided...") {
-            record.goroutine.flags |= flag::ELIDED;
+            // An ancestor's elided frames are not the goroutine's.
+            if record.ancestor.is_none() {
+                record.goroutine.flags |= flag::ELIDED;
+            }
         } else if let Some(ancestor) =
             line.strip_prefix(b"[originating from goroutine ").and_then(|r| r.strip_suffix(b"]:"))
         {
