@@ -87,7 +87,8 @@ pub(crate) fn parse_proto(source: &str, bytes: &[u8]) -> Result<Snapshot, DumpEr
         let pairs: Vec<(String, String)> = sample
             .label
             .iter()
-            .filter(|l| l.str != 0)
+            // Numeric labels are not pprof labels; a string label with an empty value has `str` 0 too.
+            .filter(|l| l.str != 0 || (l.num == 0 && l.num_unit == 0))
             .map(|l| {
                 (
                     String::from_utf8_lossy(text(l.key)).into_owned(),
