@@ -99,17 +99,15 @@ pub(crate) fn parse_count_text(source: &str, bytes: &[u8]) -> Result<Snapshot, D
     let mut out = Counted::new(profile);
     let mut record: Option<(u64, Option<String>)> = None;
     let mut frames: Vec<FrameId> = Vec::new();
-    let mut ended_cleanly = true;
+    let mut any_record = false;
     for (index, line) in lines.enumerate() {
         let lineno = index as u64 + 2;
         if line.is_empty() {
             if let Some((count, labels)) = record.take() {
                 out.add(lineno, &frames, labels, count);
             }
-            ended_cleanly = true;
             continue;
         }
-        ended_cleanly = false;
         if let Some(rest) = line.strip_prefix(b"# labels: ") {
             match record.as_mut() {
                 Some((_, labels)) => *labels = Some(labels::canonical(rest)),
@@ -127,22 +125,33 @@ pub(crate) fn parse_count_text(source: &str, bytes: &[u8]) -> Result<Snapshot, D
             }
             frames.clear();
             record = Some((count, None));
+            any_record = true;
         } else {
             out.warnings.push(lineno, || format!("unexpected line {:?}", crate::text::excerpt(line)));
         }
     }
-    let cut = record.is_some() && !bytes.ends_with(b"\n");
+    // The runtime ends every line and every record (with a blank line), and its records add up to the header's
+    // total: a profile that does not was cut short.
+    let place = if !bytes.ends_with(b"\n") {
+        Some("in the middle of a line")
+    } else if any_record && !(bytes.ends_with(b"\n\n") || bytes.ends_with(b"\n\r\n")) {
+        Some("in the middle of a record")
+    } else {
+        None
+    };
     if let Some((count, labels)) = record.take() {
         out.add(0, &frames, labels, count);
     }
     let mut snapshot = out.finish(source, Format::CountText, bytes.len() as u64, profile.to_owned(), None);
+    // Every record's count, also those over the cap on goroutines analysed.
+    let in_records = snapshot.total.unwrap_or(0);
     snapshot.total = Some(total);
     let counted = snapshot.goroutine_count();
-    if cut || (!ended_cleanly && counted != total) {
+    let place = place.or((in_records < total).then_some("between two records"));
+    if let Some(place) = place {
         snapshot.truncated = Some(crate::Truncation {
             reason: format!(
-                "the profile ends in the middle of a record; it counts {counted} of the {total} goroutines its header \
-                 announces"
+                "the profile ends {place}; it counts {counted} of the {total} goroutines its header announces"
             ),
         });
     }
