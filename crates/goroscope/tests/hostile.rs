@@ -203,6 +203,16 @@ fn a_1_gb_line_is_skipped_not_held() {
         .assert_code(0)
         .assert_stdout("1 goroutine")
         .assert_stdout("skipped 1 log lines longer than 64 MiB");
+    // Inside a debug=1 profile: skipped with a warning, the record after it still counted.
+    let feed: Feed = Box::new(|out| {
+        out.write_all(b"goroutine profile: total 1\n")?;
+        write_repeated(out, b'x', 1 << 30)?;
+        out.write_all(b"\n1 @ 0x4a5d3b\n#\t0x4a5d3a\tmain.f+0x3a\t/app/main.go:12\n\n")
+    });
+    run(SMALL, &["analyze", "-", "--all"], Some(feed))
+        .assert_code(0)
+        .assert_stdout("1 goroutine")
+        .assert_stdout("skipped a line longer than 64 MiB");
 }
 
 #[test]

@@ -2,7 +2,10 @@
 //! label set. Each record becomes one goroutine entry with id 0, an unknown state and the record's count, so the
 //! analysis sees the same model as for a traceback and simply finds no ids, wait reasons, wait times or creators.
 
+use std::io::BufRead;
+
 use crate::error::DumpError;
+use crate::log::{MAX_LINE, RawLines};
 use crate::model::{FrameId, Goroutine, GoroutineExtra, Snapshot, Tables, UNKNOWN_STATE, Warnings, flag};
 use crate::{Format, labels};
 
@@ -82,26 +85,39 @@ impl Counted {
     }
 }
 
-/// Parses `debug=1` text. `bytes` is the whole input.
+/// Parses `debug=1` text held in memory.
 pub(crate) fn parse_count_text(source: &str, bytes: &[u8]) -> Result<Snapshot, DumpError> {
-    let mut lines = crate::text::lines(bytes);
-    let first = lines.next().unwrap_or_default();
-    let Some((profile, total)) = count_header(first) else {
+    parse_count(source, bytes)
+}
+
+/// Parses `debug=1` text read line by line: memory holds one line and the profile's distinct stacks, whatever
+/// the input's size. A line longer than 64 MiB is skipped with a warning.
+pub(crate) fn parse_count(source: &str, reader: impl BufRead) -> Result<Snapshot, DumpError> {
+    let mut lines = RawLines::new(reader);
+    let mut line = Vec::new();
+    let io = |lines: &RawLines<_>, source| DumpError::Io { offset: lines.bytes, source };
+    lines.read(&mut line).map_err(|e| io(&lines, e))?;
+    let Some((profile, total)) = count_header(&line).map(|(p, t)| (p.to_owned(), t)) else {
         return Err(DumpError::Malformed {
             what: "debug=1 profile",
             line: 1,
             problem: format!(
                 "expected `goroutine profile: total N`, found {:?}",
-                crate::text::excerpt(first)
+                crate::text::excerpt(&line)
             ),
         });
     };
-    let mut out = Counted::new(profile);
+    let mut out = Counted::new(&profile);
     let mut record: Option<(u64, Option<String>)> = None;
     let mut frames: Vec<FrameId> = Vec::new();
     let mut any_record = false;
-    for (index, line) in lines.enumerate() {
-        let lineno = index as u64 + 2;
+    while let Some(read) = lines.read(&mut line).map_err(|e| io(&lines, e))? {
+        let lineno = lines.number;
+        if !read {
+            out.warnings.push(lineno, || format!("skipped a line longer than {} MiB", MAX_LINE >> 20));
+            continue;
+        }
+        let line = line.as_slice();
         if line.is_empty() {
             if let Some((count, labels)) = record.take() {
                 out.add(lineno, &frames, labels, count);
@@ -132,9 +148,10 @@ pub(crate) fn parse_count_text(source: &str, bytes: &[u8]) -> Result<Snapshot, D
     }
     // The runtime ends every line and every record (with a blank line), and its records add up to the header's
     // total: a profile that does not was cut short.
-    let place = if !bytes.ends_with(b"\n") {
+    let ends = |end: &[u8]| lines.last.ends_with(end);
+    let place = if !ends(b"\n") {
         Some("in the middle of a line")
-    } else if any_record && !(bytes.ends_with(b"\n\n") || bytes.ends_with(b"\n\r\n")) {
+    } else if any_record && !(ends(b"\n\n") || ends(b"\n\r\n")) {
         Some("in the middle of a record")
     } else {
         None
@@ -142,7 +159,7 @@ pub(crate) fn parse_count_text(source: &str, bytes: &[u8]) -> Result<Snapshot, D
     if let Some((count, labels)) = record.take() {
         out.add(0, &frames, labels, count);
     }
-    let mut snapshot = out.finish(source, Format::CountText, bytes.len() as u64, profile.to_owned(), None);
+    let mut snapshot = out.finish(source, Format::CountText, lines.bytes, profile, None);
     // Every record's count, also those over the cap on goroutines analysed.
     let in_records = snapshot.total.unwrap_or(0);
     snapshot.total = Some(total);

@@ -3,7 +3,7 @@
 use std::io::{BufRead, BufReader, Cursor, Read};
 
 use crate::chunk::{ParseOptions, not_a_dump, parse_reader};
-use crate::counted::{count_header, parse_count_text};
+use crate::counted::{count_header, parse_count, parse_count_text};
 use crate::error::DumpError;
 use crate::header::parse_header;
 use crate::log::{Log, MAX_LINE, extract_dumps};
@@ -83,20 +83,24 @@ pub fn parse_input(
         return Err(not_a_dump(head.len() as u64, &head));
     }
     let format = format.unwrap_or_else(|| detect(&head));
-    let whole = |mut head: Vec<u8>, mut reader: Box<dyn Read + Send + '_>| -> Result<Vec<u8>, DumpError> {
-        let offset = head.len() as u64;
-        reader.read_to_end(&mut head).map_err(|source| DumpError::Io { offset, source })?;
-        Ok(head)
-    };
     match format {
         InputFormat::Traceback => Ok(vec![parse_reader(source, Cursor::new(head).chain(reader), options)?]),
-        InputFormat::CountText => Ok(vec![parse_count_text(source, &whole(head, Box::new(reader))?)?]),
-        InputFormat::Proto => Ok(vec![parse_proto(source, &whole(head, Box::new(reader))?)?]),
+        InputFormat::CountText => {
+            let reader = BufReader::with_capacity(1 << 16, Cursor::new(head).chain(reader));
+            Ok(vec![parse_count(source, reader)?])
+        }
+        InputFormat::Proto => {
+            // A protobuf message decodes whole; a gzipped one arrives capped by the decompression limit.
+            let offset = head.len() as u64;
+            let mut bytes = head;
+            reader.read_to_end(&mut bytes).map_err(|source| DumpError::Io { offset, source })?;
+            Ok(vec![parse_proto(source, &bytes)?])
+        }
         InputFormat::Log => {
             let mut log = Log::new(BufReader::with_capacity(1 << 16, Cursor::new(head).chain(reader)));
             let snapshots = log_snapshots(source, &mut log, options)?;
             if snapshots.is_empty() {
-                return Err(not_a_dump(log.bytes, &log.sniff));
+                return Err(not_a_dump(log.raw.bytes, &log.raw.sniff));
             }
             Ok(snapshots)
         }

@@ -412,21 +412,84 @@ fn strip_prefix<'t>(text: &'t [u8], prefix: &[u8]) -> Option<&'t [u8]> {
 /// A `go test -json` output stream: package and test.
 type TestStream = (Rc<str>, Option<Rc<str>>);
 
+/// The lines of an input read one at a time, cut as `split(b'\n')` cuts (the last piece, after the last line end,
+/// may be empty) and without a trailing `\r`. A line longer than [`MAX_LINE`] is skipped, never held.
+pub(crate) struct RawLines<R> {
+    reader: R,
+    /// Lines read so far.
+    pub(crate) number: u64,
+    /// Bytes read so far.
+    pub(crate) bytes: u64,
+    /// The first bytes, to say what the input is when it is not a dump.
+    pub(crate) sniff: Vec<u8>,
+    /// The last bytes read (at most 3), to say how the input ends.
+    pub(crate) last: Vec<u8>,
+    done: bool,
+}
+
+impl<R: BufRead> RawLines<R> {
+    pub(crate) fn new(reader: R) -> RawLines<R> {
+        RawLines { reader, number: 0, bytes: 0, sniff: Vec::new(), last: Vec::new(), done: false }
+    }
+
+    /// Reads the next line into `line`: `Some(true)`, or `Some(false)` when it was too long and skipped; `None`
+    /// after the last one.
+    pub(crate) fn read(&mut self, line: &mut Vec<u8>) -> io::Result<Option<bool>> {
+        line.clear();
+        if self.done {
+            return Ok(None);
+        }
+        let mut too_long = false;
+        loop {
+            let available = match self.reader.fill_buf() {
+                Ok(available) => available,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if available.is_empty() {
+                self.done = true;
+                break;
+            }
+            let (piece, used, ended) = match memchr::memchr(b'\n', available) {
+                Some(at) => (&available[..at], at + 1, true),
+                None => (available, available.len(), false),
+            };
+            if self.sniff.len() < 512 {
+                let take = used.min(512 - self.sniff.len());
+                self.sniff.extend_from_slice(&available[..take]);
+            }
+            self.last.extend_from_slice(&available[used.saturating_sub(3)..used]);
+            self.last.drain(..self.last.len().saturating_sub(3));
+            if !too_long && line.len() + piece.len() > MAX_LINE {
+                too_long = true;
+                *line = Vec::new();
+            }
+            if !too_long {
+                line.extend_from_slice(piece);
+            }
+            self.reader.consume(used);
+            self.bytes += used as u64;
+            if ended {
+                break;
+            }
+        }
+        self.number += 1;
+        if line.ends_with(b"\r") {
+            line.pop();
+        }
+        Ok(Some(!too_long))
+    }
+}
+
 /// A log being read: its lines with their wrapping removed. JSON records give their message field (which may hold
 /// several lines), `go test -json` its `Output` fields joined per test, CRI lines their text with partial lines
 /// joined. A line longer than [`MAX_LINE`] (raw or joined) is skipped and counted.
 pub(crate) struct Log<R> {
-    reader: R,
-    /// Raw lines read so far.
-    number: u64,
-    /// Bytes read so far.
-    pub(crate) bytes: u64,
-    /// The first bytes, to say what the input is when it holds no dump.
-    pub(crate) sniff: Vec<u8>,
+    pub(crate) raw: RawLines<R>,
     /// Lines skipped for their length: how many, and the number of the first.
     pub(crate) skipped: (u64, u64),
     error: Option<io::Error>,
-    /// The last raw piece (after the last line end) was read.
+    /// The input is read to its end (or to an error).
     done: bool,
     /// Unwrapped lines to be read, in order.
     ready: VecDeque<Line>,
@@ -440,10 +503,7 @@ pub(crate) struct Log<R> {
 impl<R: BufRead> Log<R> {
     pub(crate) fn new(reader: R) -> Log<R> {
         Log {
-            reader,
-            number: 0,
-            bytes: 0,
-            sniff: Vec::new(),
+            raw: RawLines::new(reader),
             skipped: (0, 0),
             error: None,
             done: false,
@@ -458,9 +518,11 @@ impl<R: BufRead> Log<R> {
     /// The next unwrapped line; `None` at the end of the input, or at a read error (returned by [`Log::finish`]).
     fn next_line(&mut self) -> Option<Line> {
         while self.ready.is_empty() && !self.done {
-            match self.read_raw() {
-                Ok(Some(raw)) => self.unwrap(raw),
-                Ok(None) => {}
+            let mut raw = Vec::new();
+            match self.raw.read(&mut raw) {
+                Ok(Some(true)) => self.unwrap(raw),
+                Ok(Some(false)) => self.skip(self.raw.number),
+                Ok(None) => self.done = true,
                 Err(e) => {
                     self.error = Some(e);
                     self.done = true;
@@ -481,56 +543,9 @@ impl<R: BufRead> Log<R> {
     /// The read error met, if any.
     fn finish(&mut self) -> Result<(), DumpError> {
         match self.error.take() {
-            Some(source) => Err(DumpError::Io { offset: self.bytes, source }),
+            Some(source) => Err(DumpError::Io { offset: self.raw.bytes, source }),
             None => Ok(()),
         }
-    }
-
-    /// The next raw line without its line end, cut as `split(b'\n')` cuts (the last piece, after the last line
-    /// end, may be empty); `None` for a line skipped for its length.
-    fn read_raw(&mut self) -> io::Result<Option<Vec<u8>>> {
-        let mut line = Vec::new();
-        let mut too_long = false;
-        loop {
-            let available = match self.reader.fill_buf() {
-                Ok(available) => available,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            if available.is_empty() {
-                self.done = true;
-                break;
-            }
-            let (piece, used, ended) = match memchr::memchr(b'\n', available) {
-                Some(at) => (&available[..at], at + 1, true),
-                None => (available, available.len(), false),
-            };
-            if self.sniff.len() < 512 {
-                let take = used.min(512 - self.sniff.len());
-                self.sniff.extend_from_slice(&available[..take]);
-            }
-            if !too_long && line.len() + piece.len() > MAX_LINE {
-                too_long = true;
-                line = Vec::new();
-            }
-            if !too_long {
-                line.extend_from_slice(piece);
-            }
-            self.reader.consume(used);
-            self.bytes += used as u64;
-            if ended {
-                break;
-            }
-        }
-        self.number += 1;
-        if too_long {
-            self.skip(self.number);
-            return Ok(None);
-        }
-        if line.ends_with(b"\r") {
-            line.pop();
-        }
-        Ok(Some(line))
     }
 
     fn skip(&mut self, number: u64) {
@@ -542,7 +557,7 @@ impl<R: BufRead> Log<R> {
 
     /// Unwraps one raw line into the lines it holds.
     fn unwrap(&mut self, raw: Vec<u8>) {
-        let number = self.number;
+        let number = self.raw.number;
         let trimmed = raw.trim_ascii();
         if trimmed.starts_with(b"{")
             && trimmed.ends_with(b"}")
@@ -711,6 +726,23 @@ mod tests {
         assert!(dumps[0].text.starts_with(b"panic: boom\n\ngoroutine 1 [running]:\nmain.main()\n"));
         assert!(dumps[1].text.starts_with(b"goroutine 7 [chan send]:\nmain.f()\n\t/app/main.go:3"));
         assert_eq!(dumps[2].text, b"goroutine 9 [select]:\nmain.g()\n\t/app/main.go:4 +0x1\n");
+    }
+
+    #[test]
+    fn lines_are_split_as_split_does() {
+        for text in [&b""[..], b"\n", b"a", b"a\n", b"a\r\nb", b"a\n\nb\r\n", b"\r\n\r"] {
+            // A reader that hands out one byte at a time: lines cross its buffer's edges.
+            let mut lines = RawLines::new(io::BufReader::with_capacity(1, text));
+            let mut ours = Vec::new();
+            let mut line = Vec::new();
+            while lines.read(&mut line).unwrap() == Some(true) {
+                ours.push(line.clone());
+            }
+            let split: Vec<&[u8]> =
+                text.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l)).collect();
+            assert_eq!(ours, split, "{text:?}");
+            assert_eq!(lines.bytes, text.len() as u64);
+        }
     }
 
     #[test]

@@ -442,19 +442,6 @@ fn is_hexdump_row(line: &[u8]) -> bool {
     addr >= 8 && line[addr..].starts_with(b": ")
 }
 
-/// The lines of `bytes` as `split(b'\n')` gives them (a last, possibly empty, piece after the last line end),
-/// without a trailing `\r`; found with `memchr` rather than byte by byte.
-pub(crate) fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut start = 0;
-    memchr::memchr_iter(b'\n', bytes).map(|end| end + 1).chain(std::iter::once(bytes.len() + 1)).map(
-        move |next| {
-            let line = &bytes[start..next - 1];
-            start = next;
-            line.strip_suffix(b"\r").unwrap_or(line)
-        },
-    )
-}
-
 /// The start of a line, for messages.
 pub(crate) fn excerpt(line: &[u8]) -> String {
     let cut = &line[..line.len().min(60)];
@@ -484,15 +471,5 @@ mod tests {
         );
         assert_eq!(split_file_line(b"C:/Users/a b/x.go:7 +0x1"), Some((&b"C:/Users/a b/x.go"[..], 7)));
         assert_eq!(split_file_line(b"no line here"), None);
-    }
-
-    #[test]
-    fn lines_are_split_as_split_does() {
-        for text in [&b""[..], b"\n", b"a", b"a\n", b"a\r\nb", b"a\n\nb\r\n", b"\r\n\r"] {
-            let ours: Vec<&[u8]> = lines(text).collect();
-            let split: Vec<&[u8]> =
-                text.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l)).collect();
-            assert_eq!(ours, split, "{text:?}");
-        }
     }
 }
