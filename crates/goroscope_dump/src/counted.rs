@@ -36,16 +36,21 @@ impl Counted {
         }
     }
 
-    /// Adds `count` goroutines standing on `frames` (innermost first) with the given pprof labels.
-    pub(crate) fn add(&mut self, line: u64, frames: &[FrameId], labels: Option<String>, count: u64) {
+    /// Adds `count` goroutines standing on `frames` (innermost first) with the given pprof labels, read at `line`
+    /// (none in the proto).
+    pub(crate) fn add(&mut self, line: Option<u64>, frames: &[FrameId], labels: Option<String>, count: u64) {
         let stack = self.tables.stack(frames);
         let state = self.tables.state(UNKNOWN_STATE.as_bytes());
         self.total = self.total.saturating_add(count);
         let room = MAX_GOROUTINES - self.kept;
         if count > room {
-            self.warnings.push(line, || {
+            let what = || {
                 format!("counts add up to more than {MAX_GOROUTINES} goroutines; only that many are analysed")
-            });
+            };
+            match line {
+                Some(line) => self.warnings.push(line, what),
+                None => self.warnings.note(what),
+            }
         }
         let keep = count.min(room);
         if keep == 0 {
@@ -120,7 +125,7 @@ pub(crate) fn parse_count(source: &str, reader: impl BufRead) -> Result<Snapshot
         let line = line.as_slice();
         if line.is_empty() {
             if let Some((count, labels)) = record.take() {
-                out.add(lineno, &frames, labels, count);
+                out.add(Some(lineno), &frames, labels, count);
             }
             continue;
         }
@@ -137,7 +142,7 @@ pub(crate) fn parse_count(source: &str, reader: impl BufRead) -> Result<Snapshot
             frames.push(count_frame(&mut out.tables, rest));
         } else if let Some(count) = record_start(line) {
             if let Some((count, labels)) = record.take() {
-                out.add(lineno, &frames, labels, count);
+                out.add(Some(lineno), &frames, labels, count);
             }
             frames.clear();
             record = Some((count, None));
@@ -157,7 +162,7 @@ pub(crate) fn parse_count(source: &str, reader: impl BufRead) -> Result<Snapshot
         None
     };
     if let Some((count, labels)) = record.take() {
-        out.add(0, &frames, labels, count);
+        out.add(Some(lines.number), &frames, labels, count);
     }
     let mut snapshot = out.finish(source, Format::CountText, lines.bytes, profile, None);
     // Every record's count, also those over the cap on goroutines analysed.

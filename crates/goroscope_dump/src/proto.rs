@@ -38,8 +38,7 @@ pub(crate) fn parse_proto(source: &str, bytes: &[u8]) -> Result<Snapshot, DumpEr
     let mut functions: FxHashMap<u64, &generated::Function> = FxHashMap::default();
     for function in &profile.function {
         if functions.insert(function.id, function).is_some() {
-            out.warnings
-                .push(0, || format!("function id {} is defined twice; the last is used", function.id));
+            out.warnings.note(|| format!("function id {} is defined twice; the last is used", function.id));
         }
     }
     let mut locations: FxHashMap<u64, Vec<FrameId>> = FxHashMap::default();
@@ -63,8 +62,7 @@ pub(crate) fn parse_proto(source: &str, bytes: &[u8]) -> Result<Snapshot, DumpEr
             frames
         };
         if locations.insert(location.id, frames).is_some() {
-            out.warnings
-                .push(0, || format!("location id {} is defined twice; the last is used", location.id));
+            out.warnings.note(|| format!("location id {} is defined twice; the last is used", location.id));
         }
     }
     let goexit = out.tables.sym(b"runtime.goexit");
@@ -74,9 +72,7 @@ pub(crate) fn parse_proto(source: &str, bytes: &[u8]) -> Result<Snapshot, DumpEr
         for id in &sample.location_id {
             match locations.get(id) {
                 Some(location) => frames.extend_from_slice(location),
-                None => out
-                    .warnings
-                    .push(index as u64, || format!("sample {index} names a missing location {id}")),
+                None => out.warnings.note(|| format!("sample {index} names a missing location {id}")),
             }
         }
         // Tracebacks stop above `runtime.goexit`; so does the model.
@@ -85,7 +81,7 @@ pub(crate) fn parse_proto(source: &str, bytes: &[u8]) -> Result<Snapshot, DumpEr
         }
         let count = sample.value.first().copied().unwrap_or(0);
         let Ok(count) = u64::try_from(count) else {
-            out.warnings.push(index as u64, || format!("sample {index} has a negative count {count}"));
+            out.warnings.note(|| format!("sample {index} has a negative count {count}"));
             continue;
         };
         let pairs: Vec<(String, String)> = sample
@@ -102,7 +98,7 @@ pub(crate) fn parse_proto(source: &str, bytes: &[u8]) -> Result<Snapshot, DumpEr
             .collect();
         let labels = (!pairs.is_empty())
             .then(|| labels::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))));
-        out.add(index as u64, &frames, labels, count);
+        out.add(None, &frames, labels, count);
     }
     let time = (profile.time_nanos != 0).then_some(profile.time_nanos);
     let mut snapshot = out.finish(source, Format::Proto, bytes.len() as u64, name, time);
