@@ -79,7 +79,11 @@ pub fn parse_reader(
         } else if let Some(header) = last_header_start(&buf) {
             header
         } else if let Some(newline) = memchr::memrchr(b'\n', &buf) {
-            if is_header_at(&buf, 0) {
+            // The record that starts the batch is split unless a blank line ended it before the cut.
+            let whole = &buf[..=newline];
+            let ended =
+                memchr::memmem::find(whole, b"\n\n").or_else(|| memchr::memmem::find(whole, b"\n\r\n"));
+            if is_header_at(&buf, 0) && ended.is_none() {
                 let line = merged.lines + 1;
                 merged.warnings.push(line, || {
                     format!(

@@ -2,7 +2,10 @@
 //! label set. Each record becomes one goroutine entry with id 0, an unknown state and the record's count, so the
 //! analysis sees the same model as for a traceback and simply finds no ids, wait reasons, wait times or creators.
 
+use std::io::BufRead;
+
 use crate::error::DumpError;
+use crate::log::{MAX_LINE, RawLines};
 use crate::model::{FrameId, Goroutine, GoroutineExtra, Snapshot, Tables, UNKNOWN_STATE, Warnings, flag};
 use crate::{Format, labels};
 
@@ -33,16 +36,21 @@ impl Counted {
         }
     }
 
-    /// Adds `count` goroutines standing on `frames` (innermost first) with the given pprof labels.
-    pub(crate) fn add(&mut self, line: u64, frames: &[FrameId], labels: Option<String>, count: u64) {
+    /// Adds `count` goroutines standing on `frames` (innermost first) with the given pprof labels, read at `line`
+    /// (none in the proto).
+    pub(crate) fn add(&mut self, line: Option<u64>, frames: &[FrameId], labels: Option<String>, count: u64) {
         let stack = self.tables.stack(frames);
         let state = self.tables.state(UNKNOWN_STATE.as_bytes());
         self.total = self.total.saturating_add(count);
         let room = MAX_GOROUTINES - self.kept;
         if count > room {
-            self.warnings.push(line, || {
+            let what = || {
                 format!("counts add up to more than {MAX_GOROUTINES} goroutines; only that many are analysed")
-            });
+            };
+            match line {
+                Some(line) => self.warnings.push(line, what),
+                None => self.warnings.note(what),
+            }
         }
         let keep = count.min(room);
         if keep == 0 {
@@ -82,34 +90,45 @@ impl Counted {
     }
 }
 
-/// Parses `debug=1` text. `bytes` is the whole input.
+/// Parses `debug=1` text held in memory.
 pub(crate) fn parse_count_text(source: &str, bytes: &[u8]) -> Result<Snapshot, DumpError> {
-    let mut lines = crate::text::lines(bytes);
-    let first = lines.next().unwrap_or_default();
-    let Some((profile, total)) = count_header(first) else {
+    parse_count(source, bytes)
+}
+
+/// Parses `debug=1` text read line by line: memory holds one line and the profile's distinct stacks, whatever
+/// the input's size. A line longer than 64 MiB is skipped with a warning.
+pub(crate) fn parse_count(source: &str, reader: impl BufRead) -> Result<Snapshot, DumpError> {
+    let mut lines = RawLines::new(reader);
+    let mut line = Vec::new();
+    let io = |lines: &RawLines<_>, source| DumpError::Io { offset: lines.bytes, source };
+    lines.read(&mut line).map_err(|e| io(&lines, e))?;
+    let Some((profile, total)) = count_header(&line).map(|(p, t)| (p.to_owned(), t)) else {
         return Err(DumpError::Malformed {
             what: "debug=1 profile",
             line: 1,
             problem: format!(
                 "expected `goroutine profile: total N`, found {:?}",
-                crate::text::excerpt(first)
+                crate::text::excerpt(&line)
             ),
         });
     };
-    let mut out = Counted::new(profile);
+    let mut out = Counted::new(&profile);
     let mut record: Option<(u64, Option<String>)> = None;
     let mut frames: Vec<FrameId> = Vec::new();
-    let mut ended_cleanly = true;
-    for (index, line) in lines.enumerate() {
-        let lineno = index as u64 + 2;
-        if line.is_empty() {
-            if let Some((count, labels)) = record.take() {
-                out.add(lineno, &frames, labels, count);
-            }
-            ended_cleanly = true;
+    let mut any_record = false;
+    while let Some(read) = lines.read(&mut line).map_err(|e| io(&lines, e))? {
+        let lineno = lines.number;
+        if !read {
+            out.warnings.push(lineno, || format!("skipped a line longer than {} MiB", MAX_LINE >> 20));
             continue;
         }
-        ended_cleanly = false;
+        let line = line.as_slice();
+        if line.is_empty() {
+            if let Some((count, labels)) = record.take() {
+                out.add(Some(lineno), &frames, labels, count);
+            }
+            continue;
+        }
         if let Some(rest) = line.strip_prefix(b"# labels: ") {
             match record.as_mut() {
                 Some((_, labels)) => *labels = Some(labels::canonical(rest)),
@@ -123,26 +142,38 @@ pub(crate) fn parse_count_text(source: &str, bytes: &[u8]) -> Result<Snapshot, D
             frames.push(count_frame(&mut out.tables, rest));
         } else if let Some(count) = record_start(line) {
             if let Some((count, labels)) = record.take() {
-                out.add(lineno, &frames, labels, count);
+                out.add(Some(lineno), &frames, labels, count);
             }
             frames.clear();
             record = Some((count, None));
+            any_record = true;
         } else {
             out.warnings.push(lineno, || format!("unexpected line {:?}", crate::text::excerpt(line)));
         }
     }
-    let cut = record.is_some() && !bytes.ends_with(b"\n");
+    // The runtime ends every line and every record (with a blank line), and its records add up to the header's
+    // total: a profile that does not was cut short.
+    let ends = |end: &[u8]| lines.last.ends_with(end);
+    let place = if !ends(b"\n") {
+        Some("in the middle of a line")
+    } else if any_record && !(ends(b"\n\n") || ends(b"\n\r\n")) {
+        Some("in the middle of a record")
+    } else {
+        None
+    };
     if let Some((count, labels)) = record.take() {
-        out.add(0, &frames, labels, count);
+        out.add(Some(lines.number), &frames, labels, count);
     }
-    let mut snapshot = out.finish(source, Format::CountText, bytes.len() as u64, profile.to_owned(), None);
+    let mut snapshot = out.finish(source, Format::CountText, lines.bytes, profile, None);
+    // Every record's count, also those over the cap on goroutines analysed.
+    let in_records = snapshot.total.unwrap_or(0);
     snapshot.total = Some(total);
     let counted = snapshot.goroutine_count();
-    if cut || (!ended_cleanly && counted != total) {
+    let place = place.or((in_records < total).then_some("between two records"));
+    if let Some(place) = place {
         snapshot.truncated = Some(crate::Truncation {
             reason: format!(
-                "the profile ends in the middle of a record; it counts {counted} of the {total} goroutines its header \
-                 announces"
+                "the profile ends {place}; it counts {counted} of the {total} goroutines its header announces"
             ),
         });
     }

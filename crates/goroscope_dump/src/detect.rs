@@ -1,12 +1,12 @@
 //! Which format an input is, from its first bytes, and the one entry point that reads any of them.
 
-use std::io::{Cursor, Read};
+use std::io::{BufRead, BufReader, Cursor, Read};
 
 use crate::chunk::{ParseOptions, not_a_dump, parse_reader};
-use crate::counted::{count_header, parse_count_text};
+use crate::counted::{count_header, parse_count, parse_count_text};
 use crate::error::DumpError;
 use crate::header::parse_header;
-use crate::log::extract_dumps;
+use crate::log::{Log, MAX_LINE, extract_dumps};
 use crate::model::Snapshot;
 use crate::proto::{looks_like_proto, parse_proto};
 
@@ -83,20 +83,24 @@ pub fn parse_input(
         return Err(not_a_dump(head.len() as u64, &head));
     }
     let format = format.unwrap_or_else(|| detect(&head));
-    let whole = |mut head: Vec<u8>, mut reader: Box<dyn Read + Send + '_>| -> Result<Vec<u8>, DumpError> {
-        let offset = head.len() as u64;
-        reader.read_to_end(&mut head).map_err(|source| DumpError::Io { offset, source })?;
-        Ok(head)
-    };
     match format {
         InputFormat::Traceback => Ok(vec![parse_reader(source, Cursor::new(head).chain(reader), options)?]),
-        InputFormat::CountText => Ok(vec![parse_count_text(source, &whole(head, Box::new(reader))?)?]),
-        InputFormat::Proto => Ok(vec![parse_proto(source, &whole(head, Box::new(reader))?)?]),
+        InputFormat::CountText => {
+            let reader = BufReader::with_capacity(1 << 16, Cursor::new(head).chain(reader));
+            Ok(vec![parse_count(source, reader)?])
+        }
+        InputFormat::Proto => {
+            // A protobuf message decodes whole; a gzipped one arrives capped by the decompression limit.
+            let offset = head.len() as u64;
+            let mut bytes = head;
+            reader.read_to_end(&mut bytes).map_err(|source| DumpError::Io { offset, source })?;
+            Ok(vec![parse_proto(source, &bytes)?])
+        }
         InputFormat::Log => {
-            let bytes = whole(head, Box::new(reader))?;
-            let snapshots = parse_log(source, &bytes, options)?;
+            let mut log = Log::new(BufReader::with_capacity(1 << 16, Cursor::new(head).chain(reader)));
+            let snapshots = log_snapshots(source, &mut log, options)?;
             if snapshots.is_empty() {
-                return Err(not_a_dump(bytes.len() as u64, &bytes[..bytes.len().min(512)]));
+                return Err(not_a_dump(log.raw.bytes, &log.raw.sniff));
             }
             Ok(snapshots)
         }
@@ -106,20 +110,41 @@ pub fn parse_input(
 /// Every goroutine dump in a log (`go test` output, a crash among log lines, goleak reports), in order; none when
 /// the log holds no dump. Snapshots are named `source:LINE` when there are several or the first starts past line 1.
 pub fn parse_log(source: &str, bytes: &[u8], options: &ParseOptions<'_>) -> Result<Vec<Snapshot>, DumpError> {
-    let dumps = extract_dumps(bytes);
-    let many = dumps.len() > 1;
-    dumps
-        .into_iter()
-        .map(|dump| {
-            let name =
-                if many || dump.line > 1 { format!("{source}:{}", dump.line) } else { source.to_owned() };
-            let mut snapshot = match dump.format {
-                InputFormat::CountText => parse_count_text(&name, &dump.text)?,
-                _ => crate::parse_bytes(&name, &dump.text, options)?,
-            };
-            snapshot.test = dump.test;
-            snapshot.leak_report = dump.leak_report;
-            Ok(snapshot)
-        })
-        .collect()
+    log_snapshots(source, &mut Log::new(bytes), options)
+}
+
+/// The dumps of a log read line by line, each parsed as soon as it is read.
+fn log_snapshots<R: BufRead>(
+    source: &str,
+    log: &mut Log<R>,
+    options: &ParseOptions<'_>,
+) -> Result<Vec<Snapshot>, DumpError> {
+    let mut snapshots = Vec::new();
+    let mut lines = Vec::new();
+    extract_dumps(log, |dump| {
+        let mut snapshot = match dump.format {
+            InputFormat::CountText => parse_count_text(source, &dump.text)?,
+            _ => crate::parse_bytes(source, &dump.text, options)?,
+        };
+        snapshot.test = dump.test;
+        snapshot.leak_report = dump.leak_report;
+        snapshots.push(snapshot);
+        lines.push(dump.line);
+        Ok(())
+    })?;
+    let many = snapshots.len() > 1;
+    for (snapshot, line) in snapshots.iter_mut().zip(lines) {
+        if many || line > 1 {
+            snapshot.source = format!("{source}:{line}");
+        }
+    }
+    let (skipped, first) = log.skipped;
+    if skipped > 0
+        && let Some(snapshot) = snapshots.first_mut()
+    {
+        snapshot.warnings.push(first, || {
+            format!("skipped {skipped} log lines longer than {} MiB (the first here)", MAX_LINE >> 20)
+        });
+    }
+    Ok(snapshots)
 }

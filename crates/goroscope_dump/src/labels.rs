@@ -22,16 +22,17 @@ pub(crate) fn from_pairs<'a>(labels: impl Iterator<Item = (&'a str, &'a str)>) -
     format!("{{{}}}", pairs.join(", "))
 }
 
-/// The `"k":"v"` pairs of `{"k": "v", …}`, each still quoted as printed.
+/// The `"k":"v"` pairs of `{"k": "v", …}`, each still quoted as printed; Go 1.27+ tracebacks print keys and
+/// values made only of `[A-Za-z0-9._/]` bare (`{handler: /upload, empty: }`), and these get quoted.
 fn pairs(raw: &[u8]) -> Option<Vec<String>> {
     let inner = raw.trim_ascii().strip_prefix(b"{")?.strip_suffix(b"}")?;
     let mut pairs = Vec::new();
     let mut rest = inner.trim_ascii_start();
     while !rest.is_empty() {
-        let (key, after) = quoted(rest)?;
+        let (key, after) = token(rest)?;
         let after = after.trim_ascii_start().strip_prefix(b":")?.trim_ascii_start();
-        let (value, after) = quoted(after)?;
-        pairs.push(format!("{}:{}", String::from_utf8_lossy(key), String::from_utf8_lossy(value)));
+        let (value, after) = token(after)?;
+        pairs.push(format!("{key}:{value}"));
         rest = after.trim_ascii_start();
         if let Some(next) = rest.strip_prefix(b",") {
             rest = next.trim_ascii_start();
@@ -60,6 +61,18 @@ pub fn label_value<'a>(set: &'a str, key: &str) -> Option<&'a str> {
         rest = next;
     }
     None
+}
+
+/// A label key or value at the start of `text`, quoted (as printed, or added around a bare one), and what
+/// follows it.
+fn token(text: &[u8]) -> Option<(String, &[u8])> {
+    if text.first() == Some(&b'"') {
+        let (quoted, rest) = quoted(text)?;
+        return Some((String::from_utf8_lossy(quoted).into_owned(), rest));
+    }
+    let bare =
+        text.iter().take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/')).count();
+    Some((format!("\"{}\"", String::from_utf8_lossy(&text[..bare])), &text[bare..]))
 }
 
 /// A Go-quoted string at the start of `text` (quotes included) and what follows it.
@@ -112,6 +125,13 @@ mod tests {
         assert_eq!(canonical(b"{}"), "{}");
         assert_eq!(canonical(br#"{"q":"a\"b, c"}"#), r#"{"q":"a\"b, c"}"#);
         assert_eq!(canonical(b"{not labels"), "{not labels");
+        // Go 1.27+ tracebacks.
+        assert_eq!(canonical(b"{tenant: acme, handler: /upload}"), debug1);
+        assert_eq!(
+            canonical(br#"{empty: , "key with space": v, q: "a\"b"}"#),
+            r#"{"empty":"", "key with space":"v", "q":"a\"b"}"#
+        );
+        assert_eq!(canonical(b"{a-b: c}"), "{a-b: c}");
         assert_eq!(go_quote("a\u{1}\u{e9}"), "\"a\\x01\u{e9}\"");
     }
 

@@ -2,13 +2,15 @@
 //! JSON log records (Docker's `log`, a structured logger's message or stack field), `go test` output plain or
 //! `-json`, and goleak reports. Race detector reports and other lines between dumps are skipped.
 
-use std::borrow::Cow;
+use std::collections::VecDeque;
+use std::io::{self, BufRead};
 use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 
 use crate::InputFormat;
 use crate::counted::count_header;
+use crate::error::DumpError;
 use crate::header::parse_header;
 
 /// One dump found in a log: its text with the log's wrapping removed.
@@ -25,8 +27,8 @@ pub(crate) struct ExtractedDump {
 }
 
 /// A line of the log with its wrapping (JSON record, container runtime prefix) removed.
-struct Line<'a> {
-    text: Cow<'a, [u8]>,
+struct Line {
+    text: Vec<u8>,
     number: u64,
     test: Option<Rc<str>>,
     wrap: Wrap,
@@ -43,8 +45,8 @@ enum Wrap {
     TestOutput,
 }
 
-impl<'a> Line<'a> {
-    fn new(text: Cow<'a, [u8]>, number: u64, wrap: Wrap) -> Line<'a> {
+impl Line {
+    fn new(text: Vec<u8>, number: u64, wrap: Wrap) -> Line {
         Line { text, number, test: None, wrap, record_end: false }
     }
 }
@@ -59,19 +61,29 @@ const PROLOGUE_LINES: usize = 40;
 /// The delimiter of a race detector report.
 const RACE_DELIMITER: &[u8] = b"==================";
 
-/// Finds every goroutine dump in a log, in order.
-pub(crate) fn extract_dumps(bytes: &[u8]) -> Vec<ExtractedDump> {
-    let lines = unwrap_lines(bytes);
-    let mut dumps = Vec::new();
+/// The longest log line read; a longer one is skipped and counted, so that memory stays bounded whatever the
+/// input (the traceback parser's largest batch).
+pub(crate) const MAX_LINE: usize = 64 << 20;
+
+/// How much of each line kept for looking back (a crash message above a dump, goleak's words) is kept.
+const LOOK_BACK_BYTES: usize = 64 << 10;
+
+/// Lines kept for looking back: the prologue, and the three lines above it where goleak says what it found.
+const LOOK_BACK_LINES: usize = PROLOGUE_LINES + 3;
+
+/// Finds every goroutine dump in a log, in order, reading it line by line: memory holds a line, a few lines above
+/// it and the dump being read, never the whole log. Each dump is handed to `each` as soon as it is read.
+pub(crate) fn extract_dumps<R: BufRead>(
+    log: &mut Log<R>,
+    mut each: impl FnMut(ExtractedDump) -> Result<(), DumpError>,
+) -> Result<(), DumpError> {
     // Tests running at this point of a plain `go test -v` log, innermost last.
     let mut running: Vec<Rc<str>> = Vec::new();
     // The test whose `--- FAIL:` line came last, while the indented log output under it goes on: plain
     // `go test` prints a test's log (goleak's report among it) after its result line.
     let mut ended: Option<Rc<str>> = None;
-    let mut i = 0;
-    let mut previous_end = 0;
-    while i < lines.len() {
-        let line = &lines[i];
+    let mut recent = Recent::default();
+    while let Some(line) = log.next_line() {
         match test_line(&line.text) {
             Some((true, name)) => running.push(name.into()),
             Some((false, name)) => {
@@ -84,45 +96,74 @@ pub(crate) fn extract_dumps(bytes: &[u8]) -> Vec<ExtractedDump> {
             None => {}
         }
         if line.text.trim_ascii().ends_with(RACE_DELIMITER) && is_race_delimiter(&line.text) {
-            i = skip_race_report(&lines, i);
+            recent.push(line);
+            skip_race_report(log, &mut recent);
             continue;
         }
         let Some((prefix, format)) = dump_start(&line.text) else {
-            i += 1;
+            recent.push(line);
             continue;
         };
         let prefix = prefix.to_vec();
-        let start = prologue_start(&lines, i, previous_end, &prefix);
-        let leak_report = (start.saturating_sub(3)..i)
-            .any(|j| memchr::memmem::find(&lines[j].text, b"found unexpected goroutines").is_some());
+        let start = prologue_start(&recent, &prefix);
+        let leak_report = recent
+            .lines
+            .range(start.saturating_sub(3)..)
+            .any(|l| memchr::memmem::find(&l.text, b"found unexpected goroutines").is_some());
         let mut text = Vec::new();
-        for line in &lines[start..i] {
+        for line in recent.lines.range(start..) {
             if let Some(stripped) = strip_prefix(&line.text, &prefix) {
                 text.extend_from_slice(stripped);
                 text.push(b'\n');
             }
         }
-        let end = match format {
-            InputFormat::CountText => take_count_text(&lines, i, &prefix, &mut text),
-            _ => take_traceback(&lines, i, &prefix, &mut text),
-        };
+        let first_line = recent.lines.get(start).map_or(line.number, |l| l.number);
         // `go test -json` names the test of every line; a line it does not name is the package's own output
         // (goleak's `VerifyTestMain`), whatever other packages run meanwhile.
-        let plain = lines[i].wrap != Wrap::TestOutput;
-        let test = lines[i].test.clone().or_else(|| {
+        let plain = line.wrap != Wrap::TestOutput;
+        let test = line.test.clone().or_else(|| {
             (leak_report && plain).then(|| running.last().cloned().or_else(|| ended.clone())).flatten()
         });
-        dumps.push(ExtractedDump {
+        let taken = match format {
+            InputFormat::CountText => take_count_text(line, log, &prefix, &mut text),
+            _ => take_traceback(line, log, &prefix, &mut text),
+        };
+        for line in taken {
+            recent.push(line);
+        }
+        // A later dump's prologue starts below this one.
+        recent.after_dump = 0;
+        each(ExtractedDump {
             text,
-            line: lines[start].number,
+            line: first_line,
             format,
             test: test.map(|t| t.to_string()),
             leak_report,
-        });
-        previous_end = end;
-        i = end.max(i + 1);
+        })?;
     }
-    dumps
+    log.finish()
+}
+
+/// The last lines read, for looking back from a dump's first goroutine header.
+#[derive(Default)]
+struct Recent {
+    lines: VecDeque<Line>,
+    /// How many of `lines` came after the last dump.
+    after_dump: usize,
+}
+
+impl Recent {
+    fn push(&mut self, mut line: Line) {
+        if line.text.len() > LOOK_BACK_BYTES {
+            line.text.truncate(LOOK_BACK_BYTES);
+            line.text.shrink_to_fit();
+        }
+        if self.lines.len() == LOOK_BACK_LINES {
+            self.lines.pop_front();
+        }
+        self.lines.push_back(line);
+        self.after_dump = (self.after_dump + 1).min(self.lines.len());
+    }
 }
 
 /// `=== RUN   TestX` (true: it starts or resumes) or `--- FAIL: TestX (0.1s)` (false: it ended), with the test.
@@ -145,18 +186,20 @@ fn is_race_delimiter(text: &[u8]) -> bool {
         && trimmed.get(trimmed.len().wrapping_sub(RACE_DELIMITER.len() + 1)) != Some(&b'=')
 }
 
-/// The index after a race report that starts at `start` (bounded: a report without its closing line ends at the
-/// next goroutine header).
-fn skip_race_report(lines: &[Line<'_>], start: usize) -> usize {
-    for (offset, line) in lines[start + 1..].iter().enumerate() {
+/// Reads past a race report whose first delimiter was just read (bounded: a report without its closing line ends
+/// at the next goroutine header, which is left to be read again).
+fn skip_race_report<R: BufRead>(log: &mut Log<R>, recent: &mut Recent) {
+    while let Some(line) = log.next_line() {
         if is_race_delimiter(&line.text) {
-            return start + offset + 2;
+            recent.push(line);
+            return;
         }
         if line.text.starts_with(b"goroutine ") && parse_header(&line.text).is_some() {
-            return start + offset + 1;
+            log.push_back(line);
+            return;
         }
+        recent.push(line);
     }
-    lines.len()
 }
 
 /// Where a dump starts in this line: the prefix before `goroutine N […]:`, `goroutine profile: total N` or
@@ -181,12 +224,14 @@ fn dump_start(text: &[u8]) -> Option<(&[u8], InputFormat)> {
     None
 }
 
-/// The first line of the crash report that a dump starting at `header` belongs to: the nearest `panic:`,
-/// `fatal error:` or signal line above it with the same prefix, or the header itself.
-fn prologue_start(lines: &[Line<'_>], header: usize, floor: usize, prefix: &[u8]) -> usize {
-    let lowest = header.saturating_sub(PROLOGUE_LINES).max(floor);
+/// The first line of the crash report that the dump whose header was just read belongs to: the index in `recent`
+/// of the nearest `panic:`, `fatal error:` or signal line above it with the same prefix (at most
+/// [`PROLOGUE_LINES`] up, and not into the previous dump), or `recent.lines.len()`: the header itself.
+fn prologue_start(recent: &Recent, prefix: &[u8]) -> usize {
+    let header = recent.lines.len();
+    let lowest = header - recent.after_dump.min(PROLOGUE_LINES);
     for j in (lowest..header).rev() {
-        let Some(text) = strip_prefix(&lines[j].text, prefix) else {
+        let Some(text) = strip_prefix(&recent.lines[j].text, prefix) else {
             break;
         };
         if text.starts_with(b"goroutine ") {
@@ -200,15 +245,18 @@ fn prologue_start(lines: &[Line<'_>], header: usize, floor: usize, prefix: &[u8]
     header
 }
 
-/// Appends the lines of a traceback that starts at `start`; returns the index after its last line.
-fn take_traceback(lines: &[Line<'_>], start: usize, prefix: &[u8], text: &mut Vec<u8>) -> usize {
+/// Appends the lines of a traceback whose first line is `first`, reading on to its end; the line after it is left
+/// to be read again. Returns the lines taken.
+fn take_traceback<R: BufRead>(first: Line, log: &mut Log<R>, prefix: &[u8], text: &mut Vec<u8>) -> Vec<Line> {
+    let wrap = first.wrap;
     let mut after_blank = false;
-    let mut end = start;
-    for (index, line) in lines.iter().enumerate().skip(start) {
-        if line.wrap != lines[start].wrap || (index > start && lines[index - 1].record_end) {
-            break;
-        }
-        let Some(stripped) = strip_prefix(&line.text, prefix) else {
+    let mut taken: Vec<Line> = Vec::new();
+    let mut next = Some(first);
+    while let Some(line) = next.take().or_else(|| log.next_line()) {
+        let stripped = strip_prefix(&line.text, prefix)
+            .filter(|_| line.wrap == wrap && !taken.last().is_some_and(|previous| previous.record_end));
+        let Some(stripped) = stripped else {
+            log.push_back(line);
             break;
         };
         let trimmed = stripped.trim_ascii_end();
@@ -220,18 +268,18 @@ fn take_traceback(lines: &[Line<'_>], start: usize, prefix: &[u8], text: &mut Ve
             text.extend_from_slice(&header);
             text.push(b'\n');
             after_blank = false;
-            end = index + 1;
+            taken.push(line);
             continue;
         }
         if trimmed.trim_ascii_start() == b"]" {
             // The end of a goleak report.
-            end = index + 1;
+            taken.push(line);
             break;
         }
         if trimmed.is_empty() {
             after_blank = true;
             text.push(b'\n');
-            end = index + 1;
+            taken.push(line);
             continue;
         }
         let belongs = if after_blank {
@@ -240,35 +288,43 @@ fn take_traceback(lines: &[Line<'_>], start: usize, prefix: &[u8], text: &mut Ve
             parse_header(trimmed).is_some() || is_record_line(trimmed) || is_trailer(trimmed)
         };
         if !belongs {
+            log.push_back(line);
             break;
         }
         after_blank = false;
         text.extend_from_slice(stripped);
         text.push(b'\n');
-        end = index + 1;
+        taken.push(line);
     }
-    end
+    taken
 }
 
-/// Appends the lines of a `debug=1` profile that starts at `start`; returns the index after its last line.
-fn take_count_text(lines: &[Line<'_>], start: usize, prefix: &[u8], text: &mut Vec<u8>) -> usize {
-    let mut end = start;
-    for (index, line) in lines.iter().enumerate().skip(start) {
-        let Some(stripped) = strip_prefix(&line.text, prefix) else {
+/// Appends the lines of a `debug=1` profile whose first line is `first`, reading on to its end; the line after it
+/// is left to be read again. Returns the lines taken.
+fn take_count_text<R: BufRead>(
+    first: Line,
+    log: &mut Log<R>,
+    prefix: &[u8],
+    text: &mut Vec<u8>,
+) -> Vec<Line> {
+    text.extend_from_slice(strip_prefix(&first.text, prefix).unwrap_or_default());
+    text.push(b'\n');
+    let mut taken = vec![first];
+    while let Some(line) = log.next_line() {
+        let record = strip_prefix(&line.text, prefix).filter(|stripped| {
+            stripped.is_empty()
+                || stripped.starts_with(b"#")
+                || stripped.split(|&b| b == b' ').nth(1) == Some(b"@")
+        });
+        let Some(stripped) = record else {
+            log.push_back(line);
             break;
         };
-        let record = index == start
-            || stripped.is_empty()
-            || stripped.starts_with(b"#")
-            || stripped.split(|&b| b == b' ').nth(1) == Some(b"@");
-        if !record {
-            break;
-        }
         text.extend_from_slice(stripped);
         text.push(b'\n');
-        end = index + 1;
+        taken.push(line);
     }
-    end
+    taken
 }
 
 /// goleak's line before each goroutine, `[Goroutine 7 in state chan receive, with f on top of the stack:` (the
@@ -356,18 +412,152 @@ fn strip_prefix<'t>(text: &'t [u8], prefix: &[u8]) -> Option<&'t [u8]> {
 /// A `go test -json` output stream: package and test.
 type TestStream = (Rc<str>, Option<Rc<str>>);
 
-/// The log's lines with their wrapping removed: JSON records give their message field (which may hold several
-/// lines), `go test -json` its `Output` fields joined per test, CRI lines their text with partial lines joined.
-fn unwrap_lines(bytes: &[u8]) -> Vec<Line<'_>> {
-    let mut out = Vec::new();
-    // `go test -json` output not yet ended by a newline, per (package, test).
-    let mut pending: FxHashMap<TestStream, (Vec<u8>, u64)> = FxHashMap::default();
-    let mut tests: FxHashMap<String, Rc<str>> = FxHashMap::default();
-    let mut cri_partial: Option<(Vec<u8>, u64)> = None;
-    let mut message_field: Option<&'static str> = None;
-    for (index, raw) in bytes.split(|&b| b == b'\n').enumerate() {
-        let number = index as u64 + 1;
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+/// The lines of an input read one at a time, cut as `split(b'\n')` cuts (the last piece, after the last line end,
+/// may be empty) and without a trailing `\r`. A line longer than [`MAX_LINE`] is skipped, never held.
+pub(crate) struct RawLines<R> {
+    reader: R,
+    /// Lines read so far.
+    pub(crate) number: u64,
+    /// Bytes read so far.
+    pub(crate) bytes: u64,
+    /// The first bytes, to say what the input is when it is not a dump.
+    pub(crate) sniff: Vec<u8>,
+    /// The last bytes read (at most 3), to say how the input ends.
+    pub(crate) last: Vec<u8>,
+    done: bool,
+}
+
+impl<R: BufRead> RawLines<R> {
+    pub(crate) fn new(reader: R) -> RawLines<R> {
+        RawLines { reader, number: 0, bytes: 0, sniff: Vec::new(), last: Vec::new(), done: false }
+    }
+
+    /// Reads the next line into `line`: `Some(true)`, or `Some(false)` when it was too long and skipped; `None`
+    /// after the last one.
+    pub(crate) fn read(&mut self, line: &mut Vec<u8>) -> io::Result<Option<bool>> {
+        line.clear();
+        if self.done {
+            return Ok(None);
+        }
+        let mut too_long = false;
+        loop {
+            let available = match self.reader.fill_buf() {
+                Ok(available) => available,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if available.is_empty() {
+                self.done = true;
+                break;
+            }
+            let (piece, used, ended) = match memchr::memchr(b'\n', available) {
+                Some(at) => (&available[..at], at + 1, true),
+                None => (available, available.len(), false),
+            };
+            if self.sniff.len() < 512 {
+                let take = used.min(512 - self.sniff.len());
+                self.sniff.extend_from_slice(&available[..take]);
+            }
+            self.last.extend_from_slice(&available[used.saturating_sub(3)..used]);
+            self.last.drain(..self.last.len().saturating_sub(3));
+            if !too_long && line.len() + piece.len() > MAX_LINE {
+                too_long = true;
+                *line = Vec::new();
+            }
+            if !too_long {
+                line.extend_from_slice(piece);
+            }
+            self.reader.consume(used);
+            self.bytes += used as u64;
+            if ended {
+                break;
+            }
+        }
+        self.number += 1;
+        if line.ends_with(b"\r") {
+            line.pop();
+        }
+        Ok(Some(!too_long))
+    }
+}
+
+/// A log being read: its lines with their wrapping removed. JSON records give their message field (which may hold
+/// several lines), `go test -json` its `Output` fields joined per test, CRI lines their text with partial lines
+/// joined. A line longer than [`MAX_LINE`] (raw or joined) is skipped and counted.
+pub(crate) struct Log<R> {
+    pub(crate) raw: RawLines<R>,
+    /// Lines skipped for their length: how many, and the number of the first.
+    pub(crate) skipped: (u64, u64),
+    error: Option<io::Error>,
+    /// The input is read to its end (or to an error).
+    done: bool,
+    /// Unwrapped lines to be read, in order.
+    ready: VecDeque<Line>,
+    /// `go test -json` output not yet ended by a newline, per (package, test).
+    pending: FxHashMap<TestStream, (Vec<u8>, u64)>,
+    tests: FxHashMap<String, Rc<str>>,
+    cri_partial: Option<(Vec<u8>, u64)>,
+    message_field: Option<&'static str>,
+}
+
+impl<R: BufRead> Log<R> {
+    pub(crate) fn new(reader: R) -> Log<R> {
+        Log {
+            raw: RawLines::new(reader),
+            skipped: (0, 0),
+            error: None,
+            done: false,
+            ready: VecDeque::new(),
+            pending: FxHashMap::default(),
+            tests: FxHashMap::default(),
+            cri_partial: None,
+            message_field: None,
+        }
+    }
+
+    /// The next unwrapped line; `None` at the end of the input, or at a read error (returned by [`Log::finish`]).
+    fn next_line(&mut self) -> Option<Line> {
+        while self.ready.is_empty() && !self.done {
+            let mut raw = Vec::new();
+            match self.raw.read(&mut raw) {
+                Ok(Some(true)) => self.unwrap(raw),
+                Ok(Some(false)) => self.skip(self.raw.number),
+                Ok(None) => self.done = true,
+                Err(e) => {
+                    self.error = Some(e);
+                    self.done = true;
+                }
+            }
+            if self.done {
+                self.flush();
+            }
+        }
+        self.ready.pop_front()
+    }
+
+    /// Puts a line back, to be read next.
+    fn push_back(&mut self, line: Line) {
+        self.ready.push_front(line);
+    }
+
+    /// The read error met, if any.
+    fn finish(&mut self) -> Result<(), DumpError> {
+        match self.error.take() {
+            Some(source) => Err(DumpError::Io { offset: self.raw.bytes, source }),
+            None => Ok(()),
+        }
+    }
+
+    fn skip(&mut self, number: u64) {
+        if self.skipped.0 == 0 {
+            self.skipped.1 = number;
+        }
+        self.skipped.0 += 1;
+    }
+
+    /// Unwraps one raw line into the lines it holds.
+    fn unwrap(&mut self, raw: Vec<u8>) {
+        let number = self.raw.number;
         let trimmed = raw.trim_ascii();
         if trimmed.starts_with(b"{")
             && trimmed.ends_with(b"}")
@@ -375,60 +565,83 @@ fn unwrap_lines(bytes: &[u8]) -> Vec<Line<'_>> {
                 serde_json::from_slice::<serde_json::Value>(trimmed)
         {
             if record.contains_key("Action") {
-                let Some(output) = record.get("Output").and_then(|o| o.as_str()) else {
-                    continue;
-                };
-                let package: Rc<str> = record.get("Package").and_then(|p| p.as_str()).unwrap_or("").into();
-                let test = record
-                    .get("Test")
-                    .and_then(|t| t.as_str())
-                    .map(|t| tests.entry(t.to_owned()).or_insert_with(|| t.into()).clone());
-                let (buffer, first) =
-                    pending.entry((package, test.clone())).or_insert_with(|| (Vec::new(), number));
-                if buffer.is_empty() {
-                    *first = number;
+                if let Some(output) = record.get("Output").and_then(|o| o.as_str()) {
+                    self.test_output(&record, output, number);
                 }
-                buffer.extend_from_slice(output.as_bytes());
-                while let Some(newline) = memchr::memchr(b'\n', buffer) {
-                    let line: Vec<u8> = buffer.drain(..=newline).take(newline).collect();
-                    let line = line.strip_suffix(b"\r").map(<[u8]>::to_vec).unwrap_or(line);
-                    let mut line = Line::new(Cow::Owned(line), *first, Wrap::TestOutput);
-                    line.test.clone_from(&test);
-                    out.push(line);
-                    *first = number;
-                }
-                continue;
+                return;
             }
-            if let Some(message) = json_message(&record, &mut message_field) {
+            if let Some(message) = json_message(&record, &mut self.message_field) {
                 let message = message.strip_suffix('\n').unwrap_or(message);
                 for line in message.split('\n') {
                     let line = line.strip_suffix('\r').unwrap_or(line);
-                    out.push(Line::new(Cow::Owned(line.as_bytes().to_vec()), number, Wrap::Json));
+                    self.ready.push_back(Line::new(line.as_bytes().to_vec(), number, Wrap::Json));
                 }
-                if let Some(last) = out.last_mut().filter(|_| message.contains('\n')) {
+                if let Some(last) = self.ready.back_mut().filter(|_| message.contains('\n')) {
                     last.record_end = true;
                 }
-                continue;
+                return;
             }
         }
-        if let Some((partial, text)) = cri_line(raw) {
-            cri_partial.get_or_insert_with(|| (Vec::new(), number)).0.extend_from_slice(text);
+        if let Some((partial, text)) = cri_line(&raw) {
+            let (joined, _) = self.cri_partial.get_or_insert_with(|| (Vec::new(), number));
+            if joined.len() + text.len() > MAX_LINE {
+                self.cri_partial = None;
+                self.skip(number);
+                return;
+            }
+            joined.extend_from_slice(text);
             if !partial {
-                let (line, first) = cri_partial.take().unwrap_or_default();
-                out.push(Line::new(Cow::Owned(line), first, Wrap::Cri));
+                let (line, first) = self.cri_partial.take().unwrap_or_default();
+                self.ready.push_back(Line::new(line, first, Wrap::Cri));
             }
-            continue;
+            return;
         }
-        out.push(Line::new(Cow::Borrowed(raw), number, Wrap::Plain));
+        self.ready.push_back(Line::new(raw, number, Wrap::Plain));
     }
-    for ((_, test), (rest, number)) in pending {
-        if !rest.is_empty() {
-            let mut line = Line::new(Cow::Owned(rest), number, Wrap::TestOutput);
-            line.test = test;
-            out.push(line);
+
+    /// One `Output` field of a `go test -json` record: the lines it completes for its test.
+    fn test_output(
+        &mut self,
+        record: &serde_json::Map<String, serde_json::Value>,
+        output: &str,
+        number: u64,
+    ) {
+        let package: Rc<str> = record.get("Package").and_then(|p| p.as_str()).unwrap_or("").into();
+        let test = record
+            .get("Test")
+            .and_then(|t| t.as_str())
+            .map(|t| self.tests.entry(t.to_owned()).or_insert_with(|| t.into()).clone());
+        let (buffer, first) =
+            self.pending.entry((package, test.clone())).or_insert_with(|| (Vec::new(), number));
+        if buffer.is_empty() {
+            *first = number;
+        }
+        if buffer.len() + output.len() > MAX_LINE {
+            buffer.clear();
+            self.skip(number);
+            return;
+        }
+        buffer.extend_from_slice(output.as_bytes());
+        while let Some(newline) = memchr::memchr(b'\n', buffer) {
+            let line: Vec<u8> = buffer.drain(..=newline).take(newline).collect();
+            let line = line.strip_suffix(b"\r").map(<[u8]>::to_vec).unwrap_or(line);
+            let mut line = Line::new(line, *first, Wrap::TestOutput);
+            line.test.clone_from(&test);
+            self.ready.push_back(line);
+            *first = number;
         }
     }
-    out
+
+    /// At the end of the input: the `go test -json` output no newline ended.
+    fn flush(&mut self) {
+        for ((_, test), (rest, number)) in std::mem::take(&mut self.pending) {
+            if !rest.is_empty() {
+                let mut line = Line::new(rest, number, Wrap::TestOutput);
+                line.test = test;
+                self.ready.push_back(line);
+            }
+        }
+    }
 }
 
 /// The message of a JSON log record: the field holding a goroutine header if any, else the field used so far,
@@ -482,6 +695,16 @@ mod tests {
         assert_eq!(strip_prefix(b"        \tx.go:1", b"        "), Some(&b"\tx.go:1"[..]));
     }
 
+    fn extract(bytes: &[u8]) -> Vec<ExtractedDump> {
+        let mut dumps = Vec::new();
+        extract_dumps(&mut Log::new(bytes), |dump| {
+            dumps.push(dump);
+            Ok(())
+        })
+        .unwrap();
+        dumps
+    }
+
     #[test]
     fn dumps_behind_prefixes_and_json() {
         // Hand-made: the shapes of real logs, shortened.
@@ -497,7 +720,7 @@ mod tests {
             2026-11-24T10:00:00.123Z stderr F ect]:\n\
             2026-11-24T10:00:00.123Z stderr F main.g()\n\
             2026-11-24T10:00:00.123Z stderr F \t/app/main.go:4 +0x1\n";
-        let dumps = extract_dumps(log);
+        let dumps = extract(log);
         assert_eq!(dumps.len(), 3, "{dumps:?}");
         assert_eq!(dumps[0].line, 2);
         assert!(dumps[0].text.starts_with(b"panic: boom\n\ngoroutine 1 [running]:\nmain.main()\n"));
@@ -506,10 +729,27 @@ mod tests {
     }
 
     #[test]
+    fn lines_are_split_as_split_does() {
+        for text in [&b""[..], b"\n", b"a", b"a\n", b"a\r\nb", b"a\n\nb\r\n", b"\r\n\r"] {
+            // A reader that hands out one byte at a time: lines cross its buffer's edges.
+            let mut lines = RawLines::new(io::BufReader::with_capacity(1, text));
+            let mut ours = Vec::new();
+            let mut line = Vec::new();
+            while lines.read(&mut line).unwrap() == Some(true) {
+                ours.push(line.clone());
+            }
+            let split: Vec<&[u8]> =
+                text.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l)).collect();
+            assert_eq!(ours, split, "{text:?}");
+            assert_eq!(lines.bytes, text.len() as u64);
+        }
+    }
+
+    #[test]
     fn race_reports_are_skipped() {
         let log = b"==================\nWARNING: DATA RACE\nWrite at 0x1 by goroutine 7:\n  main.f()\n\
             ==================\ngoroutine 1 [running]:\nmain.main()\n\t/a.go:1 +0x1\n";
-        let dumps = extract_dumps(log);
+        let dumps = extract(log);
         assert_eq!(dumps.len(), 1);
         assert_eq!(dumps[0].line, 6);
     }

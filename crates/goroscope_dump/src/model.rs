@@ -128,6 +128,14 @@ impl Warnings {
         }
     }
 
+    /// A problem with no line to name (the proto).
+    pub(crate) fn note(&mut self, what: impl FnOnce() -> String) {
+        self.count += 1;
+        if self.examples.len() < Self::KEPT {
+            self.examples.push(what());
+        }
+    }
+
     pub(crate) fn absorb(&mut self, other: Warnings, line_offset: u64) {
         self.count += other.count;
         for example in other.examples {

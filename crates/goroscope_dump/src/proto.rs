@@ -1,5 +1,7 @@
 //! pprof `debug=0` profiles (FORMATS.md §4): a `perftools.profiles.Profile` message, already decompressed.
 
+use std::cell::Cell;
+
 use prost::Message;
 use rustc_hash::FxHashMap;
 
@@ -20,27 +22,25 @@ use generated::Profile;
 pub(crate) fn parse_proto(source: &str, bytes: &[u8]) -> Result<Snapshot, DumpError> {
     let profile = Profile::decode(bytes).map_err(|e| DumpError::BadProto { problem: e.to_string() })?;
     let strings = &profile.string_table;
+    let get = |index: i64| usize::try_from(index).ok().and_then(|i| strings.get(i)).map(Vec::as_slice);
+    // References past the end of the string table (Go writes it last, so a profile cut short has them): how many,
+    // and the first. Read as `?`.
+    let past_end = Cell::new((0u64, 0i64));
     let text = |index: i64| -> &[u8] {
-        usize::try_from(index).ok().and_then(|i| strings.get(i)).map_or(&[][..], Vec::as_slice)
+        get(index).unwrap_or_else(|| {
+            let (count, first) = past_end.get();
+            past_end.set((count + 1, if count == 0 { index } else { first }));
+            b"?"
+        })
     };
-    let kind = profile.sample_type.first().map(|t| (text(t.r#type), text(t.unit)));
-    let name = match kind {
-        Some((name @ (b"goroutine" | b"goroutineleak"), b"count")) => {
-            String::from_utf8_lossy(name).into_owned()
-        }
-        Some((name, unit)) => {
-            return Err(DumpError::NotGoroutineProfile {
-                kind: format!("{}/{}", String::from_utf8_lossy(name), String::from_utf8_lossy(unit)),
-            });
-        }
-        None if profile.sample.is_empty() && strings.is_empty() => {
-            return Err(DumpError::BadProto { problem: "it holds no sample type and no strings".to_owned() });
-        }
-        None => return Err(DumpError::NotGoroutineProfile { kind: "untyped".to_owned() }),
-    };
+    let name = profile_name(&profile)?;
     let mut out = Counted::new(&name);
-    let functions: FxHashMap<u64, &generated::Function> =
-        profile.function.iter().map(|f| (f.id, f)).collect();
+    let mut functions: FxHashMap<u64, &generated::Function> = FxHashMap::default();
+    for function in &profile.function {
+        if functions.insert(function.id, function).is_some() {
+            out.warnings.note(|| format!("function id {} is defined twice; the last is used", function.id));
+        }
+    }
     let mut locations: FxHashMap<u64, Vec<FrameId>> = FxHashMap::default();
     for location in &profile.location {
         let frames = location
@@ -61,7 +61,9 @@ pub(crate) fn parse_proto(source: &str, bytes: &[u8]) -> Result<Snapshot, DumpEr
         } else {
             frames
         };
-        locations.insert(location.id, frames);
+        if locations.insert(location.id, frames).is_some() {
+            out.warnings.note(|| format!("location id {} is defined twice; the last is used", location.id));
+        }
     }
     let goexit = out.tables.sym(b"runtime.goexit");
     let mut frames = Vec::new();
@@ -70,9 +72,7 @@ pub(crate) fn parse_proto(source: &str, bytes: &[u8]) -> Result<Snapshot, DumpEr
         for id in &sample.location_id {
             match locations.get(id) {
                 Some(location) => frames.extend_from_slice(location),
-                None => out
-                    .warnings
-                    .push(index as u64, || format!("sample {index} names a missing location {id}")),
+                None => out.warnings.note(|| format!("sample {index} names a missing location {id}")),
             }
         }
         // Tracebacks stop above `runtime.goexit`; so does the model.
@@ -81,13 +81,14 @@ pub(crate) fn parse_proto(source: &str, bytes: &[u8]) -> Result<Snapshot, DumpEr
         }
         let count = sample.value.first().copied().unwrap_or(0);
         let Ok(count) = u64::try_from(count) else {
-            out.warnings.push(index as u64, || format!("sample {index} has a negative count {count}"));
+            out.warnings.note(|| format!("sample {index} has a negative count {count}"));
             continue;
         };
         let pairs: Vec<(String, String)> = sample
             .label
             .iter()
-            .filter(|l| l.str != 0)
+            // Numeric labels are not pprof labels; a string label with an empty value has `str` 0 too.
+            .filter(|l| l.str != 0 || (l.num == 0 && l.num_unit == 0))
             .map(|l| {
                 (
                     String::from_utf8_lossy(text(l.key)).into_owned(),
@@ -97,10 +98,49 @@ pub(crate) fn parse_proto(source: &str, bytes: &[u8]) -> Result<Snapshot, DumpEr
             .collect();
         let labels = (!pairs.is_empty())
             .then(|| labels::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))));
-        out.add(index as u64, &frames, labels, count);
+        out.add(None, &frames, labels, count);
     }
     let time = (profile.time_nanos != 0).then_some(profile.time_nanos);
-    Ok(out.finish(source, Format::Proto, bytes.len() as u64, name, time))
+    let mut snapshot = out.finish(source, Format::Proto, bytes.len() as u64, name, time);
+    let (count, first) = past_end.get();
+    if count > 0 {
+        snapshot.truncated = Some(crate::Truncation {
+            reason: format!(
+                "{count} names refer to strings past the end of the string table ({} strings; the first is string \
+                 {first}), read as `?`: the profile is cut short or corrupt",
+                strings.len()
+            ),
+        });
+    }
+    Ok(snapshot)
+}
+
+/// The profile's name from its sample type: `goroutine` or `goroutineleak`; an error for any other profile.
+fn profile_name(profile: &Profile) -> Result<String, DumpError> {
+    let strings = &profile.string_table;
+    let text = |index: i64| usize::try_from(index).ok().and_then(|i| strings.get(i)).map(Vec::as_slice);
+    let Some(kind) = profile.sample_type.first() else {
+        if profile.sample.is_empty() && strings.is_empty() {
+            return Err(DumpError::BadProto { problem: "it holds no sample type and no strings".to_owned() });
+        }
+        return Err(DumpError::NotGoroutineProfile { kind: "untyped".to_owned() });
+    };
+    let (Some(name), Some(unit)) = (text(kind.r#type), text(kind.unit)) else {
+        return Err(DumpError::BadProto {
+            problem: format!(
+                "its sample type names strings {} and {}, and its string table holds {}: it is cut short or corrupt",
+                kind.r#type,
+                kind.unit,
+                strings.len()
+            ),
+        });
+    };
+    match (name, unit) {
+        (b"goroutine" | b"goroutineleak", b"count") => Ok(String::from_utf8_lossy(name).into_owned()),
+        _ => Err(DumpError::NotGoroutineProfile {
+            kind: format!("{}/{}", String::from_utf8_lossy(name), String::from_utf8_lossy(unit)),
+        }),
+    }
 }
 
 /// `main.F[go.shape.int]` → `main.F[...]`: tracebacks and `debug=1` print type arguments elided; the proto names

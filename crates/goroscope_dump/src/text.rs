@@ -60,8 +60,10 @@ pub(crate) fn parse_chunk(chunk: &[u8]) -> ChunkResult {
     let mut cut = false;
     if start < chunk.len() {
         let line = &chunk[start..];
-        let inside_record = parser.record.is_some();
+        let inside_record =
+            parser.record.as_ref().is_some_and(|r| !matches!(r.pending, Some(Pending::Unknown(_))));
         parser.line(line);
+        parser.settle();
         let record_start = RECORD_LINE_STARTS.iter().any(|p| line.starts_with(p) || p.starts_with(line));
         let record_text = record_start
             || line.starts_with(b"\t")
@@ -100,18 +102,36 @@ impl Record<'_> {
         self.goroutine.extra.get_or_insert_default().ancestors.push((id, stack, creator));
         true
     }
+
+    /// Adds a frame to the ancestor being read, or else to the goroutine's own `frames`.
+    fn push(&mut self, frames: &mut Vec<FrameId>, id: FrameId) {
+        match self.ancestor.as_mut() {
+            Some((_, ancestor)) => ancestor.push(id),
+            None => frames.push(id),
+        }
+    }
 }
 
 enum Pending<'a> {
     /// The function name as printed, resolved together with its file line in one lookup.
     Frame(&'a [u8]),
     CreatedBy(Sym, Option<NonZeroU64>),
+    /// A line that is not part of a record, unless the next line is `\t[file:line ]pc=0x…`: then it is the name a
+    /// cgo symbolizer (`runtime.SetCgoTraceback`) gave a frame, printed raw.
+    Unknown(&'a [u8]),
 }
 
 impl<'a> Parser<'a> {
     fn line(&mut self, raw: &'a [u8]) {
         self.out.lines += 1;
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if let Some(unknown) = self.take_unknown() {
+            if self.cgo_frame(unknown, line) {
+                return;
+            }
+            self.end_record();
+            self.outside_line(unknown);
+        }
         if line.is_empty() {
             self.end_record();
             return;
@@ -131,6 +151,48 @@ impl<'a> Parser<'a> {
             self.end_record();
         }
         self.outside_line(line);
+    }
+
+    /// The line held back as [`Pending::Unknown`], if any.
+    fn take_unknown(&mut self) -> Option<&'a [u8]> {
+        let record = self.record.as_mut()?;
+        let Some(Pending::Unknown(line)) = record.pending else {
+            return None;
+        };
+        record.pending = None;
+        Some(line)
+    }
+
+    /// At the end of the input: a line held back was not part of the record.
+    fn settle(&mut self) {
+        if let Some(unknown) = self.take_unknown() {
+            self.end_record();
+            self.outside_line(unknown);
+        }
+    }
+
+    /// Reads `line` as the `\t[file:line ]pc=0x…` line of a cgo frame named `name`; `false` when it is not one.
+    fn cgo_frame(&mut self, name: &'a [u8], line: &[u8]) -> bool {
+        let Some(indented) = line.strip_prefix(b"\t") else {
+            return false;
+        };
+        let (place, pc) = match memchr::memmem::rfind(indented, b" pc=") {
+            Some(at) => (Some(&indented[..at]), &indented[at + 4..]),
+            None => (None, indented.strip_prefix(b"pc=").unwrap_or_default()),
+        };
+        let is_pc = pc
+            .strip_prefix(b"0x")
+            .is_some_and(|hex| !hex.is_empty() && hex.iter().all(u8::is_ascii_hexdigit));
+        let Some(record) = self.record.as_mut().filter(|_| is_pc) else {
+            return false;
+        };
+        let tables = &mut self.out.tables;
+        let id = place
+            .and_then(|place| tables.frame_from_text(name, place))
+            .unwrap_or_else(|| tables.frame_without_file(name));
+        record.frame_lines += 1;
+        record.push(&mut self.frames, id);
+        true
     }
 
     fn start_record(&mut self, header: &crate::header::Header<'_>) {
@@ -180,10 +242,7 @@ impl<'a> Parser<'a> {
         if let Some(Pending::Frame(function)) = record.pending.take() {
             // A frame printed without a file line: cgo `non-Go function at pc=…` or a symbolizer's raw name.
             let id = self.out.tables.frame_without_file(function);
-            match record.ancestor.as_mut() {
-                Some((_, frames)) => frames.push(id),
-                None => self.frames.push(id),
-            }
+            record.push(&mut self.frames, id);
         }
         if let Some(created) = line.strip_prefix(b"created by ") {
             let (function, creator) = match memchr::memmem::rfind(created, b" in goroutine ") {
@@ -192,7 +251,10 @@ impl<'a> Parser<'a> {
             };
             record.pending = Some(Pending::CreatedBy(self.out.tables.sym(function), creator));
         } else if line.starts_with(b"...") && line.ends_with(b"elided...") {
-            record.goroutine.flags |= flag::ELIDED;
+            // An ancestor's elided frames are not the goroutine's.
+            if record.ancestor.is_none() {
+                record.goroutine.flags |= flag::ELIDED;
+            }
         } else if let Some(ancestor) =
             line.strip_prefix(b"[originating from goroutine ").and_then(|r| r.strip_suffix(b"]:"))
         {
@@ -203,6 +265,11 @@ impl<'a> Parser<'a> {
             || is_hexdump_row(line)
         {
             // Unwinder diagnostics printed inside a record.
+        } else if line.starts_with(b"non-Go function at pc=") {
+            // A cgo frame without a symbolizer: one line, no file line follows.
+            let id = self.out.tables.frame_without_file(b"non-Go function");
+            record.frame_lines += 1;
+            record.push(&mut self.frames, id);
         } else if line.starts_with(b"non-Go function") {
             record.pending = Some(Pending::Frame(b"non-Go function"));
         } else if line.ends_with(b")") {
@@ -223,7 +290,7 @@ impl<'a> Parser<'a> {
             }
             record.pending = Some(Pending::Frame(&line[..open]));
         } else {
-            return false;
+            record.pending = Some(Pending::Unknown(line));
         }
         true
     }
@@ -236,19 +303,20 @@ impl<'a> Parser<'a> {
         };
         match record.pending.take() {
             Some(Pending::Frame(function)) => {
-                let id = self.out.tables.frame_from_text(function, trim_file_line(indented)).unwrap_or_else(
-                    || {
+                // A symbolizer that knows no file prints only `\tpc=0x…`.
+                let known = !indented.starts_with(b"pc=");
+                let found =
+                    known.then(|| self.out.tables.frame_from_text(function, trim_file_line(indented)));
+                let id = found.flatten().unwrap_or_else(|| {
+                    if known {
                         self.out
                             .warnings
                             .push(lineno, || format!("unreadable file line {:?}", excerpt(line)));
-                        self.out.tables.frame_without_file(function)
-                    },
-                );
+                    }
+                    self.out.tables.frame_without_file(function)
+                });
                 record.frame_lines += 1;
-                match record.ancestor.as_mut() {
-                    Some((_, frames)) => frames.push(id),
-                    None => self.frames.push(id),
-                }
+                record.push(&mut self.frames, id);
             }
             Some(Pending::CreatedBy(function, creator)) => {
                 let (file, line_no) = split_file_line(indented).unwrap_or((b"?", 0));
@@ -263,6 +331,8 @@ impl<'a> Parser<'a> {
                 record.goroutine.flags |= flag::UNAVAILABLE;
             }
             None if indented.starts_with(b"pc=") => {}
+            // Settled before each line is read.
+            Some(Pending::Unknown(_)) => {}
             None => {
                 self.out.warnings.push(lineno, || format!("unexpected indented line {:?}", excerpt(line)));
             }
@@ -301,12 +371,12 @@ impl<'a> Parser<'a> {
             Some(Pending::Frame(function)) => {
                 self.out.warnings.push(lineno, || "a frame has no file line".to_owned());
                 let id = self.out.tables.frame_without_file(function);
-                self.frames.push(id);
+                record.push(&mut self.frames, id);
             }
             Some(Pending::CreatedBy(..)) => {
                 self.out.warnings.push(lineno, || "`created by` has no file line".to_owned());
             }
-            None => {}
+            Some(Pending::Unknown(_)) | None => {}
         }
         record.close_ancestor(&mut self.out.tables, None);
         record.goroutine.stack = self.out.tables.stack(&self.frames);
@@ -314,6 +384,7 @@ impl<'a> Parser<'a> {
     }
 
     fn finish(mut self, cut: bool) -> ChunkResult {
+        self.settle();
         let incomplete = self.record.as_ref().is_some_and(|record| {
             record.pending.is_some()
                 || (record.frame_lines == 0 && record.goroutine.flags & flag::UNAVAILABLE == 0)
@@ -363,23 +434,12 @@ pub(crate) fn trim_file_line(text: &[u8]) -> &[u8] {
     text
 }
 
-/// A row of the stack hexdump printed after `stack: frame={…}`: `000000c000047e08:  0x… 0x…`.
+/// A row of the stack hexdump printed after `stack: frame={…}`: `0x000000c000047e08:  0x… 0x…` (the runtime's
+/// `hex` print form; accepted without the `0x` too).
 fn is_hexdump_row(line: &[u8]) -> bool {
+    let line = line.strip_prefix(b"0x").unwrap_or(line);
     let addr = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
     addr >= 8 && line[addr..].starts_with(b": ")
-}
-
-/// The lines of `bytes` as `split(b'\n')` gives them (a last, possibly empty, piece after the last line end),
-/// without a trailing `\r`; found with `memchr` rather than byte by byte.
-pub(crate) fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut start = 0;
-    memchr::memchr_iter(b'\n', bytes).map(|end| end + 1).chain(std::iter::once(bytes.len() + 1)).map(
-        move |next| {
-            let line = &bytes[start..next - 1];
-            start = next;
-            line.strip_suffix(b"\r").unwrap_or(line)
-        },
-    )
 }
 
 /// The start of a line, for messages.
@@ -411,15 +471,5 @@ mod tests {
         );
         assert_eq!(split_file_line(b"C:/Users/a b/x.go:7 +0x1"), Some((&b"C:/Users/a b/x.go"[..], 7)));
         assert_eq!(split_file_line(b"no line here"), None);
-    }
-
-    #[test]
-    fn lines_are_split_as_split_does() {
-        for text in [&b""[..], b"\n", b"a", b"a\n", b"a\r\nb", b"a\n\nb\r\n", b"\r\n\r"] {
-            let ours: Vec<&[u8]> = lines(text).collect();
-            let split: Vec<&[u8]> =
-                text.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l)).collect();
-            assert_eq!(ours, split, "{text:?}");
-        }
     }
 }

@@ -205,13 +205,14 @@ impl Table {
             writeln!(out, "  {} {}", p.paint("truncated:", Style::new().yellow()), t.reason)?;
         }
         if input.warnings.count > 0 {
-            writeln!(
-                out,
-                "  {} {} lines not understood, e.g. {}",
-                p.paint("warning:", Style::new().yellow()),
-                input.warnings.count,
-                input.warnings.examples[0]
-            )?;
+            // Not all are lines (a skipped long line, a proto's missing location).
+            let (count, example) = (input.warnings.count, &input.warnings.examples[0]);
+            let what = if count == 1 {
+                "1 problem reading the input:".to_owned()
+            } else {
+                format!("{count} problems reading the input, e.g.")
+            };
+            writeln!(out, "  {} {what} {example}", p.paint("warning:", Style::new().yellow()))?;
         }
         for note in &input.analysis.notes {
             writeln!(out, "  {} {note}", p.dim("note:"))?;
