@@ -3,7 +3,8 @@
 #   - Rust 1.89 or later (cargo), for the tool itself;
 #   - Go 1.25 or later, for the test suite, which builds and runs real Go programs;
 #   - xmllint (Debian's libxml2-utils), with which the tests validate JUnit output against its schema;
-#   - headless Chromium (Debian's chromium), in which the tests open the HTML report and the dashboard.
+#   - headless Chromium (Debian's chromium), in which the tests open the HTML report and the dashboard;
+#   - cargo-fuzz (from crates.io), for scripts/fuzz.sh.
 # Safe to run again: it changes nothing on a machine that has them all.
 set -euo pipefail
 
@@ -66,4 +67,9 @@ if ! command -v chromium >/dev/null 2>&1; then
   echo "setup: chromium not found; installing Debian's chromium" >&2
   apt_install chromium
 fi
-echo "setup: $(cargo --version), $(go version), $(xmllint --version 2>&1 | head -n 1), $(chromium --version 2>/dev/null)"
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  # Pinned and --locked: the version scripts/fuzz.sh was written against, built as released.
+  echo "setup: cargo-fuzz not found; installing it from crates.io" >&2
+  cargo install cargo-fuzz --version 0.13.2 --locked --quiet
+fi
+echo "setup: $(cargo --version), $(cargo fuzz --version), $(go version), $(xmllint --version 2>&1 | head -n 1), $(chromium --version 2>/dev/null)"

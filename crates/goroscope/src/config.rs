@@ -109,7 +109,8 @@ fn discover(dir: &Path) -> Option<PathBuf> {
     dir.ancestors().map(|d| d.join(FILE_NAME)).find(|p| p.is_file())
 }
 
-fn parse(text: &str) -> Result<Config> {
+/// Reads the text of a `goroscope.toml`: no I/O, so the file format can be tested (and fuzzed) on its own.
+pub(crate) fn parse(text: &str) -> Result<Config> {
     // The parser's message names the line and column and quotes the line.
     let config: Config = toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", e.to_string().trim_end()))?;
     for (i, rule) in config.ignore.iter().enumerate() {

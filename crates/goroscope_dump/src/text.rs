@@ -87,6 +87,8 @@ struct Record<'a> {
     goroutine: Goroutine,
     /// A function line waiting for its file line.
     pending: Option<Pending<'a>>,
+    /// The line `pending` was read from, where the warning goes if its file line never comes.
+    pending_line: u64,
     /// Frames seen so far of the ancestor being read, if inside an `[originating from goroutine N]:` section.
     ancestor: Option<(u64, Vec<FrameId>)>,
     frame_lines: u32,
@@ -225,6 +227,7 @@ impl<'a> Parser<'a> {
                 flags: header.flags,
             },
             pending: None,
+            pending_line: 0,
             ancestor: None,
             frame_lines: 0,
         });
@@ -232,6 +235,7 @@ impl<'a> Parser<'a> {
 
     /// Handles a line inside a record; `false` when the line does not belong to one.
     fn record_line(&mut self, line: &'a [u8]) -> bool {
+        let lineno = self.out.lines;
         let Some(record) = self.record.as_mut() else {
             return false;
         };
@@ -292,6 +296,8 @@ impl<'a> Parser<'a> {
         } else {
             record.pending = Some(Pending::Unknown(line));
         }
+        // Any pending line was taken above, so one pending now was read from this line.
+        record.pending_line = lineno;
         true
     }
 
@@ -366,7 +372,8 @@ impl<'a> Parser<'a> {
         let Some(mut record) = self.record.take() else {
             return;
         };
-        let lineno = self.out.lines;
+        // The line of the frame, not the one that ended the record: that one may be in the next piece.
+        let lineno = record.pending_line;
         match record.pending.take() {
             Some(Pending::Frame(function)) => {
                 self.out.warnings.push(lineno, || "a frame has no file line".to_owned());

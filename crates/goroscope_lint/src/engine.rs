@@ -162,6 +162,11 @@ fn read_and_parse(path: &Path, options: &Options) -> Result<Option<ParsedFile>, 
         ));
     }
     let source = std::fs::read(path).map_err(|e| Problem::new(path, format!("cannot read it: {e}")))?;
+    parse_file(path, source)
+}
+
+/// Parses one file's source; `Ok(None)` for a generated file, a [`Problem`] for a syntax error.
+pub(crate) fn parse_file(path: &Path, source: Vec<u8>) -> Result<Option<ParsedFile>, Problem> {
     if is_generated(&source) {
         return Ok(None);
     }

@@ -138,6 +138,24 @@ pub fn lint(paths: &[PathBuf], options: &Options) -> Result<LintRun, LintError> 
     })
 }
 
+/// Lints one Go file held in memory as a package of its own: the same parsing, rules and suppressions as
+/// [`lint`], without the walk, the size limit or the `go.mod` lookup (`module` stands for it). `path` only names
+/// the file in the findings. A generated file gives no findings; a syntax error gives the [`Problem`] that
+/// [`lint`] would report.
+pub fn lint_source(
+    path: &Path,
+    source: Vec<u8>,
+    module: &Module,
+    rules: &[&'static Rule],
+) -> Result<Vec<Finding>, Problem> {
+    let Some(file) = engine::parse_file(path, source)? else {
+        return Ok(Vec::new());
+    };
+    let files = [file];
+    let package = context::Package::new(&files);
+    Ok(engine::check_file(&files[0], &package, module, &engine::Dispatch::new(rules)))
+}
+
 /// The rule with this code or name.
 pub fn rule(code_or_name: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)

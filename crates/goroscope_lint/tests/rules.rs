@@ -1,13 +1,13 @@
 //! Every rule against its fixtures in `testdata/lint/<rule>/`: `bad.go` lines marked `// want CODE` get exactly
-//! those findings, `good.go` gets none, the findings and fixes are snapshotted, the fixtures are valid Go, and the
-//! fixed fixtures still build and pass `go vet`.
+//! those findings, `good.go` gets none, the findings and fixes are snapshotted, the fixtures are valid Go, the
+//! fixed fixtures still build and pass `go vet`, and linting a file's text finds what linting the file does.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use goroscope_lint::{DOC_SECTIONS, Finding, Options, RULES, Rule, Severity, fix, lint};
+use goroscope_lint::{DOC_SECTIONS, Finding, Module, Options, RULES, Rule, Severity, fix, lint, lint_source};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/lint")
@@ -93,6 +93,19 @@ fn every_rule_flags_exactly_the_wanted_lines_of_its_fixtures() {
         assert!(good.is_empty(), "{} flags good.go:\n{}", rule.code, render(&good, ""));
         let source = std::fs::read_to_string(&bad).unwrap();
         insta::assert_snapshot!(format!("{}_{}", rule.code, rule.name), render(&bad_findings, &source));
+    }
+}
+
+#[test]
+fn linting_a_files_text_finds_what_linting_the_file_does() {
+    let go_mod = fixtures().join("go.mod");
+    let module = Module::parse(&go_mod, &std::fs::read_to_string(&go_mod).unwrap());
+    for rule in RULES {
+        let bad = rule_dir(rule).join("bad.go");
+        let source = std::fs::read_to_string(&bad).unwrap();
+        let from_text = lint_source(&bad, source.clone().into_bytes(), &module, &[rule]).expect("it parses");
+        assert!(!from_text.is_empty(), "{}: nothing found in bad.go's text", rule.code);
+        assert_eq!(render(&from_text, &source), render(&lint_with(rule, &bad), &source), "{}", rule.code);
     }
 }
 
