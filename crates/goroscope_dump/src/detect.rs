@@ -28,6 +28,10 @@ pub enum InputFormat {
 /// How much of the input format detection looks at.
 const HEAD: usize = 64 << 10;
 
+/// A goroutine profile counts each distinct stack once, so even a huge service's is a few MB; a protobuf decodes
+/// whole, so a larger one is refused rather than held in memory.
+const MAX_PROTO: u64 = 64 << 20;
+
 /// Lines that open a crash report before its first goroutine.
 pub(crate) const CRASH_STARTS: &[&[u8]] = &[
     b"panic: ",
@@ -93,7 +97,19 @@ pub fn parse_input(
             // A protobuf message decodes whole; a gzipped one arrives capped by the decompression limit.
             let offset = head.len() as u64;
             let mut bytes = head;
-            reader.read_to_end(&mut bytes).map_err(|source| DumpError::Io { offset, source })?;
+            reader
+                .take(MAX_PROTO + 1 - offset)
+                .read_to_end(&mut bytes)
+                .map_err(|source| DumpError::Io { offset, source })?;
+            if bytes.len() as u64 > MAX_PROTO {
+                return Err(DumpError::BadProto {
+                    problem: format!(
+                        "it is larger than {} MiB, far more than a goroutine profile holds (it counts each \
+                         distinct stack once)",
+                        MAX_PROTO >> 20
+                    ),
+                });
+            }
             Ok(vec![parse_proto(source, &bytes)?])
         }
         InputFormat::Log => {
@@ -147,4 +163,22 @@ fn log_snapshots<R: BufRead>(
         });
     }
     Ok(snapshots)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::{InputFormat, MAX_PROTO, parse_input};
+    use crate::{DumpError, ParseOptions};
+
+    #[test]
+    fn a_proto_larger_than_any_goroutine_profile_is_refused_without_reading_it_all() {
+        // Binary bytes without end, taken for a protobuf as --input-format proto says.
+        let endless = std::io::repeat(0x08).take(u64::MAX);
+        let options = ParseOptions { threads: 1, ..ParseOptions::default() };
+        let error = parse_input("big.pb", endless, Some(InputFormat::Proto), &options).unwrap_err();
+        assert!(matches!(&error, DumpError::BadProto { problem } if problem.contains("larger than 64 MiB")));
+        assert_eq!(MAX_PROTO, 64 << 20);
+    }
 }
