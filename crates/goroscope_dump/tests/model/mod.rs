@@ -495,8 +495,8 @@ pub fn dump() -> impl Strategy<Value = Dump> {
     })
 }
 
-/// Runtime `quoted` (tracebacks, Go 1.26+): Go-like escapes, only printable ASCII left bare.
-fn runtime_quoted(s: &str) -> String {
+/// `s` in double quotes, each character as `escape` writes it.
+fn quoted_with(s: &str, escape: fn(&mut String, char)) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
         match c {
@@ -505,36 +505,33 @@ fn runtime_quoted(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            ' '..='~' => out.push(c),
-            c if (c as u32) < 0x80 => write!(out, "\\x{:02x}", c as u32).unwrap(),
-            c if (c as u32) < 0x10000 => write!(out, "\\u{:04x}", c as u32).unwrap(),
-            c => write!(out, "\\U{:08x}", c as u32).unwrap(),
+            c => escape(&mut out, c),
         }
     }
     out.push('"');
     out
 }
 
+/// Runtime `quoted` (tracebacks, Go 1.26+): Go-like escapes, only printable ASCII left bare.
+fn runtime_quoted(s: &str) -> String {
+    quoted_with(s, |out, c| match c {
+        ' '..='~' => out.push(c),
+        c if (c as u32) < 0x80 => write!(out, "\\x{:02x}", c as u32).unwrap(),
+        c if (c as u32) < 0x10000 => write!(out, "\\u{:04x}", c as u32).unwrap(),
+        c => write!(out, "\\U{:08x}", c as u32).unwrap(),
+    })
+}
+
 /// `%q` (`strconv.Quote`) for the characters [`label_text`] draws from.
 pub fn go_quoted(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\x07' => out.push_str("\\a"),
-            '\x08' => out.push_str("\\b"),
-            '\x0c' => out.push_str("\\f"),
-            '\x0b' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\x7f' => write!(out, "\\x{:02x}", c as u32).unwrap(),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    quoted_with(s, |out, c| match c {
+        '\x07' => out.push_str("\\a"),
+        '\x08' => out.push_str("\\b"),
+        '\x0c' => out.push_str("\\f"),
+        '\x0b' => out.push_str("\\v"),
+        c if (c as u32) < 0x20 || c == '\x7f' => write!(out, "\\x{:02x}", c as u32).unwrap(),
+        c => out.push(c),
+    })
 }
 
 /// Go 1.27+ prints a label key or value bare when it is made only of `[A-Za-z0-9._/]` (an empty one too).
