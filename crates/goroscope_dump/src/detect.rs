@@ -6,6 +6,7 @@ use crate::chunk::{ParseOptions, not_a_dump, parse_reader};
 use crate::counted::{count_header, parse_count, parse_count_text};
 use crate::error::DumpError;
 use crate::header::parse_header;
+use crate::heap::{HeapProfile, heap_header, parse_heap_text};
 use crate::log::{Log, MAX_LINE, extract_dumps};
 use crate::model::Snapshot;
 use crate::proto::{looks_like_proto, parse_proto};
@@ -18,8 +19,10 @@ pub enum InputFormat {
     Traceback,
     /// pprof `debug=1` text.
     CountText,
-    /// pprof protobuf (`debug=0`), after decompression.
+    /// pprof protobuf (`debug=0`), after decompression: a goroutine or a heap profile.
     Proto,
+    /// A heap (or allocs) profile's `debug=1` text, ending with `runtime.MemStats`; several in a row in one file.
+    HeapText,
     /// Anything else with goroutine dumps inside: logs with line prefixes, JSON log records, `go test` output
     /// plain or `-json`, goleak reports. Each dump found becomes one snapshot.
     Log,
@@ -51,6 +54,9 @@ pub fn detect(head: &[u8]) -> InputFormat {
     if count_header(first_line).is_some() {
         return InputFormat::CountText;
     }
+    if heap_header(first_line).is_some() || heap_after_timestamp(text) {
+        return InputFormat::HeapText;
+    }
     if looks_like_proto(head) && !is_mostly_text(head) {
         return InputFormat::Proto;
     }
@@ -67,14 +73,41 @@ fn is_mostly_text(head: &[u8]) -> bool {
     binary * 20 < sample.len()
 }
 
-/// Reads one input in any format: detects it (unless `format` is given) and parses it. A log can hold several
-/// dumps, so this returns every snapshot found, in input order. Compressed input must be decompressed first.
+/// What an input held: goroutine dumps or heap profiles.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
+pub enum Profile {
+    /// A goroutine dump.
+    Goroutines(Snapshot),
+    /// A heap or allocs profile.
+    Heap(HeapProfile),
+}
+
+/// Reads one input of goroutine dumps in any format: detects it (unless `format` is given) and parses it. A log
+/// can hold several dumps, so this returns every snapshot found, in input order. A heap profile is an error
+/// ([`DumpError::HeapProfile`]); [`parse_profiles`] reads both. Compressed input must be decompressed first.
 pub fn parse_input(
+    source: &str,
+    reader: impl Read + Send,
+    format: Option<InputFormat>,
+    options: &ParseOptions<'_>,
+) -> Result<Vec<Snapshot>, DumpError> {
+    parse_profiles(source, reader, format, options)?
+        .into_iter()
+        .map(|profile| match profile {
+            Profile::Goroutines(snapshot) => Ok(snapshot),
+            Profile::Heap(_) => Err(DumpError::HeapProfile),
+        })
+        .collect()
+}
+
+/// Reads one input of goroutine dumps or heap profiles, in any format, in input order.
+pub fn parse_profiles(
     source: &str,
     mut reader: impl Read + Send,
     format: Option<InputFormat>,
     options: &ParseOptions<'_>,
-) -> Result<Vec<Snapshot>, DumpError> {
+) -> Result<Vec<Profile>, DumpError> {
     let mut head = Vec::with_capacity(HEAD);
     (&mut reader)
         .take(HEAD as u64)
@@ -87,11 +120,18 @@ pub fn parse_input(
         return Err(not_a_dump(head.len() as u64, &head));
     }
     let format = format.unwrap_or_else(|| detect(&head));
+    let goroutines = |snapshots: Vec<Snapshot>| snapshots.into_iter().map(Profile::Goroutines).collect();
     match format {
-        InputFormat::Traceback => Ok(vec![parse_reader(source, Cursor::new(head).chain(reader), options)?]),
+        InputFormat::Traceback => {
+            Ok(vec![Profile::Goroutines(parse_reader(source, Cursor::new(head).chain(reader), options)?)])
+        }
         InputFormat::CountText => {
             let reader = BufReader::with_capacity(1 << 16, Cursor::new(head).chain(reader));
-            Ok(vec![parse_count(source, reader)?])
+            Ok(vec![Profile::Goroutines(parse_count(source, reader)?)])
+        }
+        InputFormat::HeapText => {
+            let reader = BufReader::with_capacity(1 << 16, Cursor::new(head).chain(reader));
+            Ok(parse_heap_text(source, reader)?.into_iter().map(Profile::Heap).collect())
         }
         InputFormat::Proto => {
             // A protobuf message decodes whole; a gzipped one arrives capped by the decompression limit.
@@ -104,8 +144,8 @@ pub fn parse_input(
             if bytes.len() as u64 > MAX_PROTO {
                 return Err(DumpError::BadProto {
                     problem: format!(
-                        "it is larger than {} MiB, far more than a goroutine profile holds (it counts each \
-                         distinct stack once)",
+                        "it is larger than {} MiB, far more than a goroutine or heap profile holds (they count \
+                         each distinct stack once)",
                         MAX_PROTO >> 20
                     ),
                 });
@@ -118,9 +158,16 @@ pub fn parse_input(
             if snapshots.is_empty() {
                 return Err(not_a_dump(log.raw.bytes, &log.raw.sniff));
             }
-            Ok(snapshots)
+            Ok(goroutines(snapshots))
         }
     }
+}
+
+/// A file of heap profiles that starts with the timestamp of the first.
+fn heap_after_timestamp(text: &[u8]) -> bool {
+    let mut lines = text.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    let first = lines.next().unwrap_or_default();
+    crate::heap::timestamp(first).is_some() && lines.next().is_some_and(|l| heap_header(l).is_some())
 }
 
 /// Every goroutine dump in a log (`go test` output, a crash among log lines, goleak reports), in order; none when

@@ -40,8 +40,11 @@ pub enum DumpError {
         /// What the decoder said.
         problem: String,
     },
-    /// A pprof profile of something other than goroutines.
-    #[error("the pprof profile is a {kind} profile, not a goroutine profile")]
+    /// A heap profile where only goroutine dumps are read.
+    #[error("the input is a heap profile, not a goroutine dump")]
+    HeapProfile,
+    /// A pprof profile of something other than goroutines or the heap.
+    #[error("the pprof profile is a {kind} profile: goroscope reads goroutine and heap profiles")]
     NotGoroutineProfile {
         /// The profile's sample type, e.g. `alloc_objects/count`.
         kind: String,
@@ -72,9 +75,14 @@ impl DumpError {
                 "the file may be cut short or not a pprof profile: check it with `go tool pprof -raw FILE`, or \
                  fetch it again from /debug/pprof/goroutine",
             ),
-            DumpError::NotGoroutineProfile { .. } => {
-                Some("fetch /debug/pprof/goroutine (or goroutineleak), not a heap, CPU or other profile")
-            }
+            DumpError::NotGoroutineProfile { .. } => Some(
+                "fetch /debug/pprof/goroutine (or goroutineleak) or /debug/pprof/heap, not a CPU, block, mutex or \
+                 other profile",
+            ),
+            DumpError::HeapProfile => Some(
+                "`goroscope analyze` reads heap profiles next to goroutine dumps; this command needs \
+                 /debug/pprof/goroutine",
+            ),
             DumpError::NotADump { .. } => Some(
                 "give a goroutine dump: the output of /debug/pprof/goroutine?debug=2, a panic or SIGQUIT traceback",
             ),

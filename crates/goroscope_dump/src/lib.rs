@@ -9,6 +9,7 @@ mod counted;
 mod detect;
 mod error;
 mod header;
+mod heap;
 mod join;
 mod labels;
 mod log;
@@ -17,8 +18,9 @@ mod proto;
 mod text;
 
 pub use chunk::{ParseOptions, parse_bytes, parse_reader};
-pub use detect::{InputFormat, detect, parse_input, parse_log};
+pub use detect::{InputFormat, Profile, detect, parse_input, parse_log, parse_profiles};
 pub use error::DumpError;
+pub use heap::{Binary, HeapFrame, HeapProfile, HeapSample, MemStats};
 pub use join::{adopt_labels, adopt_leaks};
 pub use labels::label_value;
 pub use model::{
