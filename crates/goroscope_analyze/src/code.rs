@@ -95,19 +95,28 @@ const PLUMBING: &[&str] = &["runtime", "sync", "sync/atomic", "time", "context",
 
 impl CodeModel {
     pub(crate) fn new(snapshot: &Snapshot, own: &[String]) -> CodeModel {
-        let rules = Rules::new(snapshot, own);
-        let kinds = snapshot
-            .frame_ids()
-            .map(|f| {
-                let std = rules.is_std(snapshot, f);
+        let frames = (0..snapshot.frame_count()).map(|i| FrameId(i as u32));
+        CodeModel::of_frames(frames.map(|f| (snapshot.function(f), snapshot.file(f))), own)
+    }
+
+    /// The model of frames given as (function, file) pairs, indexed as given: for profiles other than goroutine
+    /// dumps.
+    pub(crate) fn of_frames<'f>(
+        frames: impl Iterator<Item = (&'f str, &'f str)> + Clone,
+        own: &[String],
+    ) -> CodeModel {
+        let rules = Rules::new(frames.clone(), own);
+        let kinds = frames
+            .map(|(function, file)| {
+                let std = rules.is_std(function, file);
                 let mut bits = 0;
                 if std {
                     bits |= kind::STD;
                 }
-                if rules.is_own(snapshot, f, std) {
+                if rules.is_own(function, file, std) {
                     bits |= kind::OWN;
                 }
-                if std && is_plumbing(package_of(snapshot.function(f))) {
+                if std && is_plumbing(package_of(function)) {
                     bits |= kind::PLUMBING;
                 }
                 bits
@@ -118,6 +127,16 @@ impl CodeModel {
 
     fn has(&self, frame: FrameId, bit: u8) -> bool {
         self.kinds.get(frame.0 as usize).is_some_and(|k| k & bit != 0)
+    }
+
+    /// Whether frame number `index` of [`CodeModel::of_frames`] is the program's own code.
+    pub(crate) fn is_own_at(&self, index: usize) -> bool {
+        self.has(FrameId(index as u32), kind::OWN)
+    }
+
+    /// Whether frame number `index` of [`CodeModel::of_frames`] is part of the Go distribution.
+    pub(crate) fn is_std_at(&self, index: usize) -> bool {
+        self.has(FrameId(index as u32), kind::STD)
     }
 
     /// Part of the Go distribution (runtime or standard library).
@@ -142,22 +161,19 @@ fn is_plumbing(package: &str) -> bool {
 }
 
 impl<'a> Rules<'a> {
-    fn new(snapshot: &Snapshot, own: &'a [String]) -> Rules<'a> {
-        let goroot_src = snapshot.frame_ids().find_map(|f| {
-            let function = snapshot.function(f);
+    fn new<'f>(mut frames: impl Iterator<Item = (&'f str, &'f str)>, own: &'a [String]) -> Rules<'a> {
+        let goroot_src = frames.find_map(|(function, file)| {
             let package = package_of(function);
             if !matches!(package, "runtime" | "sync" | "net/http" | "net" | "time" | "os" | "runtime/pprof") {
                 return None;
             }
-            let file = snapshot.file(f);
             let at = file.rfind(&format!("/src/{package}/"))?;
             Some(file[..at + 5].to_owned())
         });
         Rules { goroot_src, own }
     }
 
-    fn is_std(&self, snapshot: &Snapshot, frame: FrameId) -> bool {
-        let function = snapshot.function(frame);
+    fn is_std(&self, function: &str, file: &str) -> bool {
         let package = package_of(function);
         if self.is_own_package(package) {
             return false;
@@ -171,21 +187,18 @@ impl<'a> Rules<'a> {
             return false;
         }
         match &self.goroot_src {
-            Some(root) => {
-                let file = snapshot.file(frame);
-                file.starts_with(root.as_str()) || file == "?" || file.starts_with('<')
-            }
+            Some(root) => file.starts_with(root.as_str()) || file == "?" || file.starts_with('<'),
             // No GOROOT path in the dump (`-trimpath`): a module path without a dot (`module myapp`) must not pass
             // for the standard library, so go by the standard library's own top-level names.
             None => STD_ROOTS.binary_search(&first).is_ok(),
         }
     }
 
-    fn is_own(&self, snapshot: &Snapshot, frame: FrameId, std: bool) -> bool {
+    fn is_own(&self, function: &str, file: &str, std: bool) -> bool {
         if self.own.is_empty() {
-            !std && !is_dependency(snapshot.file(frame))
+            !std && !is_dependency(file)
         } else {
-            self.is_own_package(package_of(snapshot.function(frame)))
+            self.is_own_package(package_of(function))
         }
     }
 

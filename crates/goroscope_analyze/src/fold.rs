@@ -60,10 +60,10 @@ const FINGERPRINT_FRAMES: usize = 16;
 
 /// 64-bit FNV-1a: a hash whose value is fixed by its definition, so fingerprints stay the same across versions,
 /// platforms and runs (the std hashers promise none of that).
-struct Fnv(u64);
+pub(crate) struct Fnv(u64);
 
 impl Fnv {
-    fn new(kind: &str) -> Fnv {
+    pub(crate) fn new(kind: &str) -> Fnv {
         let mut hash = Fnv(0xcbf2_9ce4_8422_2325);
         hash.field(kind);
         hash
@@ -77,12 +77,12 @@ impl Fnv {
     }
 
     /// A field ends with a NUL, so `("ab", "c")` and `("a", "bc")` differ.
-    fn field(&mut self, text: &str) {
+    pub(crate) fn field(&mut self, text: &str) {
         self.write(text.as_bytes());
         self.write(&[0]);
     }
 
-    fn finish(&self) -> String {
+    pub(crate) fn finish(&self) -> String {
         format!("{:016x}", self.0)
     }
 }

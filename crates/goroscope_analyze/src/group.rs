@@ -682,7 +682,7 @@ fn leak_site(world: &World<'_>, frames: &[FrameId]) -> Option<usize> {
         .or_else(|| frames.iter().position(|&f| !world.code.is_plumbing(f)))
 }
 
-fn excerpt(source: &dyn SourceLines, site: &Site, context: u32) -> Option<Excerpt> {
+pub(crate) fn excerpt(source: &dyn SourceLines, site: &Site, context: u32) -> Option<Excerpt> {
     if context == 0 || site.line == 0 {
         return None;
     }

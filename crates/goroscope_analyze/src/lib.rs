@@ -12,6 +12,7 @@ mod diff;
 mod fold;
 mod gate;
 mod group;
+mod memory;
 mod score;
 mod series;
 mod shapes;
@@ -29,7 +30,24 @@ pub use gate::{
     Baseline, BaselineGroup, GateOptions, GateResult, GroupOutcome, IgnoreRule, LimitFailure, Outcome, gate,
 };
 pub use group::analyze;
+pub use memory::{
+    Cause, Composition, Growth, HeapSite, Memory, MemoryContext, MemoryPoint, MixError, Part,
+    check_same_program, fix_for, human_bytes, memory,
+};
 pub use series::{GroupSeries, Point, RateUnit, Series, series};
+
+/// `12345` → `12,345`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
 
 /// Version of the JSON schema of [`Analysis`] (documented in docs/json.md).
 pub const SCHEMA_VERSION: u32 = 1;
