@@ -112,15 +112,36 @@ impl From<InputFormatArg> for Option<InputFormat> {
 pub(crate) struct AnalyzeArgs {
     /// Goroutine dumps: files (pprof debug=2, debug=1 or proto output, panic or SIGQUIT tracebacks, logs and
     /// `go test` output holding them; `.gz` and `.zst` are decompressed), `-` for standard input, a live
-    /// service (`http://host:6060` or any pprof URL), or a gops agent (`pid:1234`, `gops://host:port`).
+    /// service (`http://host:6060` or any pprof URL), or a gops agent (`pid:1234`, `gops://host:port`). Heap
+    /// profiles (`/debug/pprof/heap` or `allocs`, proto or debug=1) of the same process, oldest first, add
+    /// where its memory is and why it grew.
     #[arg(required = true, value_name = "INPUT")]
     pub(crate) inputs: Vec<String>,
+    #[command(flatten)]
+    pub(crate) memory: MemoryArgs,
     #[command(flatten)]
     pub(crate) analysis: AnalysisArgs,
     #[command(flatten)]
     pub(crate) output: OutputArgs,
     #[command(flatten)]
     pub(crate) collect: CollectArgs,
+}
+
+/// Memory of live services: shared by `analyze` and `series`.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Memory")]
+pub(crate) struct MemoryArgs {
+    /// Live services: fetch the heap profile too (`/debug/pprof/heap?debug=1&gc=1`, which runs a collection
+    /// first), to say how much of the memory is goroutines, which heap sites, and what lies outside the Go heap.
+    #[arg(long)]
+    pub(crate) memory: bool,
+    /// Live services: take this many snapshots, --every apart, and follow them over time; with --memory, split
+    /// the memory growth by cause. The report shows the last snapshot's goroutines.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000), value_name = "N")]
+    pub(crate) samples: u32,
+    /// Time between --samples.
+    #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    pub(crate) every: Duration,
 }
 
 #[derive(Debug, Args)]

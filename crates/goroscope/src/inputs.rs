@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use goroscope_collect::{CollectError, Compression, GopsOptions, HttpClient, Limits, Profile, Target};
 use goroscope_dump::{
-    DumpError, InputFormat, ParseOptions, Snapshot, adopt_labels, adopt_leaks, parse_input,
+    DumpError, InputFormat, ParseOptions, Profile as Parsed, Snapshot, adopt_labels, adopt_leaks, parse_profiles,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -22,6 +22,8 @@ pub(crate) struct Reading {
     pub(crate) limits: Limits,
     /// Live services: fetch `debug=1` instead of `debug=2`.
     pub(crate) cheap: bool,
+    /// Live services: fetch the heap profile too (`debug=1`, after a collection).
+    pub(crate) memory: bool,
     pub(crate) threads: usize,
     pub(crate) quiet: bool,
 }
@@ -66,8 +68,19 @@ impl InputError {
     }
 }
 
-/// Reads one named input into its snapshots (a log can hold several dumps).
+/// Reads one named input into its goroutine snapshots (a log can hold several dumps); a heap profile is an error.
 pub(crate) fn read(name: &str, reading: &Reading) -> Result<Vec<Snapshot>, InputError> {
+    read_profiles(name, reading)?
+        .into_iter()
+        .map(|profile| match profile {
+            Parsed::Goroutines(snapshot) => Ok(snapshot),
+            Parsed::Heap(_) => Err(InputError::Parse(DumpError::HeapProfile)),
+        })
+        .collect()
+}
+
+/// Reads one named input into its goroutine snapshots and heap profiles, in input order.
+pub(crate) fn read_profiles(name: &str, reading: &Reading) -> Result<Vec<Parsed>, InputError> {
     if name == "-" {
         let bar = progress_bar(None, reading.quiet);
         return parse(name, io::stdin(), reading, bar.as_ref());
@@ -103,7 +116,7 @@ fn parse(
     reader: impl Read + Send + 'static,
     reading: &Reading,
     bar: Option<&ProgressBar>,
-) -> Result<Vec<Snapshot>, InputError> {
+) -> Result<Vec<Parsed>, InputError> {
     let tick = |bytes: u64| {
         if let Some(bar) = bar {
             bar.set_position(bytes);
@@ -111,7 +124,7 @@ fn parse(
     };
     let reader = goroscope_collect::open_decompressed(reader, &reading.limits)?;
     let options = ParseOptions { threads: reading.threads, progress: Some(&tick), ..ParseOptions::default() };
-    let result = parse_input(name, reader, reading.format, &options).map_err(|e| match e {
+    let result = parse_profiles(name, reader, reading.format, &options).map_err(|e| match e {
         // A size cap or corrupt compressed data met while reading surfaces as an I/O error of the parser.
         DumpError::Io { source, .. } if source.get_ref().is_some_and(|e| e.is::<CollectError>()) => {
             InputError::Collect(CollectError::from_read_error(source, "the input"))
@@ -127,20 +140,33 @@ fn parse(
 /// A live service. A full pprof URL is fetched as given. A base URL gets the goroutineleak profile when the
 /// service serves it (Go 1.26+ with the experiment, 1.27+), then `debug=1` for labels and the true total, then
 /// `debug=2` for the goroutines themselves; `--cheap` stops after `debug=1`. The leak profile comes first
-/// because its detection cycle also marks the leaked goroutines in the `debug=2` dump that follows.
-fn live(name: &str, reading: &Reading) -> Result<Vec<Snapshot>, InputError> {
-    let fetch = |url: &str| -> Result<Vec<Snapshot>, InputError> {
+/// because its detection cycle also marks the leaked goroutines in the `debug=2` dump that follows. With
+/// `--memory`, the heap profile follows (`debug=1`, for its `MemStats`, after a collection so that it counts
+/// live memory only). Each profile without a time of its own gets the time it was fetched.
+fn live(name: &str, reading: &Reading) -> Result<Vec<Parsed>, InputError> {
+    let fetch = |url: &str| -> Result<Vec<Parsed>, InputError> {
         let fetched = reading.http.fetch(url)?;
-        parse(&fetched.final_url, io::Cursor::new(fetched.body), reading, None)
+        let now = now_nanos();
+        let mut profiles = parse(&fetched.final_url, io::Cursor::new(fetched.body), reading, None)?;
+        for profile in &mut profiles {
+            match profile {
+                Parsed::Goroutines(s) => s.time_nanos = s.time_nanos.or(now),
+                Parsed::Heap(h) => h.time_nanos = h.time_nanos.or(now),
+            }
+        }
+        Ok(profiles)
     };
     let one = |url: &str| -> Result<Snapshot, InputError> {
-        let mut snapshots = fetch(url)?;
-        Ok(snapshots.remove(0))
+        match fetch(url)?.remove(0) {
+            Parsed::Goroutines(snapshot) => Ok(snapshot),
+            Parsed::Heap(_) => Err(InputError::Parse(DumpError::HeapProfile)),
+        }
     };
     let debug = if reading.cheap { 1 } else { 2 };
     let target = goroscope_collect::parse_http_target(name)?;
     match &target {
         Target::Explicit(url) => return fetch(url),
+        Target::Base { profile: Some(profile), .. } if profile.is_heap() => return fetch(&target.url(*profile, 1)),
         Target::Base { profile: Some(profile), .. } => return fetch(&target.url(*profile, debug)),
         Target::Base { profile: None, .. } => {}
     }
@@ -168,7 +194,24 @@ fn live(name: &str, reading: &Reading) -> Result<Vec<Snapshot>, InputError> {
         adopt_leaks(&mut snapshot, leaks);
     }
     snapshot.source = goroscope_collect::redact(name);
-    Ok(vec![snapshot])
+    let mut profiles = vec![Parsed::Goroutines(snapshot)];
+    if reading.memory {
+        let url = target.url(Profile::Heap, 1);
+        let collected = if url.contains("gc=") { url } else { format!("{url}&gc=1") };
+        for mut profile in fetch(&collected)? {
+            if let Parsed::Heap(heap) = &mut profile {
+                heap.source = format!("{} (heap)", goroscope_collect::redact(name));
+            }
+            profiles.push(profile);
+        }
+    }
+    Ok(profiles)
+}
+
+/// Now, in nanoseconds since the Unix epoch.
+fn now_nanos() -> Option<i64> {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?;
+    i64::try_from(since.as_nanos()).ok()
 }
 
 /// A progress bar on standard error, only when it is a terminal.

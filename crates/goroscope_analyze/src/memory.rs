@@ -332,6 +332,14 @@ pub fn memory(
     Ok(Memory { points, unit, composition, growth, sites, notes })
 }
 
+impl Memory {
+    /// The causes the report names: of the growing sites and the parts of the growth.
+    pub fn causes(&self) -> impl Iterator<Item = Cause> + '_ {
+        let parts = self.growth.iter().flat_map(|g| g.parts.iter().map(|p| p.cause));
+        self.sites.iter().filter(|s| s.growing).map(|s| s.cause).chain(parts)
+    }
+}
+
 /// Cumulative counters never fall within one run of one process: a fall means a restart or another process.
 fn check_one_run(heaps: &[HeapProfile]) -> Result<(), MixError> {
     for pair in heaps.windows(2) {

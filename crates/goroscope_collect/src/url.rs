@@ -2,7 +2,7 @@
 
 use crate::CollectError;
 
-/// The goroutine profiles goroscope fetches from `net/http/pprof`.
+/// The profiles goroscope fetches from `net/http/pprof`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Profile {
@@ -11,6 +11,10 @@ pub enum Profile {
     /// `/debug/pprof/goroutineleak` (Go 1.26+ with `GOEXPERIMENT=goroutineleakprofile`): the goroutines the
     /// garbage collector proved blocked forever.
     GoroutineLeak,
+    /// `/debug/pprof/heap`: memory in use by allocation stack; `debug=1` ends with `runtime.MemStats`.
+    Heap,
+    /// `/debug/pprof/allocs`: the same records, shown by `go tool pprof` as allocations.
+    Allocs,
 }
 
 impl Profile {
@@ -19,13 +23,22 @@ impl Profile {
         match self {
             Profile::Goroutine => "goroutine",
             Profile::GoroutineLeak => "goroutineleak",
+            Profile::Heap => "heap",
+            Profile::Allocs => "allocs",
         }
+    }
+
+    /// Whether it is a heap profile (`heap` or `allocs`).
+    pub fn is_heap(self) -> bool {
+        matches!(self, Profile::Heap | Profile::Allocs)
     }
 
     fn from_name(name: &str) -> Option<Profile> {
         match name {
             "goroutine" => Some(Profile::Goroutine),
             "goroutineleak" => Some(Profile::GoroutineLeak),
+            "heap" => Some(Profile::Heap),
+            "allocs" => Some(Profile::Allocs),
             _ => None,
         }
     }

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use goroscope_analyze::{
-    Analysis, CATALOGUE, Diff, GateResult, Group, Level, Outcome, Pattern, SCHEMA_VERSION, Series,
+    Analysis, CATALOGUE, Diff, GateResult, Group, Level, Memory, Outcome, Pattern, SCHEMA_VERSION, Series,
 };
 use goroscope_dump::{Crash, Format, RunningTest, Snapshot, Truncation, Warnings};
 use serde::Serialize;
@@ -53,6 +53,9 @@ pub struct Report {
     /// `goroscope series`: the inputs followed over time.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub series: Option<Series>,
+    /// Heap profiles among the inputs: where the memory is and, over several, why it grew.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<Memory>,
     /// `goroscope test`: the command run and how it ended.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub test_run: Option<TestRun>,
@@ -260,6 +263,7 @@ impl Report {
             inputs,
             diff: None,
             series: None,
+            memory: None,
             test_run: None,
             gate: None,
             lint_links: Vec::new(),
@@ -306,9 +310,21 @@ impl Report {
         self.inputs.iter().flat_map(|i| &i.analysis.groups).chain(diffed).chain(followed)
     }
 
+    /// Adds what the heap profiles say.
+    pub fn with_memory(mut self, memory: Memory) -> Report {
+        self.memory = Some(memory);
+        self.collect_patterns();
+        self
+    }
+
     fn collect_patterns(&mut self) {
-        self.patterns =
-            CATALOGUE.iter().filter(|p| self.groups().any(|g| g.pattern == Some(p.id))).copied().collect();
+        // Memory causes that a catalogue entry explains carry its id.
+        let causes: Vec<&str> = self.memory.iter().flat_map(|m| m.causes()).map(|c| c.as_str()).collect();
+        self.patterns = CATALOGUE
+            .iter()
+            .filter(|p| self.groups().any(|g| g.pattern == Some(p.id)) || causes.contains(&p.id.as_str()))
+            .copied()
+            .collect();
     }
 }
 

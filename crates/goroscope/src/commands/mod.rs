@@ -18,8 +18,8 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use goroscope_analyze::{Analysis, Options, analyze};
-use goroscope_dump::Snapshot;
+use goroscope_analyze::{Analysis, Memory, MemoryContext, MixError, Options, analyze, memory, series};
+use goroscope_dump::{HeapProfile, Profile, Snapshot};
 use goroscope_report::{Html, Json, Junit, Markdown, Render, Report, Sarif, Table, TableOptions};
 
 use crate::args::{AnalysisArgs, CollectArgs, OutputArgs, OutputFormat};
@@ -44,6 +44,7 @@ impl Session {
                 gops: collect.gops_options(),
                 limits: collect.limits(),
                 cheap: collect.cheap,
+                memory: false,
                 threads: analysis.threads,
                 quiet,
             },
@@ -61,6 +62,7 @@ impl Session {
                 gops: goroscope_collect::GopsOptions::default(),
                 limits: goroscope_collect::Limits::default(),
                 cheap: false,
+                memory: false,
                 threads: analysis.threads,
                 quiet,
             },
@@ -93,6 +95,75 @@ impl Session {
 }
 
 impl Session {
+    /// Reads one input of goroutine dumps or heap profiles: each goroutine snapshot is analysed and handed to
+    /// `each` (with the time it was taken, when known); each heap profile is added to `heaps`. A failure is
+    /// reported on standard error and returns `false`.
+    pub(crate) fn analyse_profiles(
+        &self,
+        name: &str,
+        mut each: impl FnMut(Snapshot, Analysis, Option<f64>),
+        heaps: &mut Heaps,
+    ) -> bool {
+        match inputs::read_profiles(name, &self.reading) {
+            Ok(profiles) => {
+                let modified = modified_seconds(name);
+                let several = profiles.len() > 1;
+                for profile in profiles {
+                    match profile {
+                        Profile::Goroutines(snapshot) => {
+                            let time = time_of(snapshot.time_nanos, modified, several);
+                            heaps.note_program(&snapshot);
+                            let analysis = self.analyse_snapshot(&snapshot);
+                            each(snapshot, analysis, time);
+                        }
+                        Profile::Heap(heap) => {
+                            heaps.times.push(time_of(heap.time_nanos, modified, several));
+                            heaps.profiles.push(heap);
+                        }
+                    }
+                }
+                true
+            }
+            Err(err) => {
+                err.report(name);
+                false
+            }
+        }
+    }
+
+    /// Fetches the heap profile too from live services.
+    pub(crate) fn with_memory(mut self, memory: bool) -> Session {
+        self.reading.memory = memory;
+        self
+    }
+
+    /// What the heap profiles say, with the goroutine analyses taken alongside (oldest first, with their
+    /// times); `None` without heap profiles. Profiles of different runs or programs are refused.
+    pub(crate) fn memory(
+        &self,
+        heaps: &Heaps,
+        analyses: &[Analysis],
+        times: &[Option<f64>],
+    ) -> Result<Option<Memory>, MixError> {
+        if heaps.profiles.is_empty() {
+            return Ok(None);
+        }
+        if let (Some(heap), Some((source, functions))) = (heaps.profiles.last(), &heaps.program) {
+            let functions: Vec<&str> = functions.iter().map(String::as_str).collect();
+            goroscope_analyze::check_same_program(heap, source, &functions)?;
+        }
+        let seconds = increasing(&heaps.times);
+        if seconds.is_none() && heaps.profiles.len() > 1 && !self.reading.quiet {
+            eprintln!(
+                "goroscope: note: the heap profiles' times are unknown or not increasing; rates are per profile"
+            );
+        }
+        let followed = (analyses.len() >= 2).then(|| series(analyses, increasing(times).as_deref(), None));
+        let context =
+            MemoryContext { seconds: seconds.as_deref(), series: followed.as_ref(), latest: analyses.last() };
+        memory(&heaps.profiles, context, &self.options, Some(&self.finder)).map(Some)
+    }
+
     /// Reads one input that should be one snapshot; of a log with several dumps, the last one, with a note.
     pub(crate) fn analyse_last(&self, name: &str) -> Option<(Snapshot, Analysis)> {
         let mut found = Vec::new();
@@ -104,6 +175,50 @@ impl Session {
         }
         found.pop()
     }
+}
+
+/// Heap profiles read so far, with their times, and the program the goroutine dumps show.
+#[derive(Default)]
+pub(crate) struct Heaps {
+    pub(crate) profiles: Vec<HeapProfile>,
+    times: Vec<Option<f64>>,
+    /// The first goroutine dump's source and functions, to check that the heap profiles are of its program.
+    program: Option<(String, Vec<String>)>,
+}
+
+impl Heaps {
+    fn note_program(&mut self, snapshot: &Snapshot) {
+        if self.program.is_none() {
+            let mut functions: Vec<String> =
+                snapshot.frame_ids().map(|f| snapshot.function(f).to_owned()).collect();
+            functions.sort_unstable();
+            functions.dedup();
+            self.program = Some((snapshot.source.clone(), functions));
+        }
+    }
+}
+
+/// Reports a refusal to read profiles together; the outcome for the command.
+pub(crate) fn refuse_mix(error: &MixError) -> crate::Outcome {
+    eprintln!("goroscope: error: {error}");
+    eprintln!("  hint: {}", error.hint());
+    crate::Outcome::Error
+}
+
+/// A file's modification time, in seconds since the Unix epoch.
+pub(crate) fn modified_seconds(name: &str) -> Option<f64> {
+    let modified = std::fs::metadata(name).and_then(|m| m.modified()).ok()?;
+    Some(modified.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs_f64())
+}
+
+/// A profile's time: its own, else its file's modification time when the file holds only it.
+fn time_of(nanos: Option<i64>, modified: Option<f64>, several: bool) -> Option<f64> {
+    nanos.map(|ns| ns as f64 / 1e9).or(modified.filter(|_| !several))
+}
+
+/// The times when every one is known and each is later than the one before.
+pub(crate) fn increasing(times: &[Option<f64>]) -> Option<Vec<f64>> {
+    times.iter().copied().collect::<Option<Vec<f64>>>().filter(|t| t.windows(2).all(|w| w[1] > w[0]))
 }
 
 /// Writes the report as asked: each `--json`/`--sarif`/`--junit`/`--markdown FILE`, then the chosen format on
