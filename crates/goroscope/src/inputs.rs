@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use goroscope_collect::{CollectError, Compression, GopsOptions, HttpClient, Limits, Profile, Target};
 use goroscope_dump::{
-    DumpError, InputFormat, ParseOptions, Profile as Parsed, Snapshot, adopt_labels, adopt_leaks, parse_profiles,
+    DumpError, InputFormat, ParseOptions, Profile as Parsed, Snapshot, adopt_labels, adopt_leaks,
+    parse_profiles,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -166,7 +167,9 @@ fn live(name: &str, reading: &Reading) -> Result<Vec<Parsed>, InputError> {
     let target = goroscope_collect::parse_http_target(name)?;
     match &target {
         Target::Explicit(url) => return fetch(url),
-        Target::Base { profile: Some(profile), .. } if profile.is_heap() => return fetch(&target.url(*profile, 1)),
+        Target::Base { profile: Some(profile), .. } if profile.is_heap() => {
+            return fetch(&target.url(*profile, 1));
+        }
         Target::Base { profile: Some(profile), .. } => return fetch(&target.url(*profile, debug)),
         Target::Base { profile: None, .. } => {}
     }

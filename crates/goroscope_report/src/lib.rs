@@ -311,6 +311,7 @@ impl Report {
     }
 
     /// Adds what the heap profiles say.
+    #[must_use]
     pub fn with_memory(mut self, memory: Memory) -> Report {
         self.memory = Some(memory);
         self.collect_patterns();

@@ -1,9 +1,11 @@
 //! The terminal report: a summary line, each suspect group in full, healthy groups one line each.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use goroscope_analyze::{
-    Change, Excerpt, GateResult, Group, GroupChange, GroupSeries, Level, Outcome, RateUnit, Series,
+    Change, Excerpt, GateResult, Group, GroupChange, GroupSeries, HeapSite, Level, Memory, Outcome, RateUnit,
+    Series, human_bytes,
 };
 use owo_colors::{OwoColorize, Style};
 
@@ -54,6 +56,12 @@ impl Render for Table {
                 }
                 self.input(report, input, &painter, out)?;
             }
+        }
+        if let Some(memory) = &report.memory {
+            if !report.inputs.is_empty() {
+                writeln!(out)?;
+            }
+            memory_section(memory, &painter, out)?;
         }
         if let Some(run) = &report.test_run {
             writeln!(out)?;
@@ -130,6 +138,93 @@ fn gate_summary(report: &Report, gate: &GateResult, p: &Painter, out: &mut dyn W
         writeln!(out, "  {} {}", p.paint("✗", Style::new().red()), one_line(group, p))?;
     }
     Ok(())
+}
+
+/// Where the memory is, the verdict on its growth with each part and its fix, and the heap sites.
+fn memory_section(m: &Memory, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
+    let span = match m.points.last().and_then(|pt| pt.seconds) {
+        Some(s) if m.points.len() > 1 => format!(" over {}", duration(s / 60.0)),
+        _ => String::new(),
+    };
+    let what = plural(m.points.len() as u64, "heap profile", "heap profiles");
+    writeln!(out, "{}  {what}{span}", p.bold("memory"))?;
+    let label = |name: &str| p.dim(&format!("  {name:<9}"));
+    if let Some(c) = &m.composition {
+        let mut now = format!(
+            "Go runtime {} = heap {} + stacks {} + overhead {}",
+            human_bytes(c.go_runtime),
+            human_bytes(c.heap),
+            human_bytes(c.stacks),
+            human_bytes(c.overhead)
+        );
+        if let (Some(g), Some(per)) = (c.goroutines, c.stack_per_goroutine) {
+            let _ = write!(now, " ({} goroutines, {} of stack each)", thousands(g), human_bytes(per));
+        }
+        if let Some(rss) = c.max_rss {
+            let _ = write!(now, "; peak RSS {}", human_bytes(rss));
+        }
+        writeln!(out, "{}{now}", label("now"))?;
+    }
+    if let Some(g) = &m.growth {
+        let style = if g.significant { Style::new().yellow().bold() } else { Style::new().green() };
+        writeln!(out, "{}{}", label("verdict"), p.paint(&g.verdict, style))?;
+        if g.significant {
+            for part in &g.parts {
+                let pct = format!("{:>3.0}%", part.share * 100.0);
+                let bytes = format!("{:>9}", signed_bytes(part.bytes));
+                writeln!(out, "{}{pct} {bytes}  {}  {}", label(""), p.bold(part.cause.as_str()), part.title)?;
+                if part.cause.actionable() {
+                    writeln!(out, "{}           {}", label(""), p.dim(&format!("fix: {}", part.fix)))?;
+                }
+            }
+        }
+    }
+    let shown: Vec<&HeapSite> = m
+        .sites
+        .iter()
+        .filter(|s| s.growing || m.growth.is_none())
+        .take(if m.growth.is_some() { 8 } else { 5 })
+        .collect();
+    if !shown.is_empty() {
+        let heading = if m.growth.is_some() { "growing heap sites" } else { "largest heap sites" };
+        writeln!(out, "{}{}", label("heap"), p.dim(heading))?;
+    }
+    for site in shown {
+        let where_ = site
+            .site
+            .as_ref()
+            .map_or_else(|| "?".to_owned(), |s| format!("{} {}:{}", s.function, s.file, s.line));
+        let growth = if m.points.len() > 1 {
+            format!(
+                "  {} ({})",
+                signed_bytes(site.growth),
+                site.series.iter().map(|&b| human_bytes(b)).collect::<Vec<_>>().join(" → ")
+            )
+        } else {
+            String::new()
+        };
+        let cause = if site.growing { format!("  [{}]", site.cause.as_str()) } else { String::new() };
+        writeln!(out, "{}{:>9} in use{growth}{cause}", label(""), human_bytes(site.inuse_bytes))?;
+        writeln!(out, "{}  {}", label(""), printable(&where_))?;
+        for evidence in &site.evidence {
+            writeln!(out, "{}  {}", label(""), p.dim(evidence))?;
+        }
+        if site.growing
+            && let Some(excerpt) = &site.source
+        {
+            write_excerpt(out, "", excerpt, p)?;
+        }
+    }
+    for note in &m.notes {
+        writeln!(out, "{}{}", label("note"), p.dim(note))?;
+    }
+    Ok(())
+}
+
+/// `+48 MiB`, `-3.0 MiB`.
+fn signed_bytes(bytes: i64) -> String {
+    let sign = if bytes < 0 { "-" } else { "+" };
+    format!("{sign}{}", human_bytes(bytes.unsigned_abs()))
 }
 
 struct Painter {
