@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use goroscope_analyze::{Level, RateUnit, Series};
+use goroscope_analyze::{Level, Memory, RateUnit, Series};
 
 use crate::html::escape;
 use crate::text::{civil, group_title, thousands};
@@ -24,6 +24,27 @@ pub struct Chart {
     pub limit: Option<u64>,
     /// x values where the process restarted.
     pub restarts: Vec<f64>,
+    /// What the y values are.
+    pub values: Values,
+}
+
+/// What a chart's y values are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Values {
+    /// Goroutines.
+    #[default]
+    Count,
+    /// Bytes of memory.
+    Bytes,
+}
+
+impl Values {
+    fn text(self, value: u64) -> String {
+        match self {
+            Values::Count => thousands(value),
+            Values::Bytes => goroscope_analyze::human_bytes(value),
+        }
+    }
 }
 
 /// What the x values of a chart are.
@@ -79,6 +100,52 @@ const PALETTE: [&str; 8] =
     ["#d62728", "#ff7f0e", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
 
 impl Chart {
+    /// Memory over the heap profiles: the process's peak RSS, what the Go runtime holds, the heap in use, the
+    /// goroutine stacks, and the growing heap sites.
+    pub fn of_memory(m: &Memory) -> Chart {
+        let xs: Vec<f64> = match m.unit {
+            RateUnit::PerMinute => m.points.iter().map(|p| p.seconds.unwrap_or(0.0)).collect(),
+            RateUnit::PerSnapshot => (0..m.points.len()).map(|i| i as f64).collect(),
+        };
+        let stat = |label: &str,
+                    kind: LineKind,
+                    f: fn(&goroscope_dump::MemStats) -> Option<u64>|
+         -> Option<Line> {
+            let points: Vec<(f64, u64)> =
+                xs.iter().zip(&m.points).filter_map(|(&x, p)| Some((x, f(p.memstats.as_ref()?)?))).collect();
+            (points.len() > 1).then(|| Line { label: label.to_owned(), href: None, kind, points })
+        };
+        let mut lines: Vec<Line> = [
+            stat("peak RSS", LineKind::Total, |s| s.max_rss),
+            stat("Go runtime (Sys − HeapReleased)", LineKind::Group(Level::Healthy), |s| {
+                Some(s.retained())
+            }),
+            stat("heap in use", LineKind::Group(Level::Possible), |s| Some(s.heap_inuse)),
+            stat("goroutine stacks", LineKind::Group(Level::Likely), |s| Some(s.stack_inuse)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        for site in m.sites.iter().filter(|s| s.growing).take(MAX_LINES.saturating_sub(lines.len())) {
+            let name =
+                site.site.as_ref().map_or_else(|| "?".to_owned(), |s| format!("{}:{}", s.function, s.line));
+            lines.push(Line {
+                label: format!("{name} ({})", site.cause.as_str()),
+                href: None,
+                kind: LineKind::Group(Level::Certain),
+                points: xs.iter().copied().zip(site.series.iter().copied()).collect(),
+            });
+        }
+        Chart {
+            title: "Memory over the heap profiles".to_owned(),
+            x: if m.unit == RateUnit::PerMinute { XAxis::Elapsed } else { XAxis::Snapshot },
+            lines,
+            limit: None,
+            restarts: Vec::new(),
+            values: Values::Bytes,
+        }
+    }
+
     /// The series' total and its growing groups (most growth first), each linking to its group's anchor.
     pub fn of_series(series: &Series) -> Chart {
         let xs: Vec<f64> = match series.unit {
@@ -111,6 +178,7 @@ impl Chart {
             lines,
             limit: series.limit,
             restarts: Vec::new(),
+            values: Values::Count,
         }
     }
 
@@ -141,6 +209,7 @@ impl Chart {
             lines,
             limit: None,
             restarts,
+            values: Values::Count,
         }
     }
 
@@ -165,10 +234,16 @@ impl Chart {
         self.axes(&scale, &mut svg);
         for (i, line) in lines.iter().enumerate() {
             let colour = colour(line.kind, i);
-            plot(line, &scale, self.x, colour, &mut svg);
+            plot(line, &scale, (self.x, self.values), colour, &mut svg);
         }
         for (i, line) in lines.iter().enumerate() {
-            legend(line, colour(line.kind, i), LEGEND_TOP + LEGEND_ROW * (i + 1) as f64, &mut svg);
+            legend(
+                line,
+                colour(line.kind, i),
+                LEGEND_TOP + LEGEND_ROW * (i + 1) as f64,
+                self.values,
+                &mut svg,
+            );
         }
         svg.push_str("</svg>");
         svg
@@ -186,7 +261,7 @@ impl Chart {
                 right = WIDTH - RIGHT,
                 lx = LEFT - 6.0,
                 ty = y + 4.0,
-                label = thousands(tick as u64)
+                label = self.values.text(tick as u64)
             );
         }
         for (x, label) in x_ticks(self.x, scale.x_min, scale.x_max) {
@@ -215,7 +290,7 @@ impl Chart {
                  text-anchor=\"end\">limit {label}</text>",
                 right = WIDTH - RIGHT,
                 ty = y - 4.0,
-                label = thousands(limit)
+                label = self.values.text(limit)
             );
         }
         for &restart in &self.restarts {
@@ -297,7 +372,7 @@ fn colour(kind: LineKind, index: usize) -> &'static str {
 }
 
 /// The line's path, and a marker with a tooltip on each point when there are few.
-fn plot(line: &Line, scale: &Scale, axis: XAxis, colour: &str, svg: &mut String) {
+fn plot(line: &Line, scale: &Scale, (axis, values): (XAxis, Values), colour: &str, svg: &mut String) {
     let points = thin(&line.points, scale);
     let width = if line.kind == LineKind::Total { 2.5 } else { 1.75 };
     let _ = write!(svg, "<path fill=\"none\" stroke=\"{colour}\" stroke-width=\"{width}\" d=\"");
@@ -313,7 +388,7 @@ fn plot(line: &Line, scale: &Scale, axis: XAxis, colour: &str, svg: &mut String)
                 scale.x(x),
                 scale.y(y as f64),
                 escape(&line.label),
-                thousands(y),
+                values.text(y),
                 x_label(axis, x, 0.0)
             );
         }
@@ -348,7 +423,7 @@ fn thin(points: &[(f64, u64)], scale: &Scale) -> Vec<(f64, u64)> {
     out
 }
 
-fn legend(line: &Line, colour: &str, y: f64, svg: &mut String) {
+fn legend(line: &Line, colour: &str, y: f64, values: Values, svg: &mut String) {
     let last = line.points.last().map_or(0, |p| p.1);
     let first = line.points.first().map_or(0, |p| p.1);
     let label: String = line.label.chars().take(90).collect();
@@ -360,8 +435,8 @@ fn legend(line: &Line, colour: &str, y: f64, svg: &mut String) {
         ly = y - 4.0,
         tx = LEFT + 24.0,
         label = escape(&label),
-        first = thousands(first),
-        last = thousands(last),
+        first = values.text(first),
+        last = values.text(last),
     );
     match &line.href {
         Some(href) => {
@@ -463,6 +538,7 @@ mod tests {
             lines: vec![Line { label: "all".to_owned(), href: None, kind: LineKind::Total, points }],
             limit: None,
             restarts: Vec::new(),
+            values: Values::Count,
         }
     }
 

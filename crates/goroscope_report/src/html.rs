@@ -9,7 +9,9 @@ use std::io::{self, Write};
 use std::collections::HashSet;
 
 use base64::Engine as _;
-use goroscope_analyze::{Change, Excerpt, GateResult, Group, Level, Outcome, RateUnit, Series, Summary};
+use goroscope_analyze::{
+    Change, Excerpt, GateResult, Group, Level, Memory, Outcome, RateUnit, Series, Summary, human_bytes,
+};
 use sha2::{Digest, Sha256};
 
 use crate::chart::{Chart, sparkline};
@@ -81,6 +83,9 @@ impl Render for Html {
             for input in &report.inputs {
                 page.input(report, input);
             }
+        }
+        if let Some(memory) = &report.memory {
+            write_memory(&mut page.html, memory);
         }
         let _ = write!(page.html, "</main>\n<script>{SCRIPT}</script>\n</body>\n</html>\n");
         out.write_all(page.html.as_bytes())
@@ -353,6 +358,101 @@ fn write_test_run(page: &mut String, run: &TestRun) {
         page.push_str("</tbody></table>");
     }
     page.push_str("</section>\n");
+}
+
+/// Heap profiles: where the memory is, the chart of its growth, the verdict with each part and its fix, and the
+/// heap sites that grow with their source.
+fn write_memory(page: &mut String, m: &Memory) {
+    let _ = write!(
+        page,
+        "<section class=\"memory\" id=\"memory\"><h2>Memory</h2><p class=\"summary\">{}</p>",
+        plural(m.points.len() as u64, "heap profile", "heap profiles")
+    );
+    if let Some(c) = &m.composition {
+        let rss = c.max_rss.map_or_else(String::new, |r| format!("; peak RSS {}", human_bytes(r)));
+        let _ = write!(
+            page,
+            "<p>Now: the Go runtime holds {} = heap {} + goroutine stacks {} + overhead {}{rss}.</p>",
+            human_bytes(c.go_runtime),
+            human_bytes(c.heap),
+            human_bytes(c.stacks),
+            human_bytes(c.overhead)
+        );
+    }
+    if m.points.len() > 1 {
+        let _ = write!(page, "<figure class=\"chart\">{}</figure>", Chart::of_memory(m).svg());
+    }
+    if let Some(g) = &m.growth {
+        let class = if g.significant { "verdict grows" } else { "verdict steady" };
+        let _ = write!(page, "<p class=\"{class}\"><strong>{}</strong></p>", escape(&g.verdict));
+        if g.significant && !g.parts.is_empty() {
+            page.push_str(
+                "<table><thead><tr><th>Share</th><th>Growth</th><th>Cause</th><th>What</th><th>Fix</th></tr>\
+                 </thead><tbody>",
+            );
+            for part in &g.parts {
+                let _ = write!(
+                    page,
+                    "<tr><td>{:.0}%</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                    part.share * 100.0,
+                    escape(&signed_bytes(part.bytes)),
+                    part.cause.as_str(),
+                    escape(&part.title),
+                    markdown(&part.fix)
+                );
+            }
+            page.push_str("</tbody></table>");
+        }
+    }
+    let growing = m.growth.is_some();
+    for site in m.sites.iter().filter(|s| s.growing || !growing).take(8) {
+        let title = site
+            .site
+            .as_ref()
+            .map_or_else(|| "?".to_owned(), |s| format!("{} {}:{}", s.function, s.file, s.line));
+        let _ = write!(page, "<article class=\"site\"><h3><code>{}</code></h3><dl>", escape(&title));
+        row(page, "In use", &escape(&human_bytes(site.inuse_bytes)));
+        if m.points.len() > 1 {
+            let steps: Vec<String> = site.series.iter().map(|&b| human_bytes(b)).collect();
+            row(page, "Growth", &escape(&format!("{} ({})", signed_bytes(site.growth), steps.join(" → "))));
+        }
+        if site.growing {
+            row(page, "Cause", &format!("<code>{}</code>", site.cause.as_str()));
+        }
+        if !site.evidence.is_empty() {
+            let mut items = String::new();
+            for e in &site.evidence {
+                let _ = write!(items, "<li>{}</li>", escape(e));
+            }
+            row(page, "Evidence", &format!("<ul>{items}</ul>"));
+        }
+        let mut frames = String::new();
+        for f in site.frames.iter().take(12) {
+            let _ = write!(
+                frames,
+                "<li><code>{}</code> {}:{}</li>",
+                escape(&f.function),
+                escape(&f.file),
+                f.line
+            );
+        }
+        row(page, "Stack", &format!("<ol>{frames}</ol>"));
+        page.push_str("</dl>");
+        if let Some(excerpt) = &site.source {
+            write_excerpt(page, "Allocated at", excerpt);
+        }
+        page.push_str("</article>\n");
+    }
+    for note in &m.notes {
+        let _ = write!(page, "<p class=\"note\">{}</p>", escape(note));
+    }
+    page.push_str("</section>\n");
+}
+
+/// `+48 MiB`, `-3.0 MiB`.
+pub(crate) fn signed_bytes(bytes: i64) -> String {
+    let sign = if bytes < 0 { "-" } else { "+" };
+    format!("{sign}{}", human_bytes(bytes.unsigned_abs()))
 }
 
 /// `goroscope history show --html`: the target's total and its largest groups over time.

@@ -21,7 +21,7 @@ use goroscope_analyze::{
 use goroscope_dump::{Crash, Format, RunningTest, Snapshot, Truncation, Warnings};
 use serde::Serialize;
 
-pub use chart::{Chart, Line, LineKind, MAX_LINES, XAxis, sparkline};
+pub use chart::{Chart, Line, LineKind, MAX_LINES, Values, XAxis, sparkline};
 pub use explain::{Explained, write_catalogue, write_pattern};
 pub use github::Github;
 pub use html::{Html, group_details};

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use goroscope_analyze::{Group, Level, Outcome};
+use goroscope_analyze::{Group, Level, Memory, Outcome, human_bytes};
 
 use crate::text::{group_title, plural, shown_state, thousands};
 use crate::{InputReport, Render, Report};
@@ -38,7 +38,49 @@ impl Render for Markdown {
         for (index, input) in report.inputs.iter().enumerate() {
             write_input(report, index, input, &mut md);
         }
+        if let Some(memory) = &report.memory {
+            write_memory(memory, &mut md);
+        }
         out.write_all(md.as_bytes())
+    }
+}
+
+/// The memory verdict, its parts with their fixes, and the growing heap sites.
+fn write_memory(m: &Memory, md: &mut String) {
+    let _ =
+        writeln!(md, "### Memory\n\n{}.\n", plural(m.points.len() as u64, "heap profile", "heap profiles"));
+    if let Some(c) = &m.composition {
+        let _ = writeln!(
+            md,
+            "Now: the Go runtime holds {} = heap {} + goroutine stacks {} + overhead {}{}.\n",
+            human_bytes(c.go_runtime),
+            human_bytes(c.heap),
+            human_bytes(c.stacks),
+            human_bytes(c.overhead),
+            c.max_rss.map_or_else(String::new, |r| format!("; peak RSS {}", human_bytes(r)))
+        );
+    }
+    if let Some(g) = &m.growth {
+        let _ = writeln!(md, "**{}**\n", escape(&g.verdict));
+        if g.significant && !g.parts.is_empty() {
+            md.push_str("| share | growth | cause | what | fix |\n|---:|---:|---|---|---|\n");
+            for part in &g.parts {
+                let _ = writeln!(
+                    md,
+                    "| {:.0}% | {} | `{}` | {} | {} |",
+                    part.share * 100.0,
+                    crate::html::signed_bytes(part.bytes),
+                    part.cause.as_str(),
+                    escape(&part.title),
+                    // Our own text, with code in backticks.
+                    part.fix
+                );
+            }
+            md.push('\n');
+        }
+    }
+    for note in &m.notes {
+        let _ = writeln!(md, "> {}\n", escape(note));
     }
 }
 

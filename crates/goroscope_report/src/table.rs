@@ -9,6 +9,7 @@ use goroscope_analyze::{
 };
 use owo_colors::{OwoColorize, Style};
 
+use crate::html::signed_bytes;
 use crate::text::{duration, location, plural, printable, rate, shown_state, signed, thousands};
 use crate::{DiffReport, InputReport, LintReport, Render, RenderLint, Report, TestRun};
 
@@ -219,12 +220,6 @@ fn memory_section(m: &Memory, p: &Painter, out: &mut dyn Write) -> io::Result<()
         writeln!(out, "{}{}", label("note"), p.dim(note))?;
     }
     Ok(())
-}
-
-/// `+48 MiB`, `-3.0 MiB`.
-fn signed_bytes(bytes: i64) -> String {
-    let sign = if bytes < 0 { "-" } else { "+" };
-    format!("{sign}{}", human_bytes(bytes.unsigned_abs()))
 }
 
 struct Painter {

@@ -442,6 +442,7 @@ fn group_chart(target: &str, group: &StoredGroup, points: &[StoredPoint]) -> Cha
         }],
         limit: None,
         restarts,
+        values: goroscope_report::Values::Count,
     }
 }
 
