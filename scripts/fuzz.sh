@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 fuzz_dir=$root/fuzz
 
-targets=(text debug1 proto detect log config lint analyze)
+targets=(text debug1 proto detect log config lint analyze heap)
 
 # Longest input tried. Dumps and logs are cut at 64 KiB: enough for dozens of goroutine records and for the
 # parser's 1 KiB pieces, while each run stays short.
@@ -38,6 +38,7 @@ dicts() {
     detect | log | analyze) echo dumps log ;;
     config) echo config ;;
     lint) echo lint ;;
+    heap) echo heap ;;
     proto) ;;
   esac
 }
@@ -88,6 +89,9 @@ build_seeds() {
   mapfile -t gzipped < <(find testdata/dumps -name '*.pb.gz' | sort)
   mapfile -t logs < <(find testdata/logs testdata/gotest/captured -name '*.log' | sort)
   mapfile -t go < <(find testdata examples -name '*.go' | sort)
+  local heaps heap_protos
+  mapfile -t heaps < <(find testdata/memory crates/goroscope_dump/tests/heap -name 'heap*.txt' 2>/dev/null | sort)
+  mapfile -t heap_protos < <(find testdata/memory crates/goroscope_dump/tests/heap -name '*.pb.gz' 2>/dev/null | sort)
 
   local unpacked=$fuzz_dir/seed-corpus/unpacked file
   mkdir -p "$unpacked"
@@ -109,6 +113,10 @@ build_seeds() {
   cp "$fuzz_dir"/seeds/config/* "$fuzz_dir/seed-corpus/config/"
   seed_toml_blocks README.md ""
   seed_toml_blocks crates/goroscope/src/config.rs "//!"
+  seed heap "${heaps[@]}"
+  for file in "${heap_protos[@]}"; do
+    gzip -dc "$file" >"$fuzz_dir/seed-corpus/heap/$(echo "${file%.gz}" | tr / _)"
+  done
   rm -r "$unpacked"
 
   for target in "${targets[@]}"; do

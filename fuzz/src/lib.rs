@@ -8,6 +8,7 @@ pub mod analyze;
 pub mod config;
 pub mod debug1;
 pub mod detect;
+pub mod heap;
 pub mod lint;
 pub mod log;
 pub mod proto;
