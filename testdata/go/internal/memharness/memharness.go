@@ -28,7 +28,12 @@
 //	-memprofilerate R   set runtime.MemProfileRate to R (bytes per sample;
 //	                    0 turns heap sampling off, 1 records every
 //	                    allocation) at the start of main. Without the flag
-//	                    the runtime's default (512 KiB) stays.
+//	                    the runtime's default (512 KiB) stays. Allocations
+//	                    made before (package initialisation, and those the
+//	                    runtime had already picked as its next sample) stay
+//	                    sampled at the default rate: with -memprofilerate 0 a
+//	                    few records remain. GODEBUG=memprofilerate=R sets
+//	                    the rate from the start of the process instead.
 //
 // The package does not import internal/harness: that package registers the
 // flags of the goroutine programs (-n, -token, -tls-cert...), which mean

@@ -1,4 +1,4 @@
-// Command steady is healthy: every unit makes plenty of garbage (a 64 KiB
+// Command steady is healthy: every unit makes plenty of garbage (a 128 KiB
 // request body, its checksum and a 16 KiB rendered result), hands the work
 // to a fixed pool of 4 workers started in main, and keeps the result in a
 // cache of fixed capacity (64 entries) that evicts its oldest entry. Heap in
@@ -20,7 +20,7 @@ import (
 )
 
 const (
-	bodySize   = 64 << 10
+	bodySize   = 128 << 10
 	resultSize = 16 << 10
 	workers    = 4
 	cacheSize  = 64
