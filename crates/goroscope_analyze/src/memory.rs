@@ -376,11 +376,11 @@ fn check_one_run(heaps: &[HeapProfile]) -> Result<(), MixError> {
             }
         }
         // Allocations per stack only ever grow too; estimates of one stack move a little with the sizes sampled.
-        let earlier: FxHashMap<Vec<(&str, u32)>, u64> =
-            a.samples.iter().map(|s| (stack_key(a, s), s.alloc_bytes)).collect();
-        let fell = b.samples.iter().find_map(|s| {
-            let before = *earlier.get(&stack_key(b, s))?;
-            (s.alloc_bytes + (before / 10).max(1 << 20) < before).then_some((before, s.alloc_bytes))
+        // Records whose printed frames are the same (they differ in hidden runtime frames) are added up.
+        let (earlier, later) = (allocated_by_stack(a), allocated_by_stack(b));
+        let fell = later.iter().find_map(|(key, &after)| {
+            let before = *earlier.get(key)?;
+            (after + (before / 10).max(1 << 20) < before).then_some((before, after))
         });
         if let Some((before, after)) = fell {
             return Err(MixError::Restarted {
@@ -397,43 +397,72 @@ fn check_one_run(heaps: &[HeapProfile]) -> Result<(), MixError> {
     Ok(())
 }
 
-/// Checks that goroutine dumps and heap profiles are of one program: the packages of the program's own code
-/// (outside the Go distribution) that each shows must meet.
+/// Checks that a goroutine dump and a heap profile are of one program. A program's `main` package is one
+/// directory, so the files of the `main` frames each shows must be in the same one; and the packages of the
+/// program's own code (outside the Go distribution) must meet. `frames` are the dump's (function, file) pairs.
 pub fn check_same_program(
     heap: &HeapProfile,
     goroutine_source: &str,
-    goroutine_functions: &[&str],
+    frames: &[(&str, &str)],
 ) -> Result<(), MixError> {
-    let own = |functions: &mut dyn Iterator<Item = &str>| -> Vec<String> {
-        let mut packages: Vec<String> = functions
-            .map(crate::code::package_of)
-            .filter(|p| {
-                let first = p.split('/').next().unwrap_or(p);
-                first.contains('.') || *p == "main"
-            })
-            .map(str::to_owned)
-            .collect();
-        packages.sort();
-        packages.dedup();
-        packages
+    let refuse = |what: String| MixError::DifferentPrograms {
+        first: heap.source.clone(),
+        second: goroutine_source.to_owned(),
+        what,
     };
-    let in_heap = own(&mut heap.frames.iter().map(|f| &*f.function));
-    let in_dump = own(&mut goroutine_functions.iter().copied());
-    // `main` alone says nothing: every program has one.
-    let telling = |p: &Vec<String>| p.iter().any(|p| p != "main");
-    if telling(&in_heap) && telling(&in_dump) && !in_heap.iter().any(|p| p != "main" && in_dump.contains(p)) {
-        let show = |p: &[String]| p.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
-        return Err(MixError::DifferentPrograms {
-            first: heap.source.clone(),
-            second: goroutine_source.to_owned(),
-            what: format!(
-                "the heap profile's code is in {} and the goroutine dump's in {}, with no package in common",
-                show(&in_heap),
-                show(&in_dump)
-            ),
-        });
+    let heap_frames: Vec<(&str, &str)> = heap.frames.iter().map(|f| (&*f.function, &*f.file)).collect();
+    let (heap_main, dump_main) = (main_directories(&heap_frames), main_directories(frames));
+    if !heap_main.is_empty() && !dump_main.is_empty() && !heap_main.iter().any(|d| dump_main.contains(d)) {
+        return Err(refuse(format!(
+            "the heap profile's main package is in {} and the goroutine dump's in {}",
+            heap_main.join(", "),
+            dump_main.join(", ")
+        )));
+    }
+    let (in_heap, in_dump) = (own_packages(&heap_frames), own_packages(frames));
+    if !in_heap.is_empty() && !in_dump.is_empty() && !in_heap.iter().any(|p| in_dump.contains(p)) {
+        let show = |p: &[&str]| p.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+        return Err(refuse(format!(
+            "the heap profile's code is in {} and the goroutine dump's in {}, with no package in common",
+            show(&in_heap),
+            show(&in_dump)
+        )));
     }
     Ok(())
+}
+
+/// The directories of the files of `main` package frames.
+fn main_directories<'a>(frames: &[(&'a str, &'a str)]) -> Vec<&'a str> {
+    let mut dirs: Vec<&str> = frames
+        .iter()
+        .filter(|(function, file)| crate::code::package_of(function) == "main" && file.contains('/'))
+        .filter_map(|(_, file)| file.rsplit_once('/').map(|(dir, _)| dir))
+        .collect();
+    dirs.sort_unstable();
+    dirs.dedup();
+    dirs
+}
+
+/// Packages outside the Go distribution (their path starts with a domain) that frames show.
+fn own_packages<'a>(frames: &[(&'a str, &'a str)]) -> Vec<&'a str> {
+    let mut packages: Vec<&str> = frames
+        .iter()
+        .map(|(function, _)| crate::code::package_of(function))
+        .filter(|p| p.split('/').next().is_some_and(|first| first.contains('.')))
+        .collect();
+    packages.sort_unstable();
+    packages.dedup();
+    packages
+}
+
+/// Bytes ever allocated per printed stack.
+fn allocated_by_stack(heap: &HeapProfile) -> FxHashMap<Vec<(&str, u32)>, u64> {
+    let mut by_stack: FxHashMap<Vec<(&str, u32)>, u64> = FxHashMap::default();
+    for sample in &heap.samples {
+        let total = by_stack.entry(stack_key(heap, sample)).or_default();
+        *total = total.saturating_add(sample.alloc_bytes);
+    }
+    by_stack
 }
 
 /// A sample's stack as (function, line) pairs: the key of a site across profiles of one process.
@@ -450,15 +479,17 @@ fn follow_sites(
 ) -> Vec<HeapSite> {
     let n = heaps.len();
     let mut index: FxHashMap<Vec<(&str, u32)>, usize> = FxHashMap::default();
-    let mut found: Vec<(usize, &HeapSample, Vec<u64>)> = Vec::new();
+    let mut found: Vec<(usize, &HeapSample, Vec<u64>, Vec<u64>)> = Vec::new();
     for (i, heap) in heaps.iter().enumerate() {
         for sample in &heap.samples {
             let key = stack_key(heap, sample);
             let slot = *index.entry(key).or_insert_with(|| {
-                found.push((i, sample, vec![0; n]));
+                found.push((i, sample, vec![0; n], vec![0; n]));
                 found.len() - 1
             });
-            found[slot].2[i] += sample.inuse_bytes;
+            // Records whose printed frames are the same (they differ in hidden runtime frames) are one site.
+            found[slot].2[i] = found[slot].2[i].saturating_add(sample.inuse_bytes);
+            found[slot].3[i] = found[slot].3[i].saturating_add(sample.inuse_objects);
             // Show the latest profile's stack and counts.
             if found[slot].0 <= i {
                 found[slot].0 = i;
@@ -468,8 +499,12 @@ fn follow_sites(
     }
     found
         .into_iter()
-        .filter(|(_, _, series)| series.iter().any(|&b| b > 0))
-        .map(|(i, sample, series)| site_of(&heaps[i], sample, series, xs, heaps, options, source))
+        .filter(|(_, _, series, _)| series.iter().any(|&b| b > 0))
+        .map(|(i, sample, series, objects)| {
+            let mut site = site_of(&heaps[i], sample, series, xs, heaps, options, source);
+            site.inuse_objects = objects.last().copied().unwrap_or(0);
+            site
+        })
         .collect()
 }
 
@@ -507,7 +542,8 @@ fn site_of(
     // Sampling noise of an estimate of B bytes at rate R is about sqrt(B·R): one sample stands for ~R bytes.
     let sampling = heaps.iter().map(|h| h.rate).max().unwrap_or(0) as f64;
     let noise = NOISE_FACTOR * (first.max(last) as f64 * sampling).sqrt();
-    let steady = series.len() < 3 || (falls * 3 <= rises && rises * 2 >= (series.len() - 1) as u32);
+    let steady = series.len() < 3
+        || (falls * 3 <= rises && rises * 2 >= (series.len() - 1) as u32 && keeps_growing(&series));
     let growing = growth > 0 && (growth as f64) > noise && growth as u64 >= (1 << 20) && steady;
     let excerpt = match (source, &site) {
         (Some(source), Some(site)) => crate::group::excerpt(source, site, options.context_lines),
@@ -526,7 +562,7 @@ fn site_of(
                 own: code.is_own_at(i),
             })
             .collect(),
-        inuse_bytes: sample.inuse_bytes,
+        inuse_bytes: last,
         inuse_objects: sample.inuse_objects,
         series,
         growth,
@@ -539,6 +575,18 @@ fn site_of(
         evidence: Vec::new(),
         source: excerpt,
     }
+}
+
+/// Whether a series with three points or more still grows in its later half by at least a quarter of its whole
+/// growth: a leak grows throughout, while warming up (pools, caches filling to their bound, the heap reaching its
+/// collection target) grows early and then levels off.
+fn keeps_growing(values: &[u64]) -> bool {
+    let (Some(&first), Some(&last)) = (values.first(), values.last()) else { return false };
+    if values.len() < 3 || last <= first {
+        return values.len() < 3 && last > first;
+    }
+    let middle = values[values.len() / 2];
+    last.saturating_sub(middle) * 4 >= last - first
 }
 
 /// The goroutine groups that can hold memory: those that grew over the series, else the suspects of the latest
@@ -671,10 +719,20 @@ fn growth(points: &[MemoryPoint], xs: &[f64], notes: &mut Vec<String>) -> Growth
     let fy: Vec<f64> = values.iter().map(|&(_, v)| v as f64).collect();
     let rate = theil_sen(&fx, &fy);
     let grown = last.saturating_sub(first);
-    let big = grown >= MIN_GROWTH && grown as f64 >= MIN_GROWTH_SHARE * first as f64;
-    let rises = values.windows(2).filter(|w| w[1].1 > w[0].1).count();
-    let intervals = values.len().saturating_sub(1);
-    let steady = values.len() < 3 || rises * 2 >= intervals;
+    // Whether it is a leak is judged on what stays: peaks of garbage between collections raise the peak RSS
+    // and the runtime's reserve for good, and are not leaks.
+    let live: Vec<u64> = if stats.len() >= 2 {
+        stats.iter().map(|(_, m)| live_memory(m)).collect()
+    } else {
+        points.iter().map(|p| p.profile_inuse_bytes).collect()
+    };
+    let (live_first, live_last) = (live.first().copied().unwrap_or(0), live.last().copied().unwrap_or(0));
+    let live_grown = live_last.saturating_sub(live_first);
+    let big =
+        live_grown >= MIN_GROWTH && live_grown as f64 >= MIN_GROWTH_SHARE * first.max(live_first) as f64;
+    let rises = live.windows(2).filter(|w| w[1] > w[0]).count();
+    let intervals = live.len().saturating_sub(1);
+    let steady = live.len() < 3 || (rises * 2 >= intervals && keeps_growing(&live));
     if values.len() == 2 && big {
         notes.push(
             "two profiles show a change, not a trend: take three or more (e.g. a minute apart) to tell a leak from \
@@ -700,6 +758,17 @@ fn growth(points: &[MemoryPoint], xs: &[f64], notes: &mut Vec<String>) -> Growth
     }
 }
 
+/// Memory that stays after a collection: the heap in use, goroutine stacks, and the peak RSS beyond all the Go
+/// runtime ever obtained (`Sys` bounds the runtime's own peak, so the rest is memory it does not own).
+fn live_memory(m: &MemStats) -> u64 {
+    m.heap_inuse.saturating_add(m.stack_inuse).saturating_add(outside_go(m))
+}
+
+/// Resident memory beyond everything the Go runtime obtained from the OS: a lower bound of what it does not own.
+fn outside_go(m: &MemStats) -> u64 {
+    m.max_rss.unwrap_or(0).saturating_sub(m.sys)
+}
+
 /// Splits the growth into parts and writes the verdict.
 fn with_parts(mut g: Growth, sites: &[HeapSite], series: Option<&Series>, points: &[MemoryPoint]) -> Growth {
     let stats: Vec<MemStats> = points.iter().filter_map(|p| p.memstats).collect();
@@ -710,16 +779,25 @@ fn with_parts(mut g: Growth, sites: &[HeapSite], series: Option<&Series>, points
         }
     };
     let mut parts = goroutine_parts(sites, series, delta(|m| m.stack_inuse));
+    // Sites at one line of the program's code with one cause are one part (their stacks differ below it).
+    let mut by_line: Vec<(Cause, Option<&Site>, Vec<usize>)> = Vec::new();
     for (i, site) in sites.iter().enumerate().filter(|(_, s)| s.growing && s.held_by.is_none()) {
-        let where_ = site.site.as_ref().map_or_else(|| "an unknown site".to_owned(), short_site);
+        match by_line.iter_mut().find(|(cause, at, _)| *cause == site.cause && *at == site.site.as_ref()) {
+            Some((_, _, members)) => members.push(i),
+            None => by_line.push((site.cause, site.site.as_ref(), vec![i])),
+        }
+    }
+    for (cause, at, members) in by_line {
+        let bytes: i64 = members.iter().map(|&i| sites[i].growth).sum();
+        let where_ = at.map_or_else(|| "an unknown site".to_owned(), short_site);
         parts.push(Part {
-            cause: site.cause,
-            bytes: site.growth,
+            cause,
+            bytes,
             share: 0.0,
-            title: format!("{where_} retaining {} more", human_bytes(site.growth as u64)),
+            title: format!("{where_} retaining {} more", human_bytes(bytes.max(0) as u64)),
             group: None,
-            sites: vec![i],
-            fix: fix_for(site.cause).to_owned(),
+            sites: members,
+            fix: fix_for(cause).to_owned(),
         });
     }
     let named_heap: i64 = parts.iter().flat_map(|p| &p.sites).map(|&i| sites[i].growth).sum();
@@ -836,19 +914,18 @@ fn runtime_parts(a: &MemStats, b: &MemStats, with_rss: bool) -> Vec<Part> {
             fix: fix_for(Cause::RuntimeOverhead).to_owned(),
         });
     }
-    let outside = |m: &MemStats| m.max_rss.unwrap_or(0).saturating_sub(m.retained());
-    let off = crate::diff::signed(outside(b), outside(a));
+    let off = crate::diff::signed(outside_go(b), outside_go(a));
     if with_rss && off >= MIN_GROWTH as i64 {
         parts.push(Part {
             cause: Cause::OffHeapGrowth,
             bytes: off,
             share: 0.0,
             title: format!(
-                "{} outside the Go runtime: the process's peak RSS grew by {} while the Go runtime's own memory \
-                 grew by {}",
+                "{} outside the Go runtime: the process's peak RSS grew by {} while all the memory the Go runtime \
+                 obtained grew by {}",
                 human_bytes(off as u64),
                 human_bytes(b.max_rss.unwrap_or(0).saturating_sub(a.max_rss.unwrap_or(0))),
-                human_bytes(b.retained().saturating_sub(a.retained()))
+                human_bytes(b.sys.saturating_sub(a.sys))
             ),
             group: None,
             sites: Vec::new(),

@@ -148,9 +148,10 @@ impl Session {
         if heaps.profiles.is_empty() {
             return Ok(None);
         }
-        if let (Some(heap), Some((source, functions))) = (heaps.profiles.last(), &heaps.program) {
-            let functions: Vec<&str> = functions.iter().map(String::as_str).collect();
-            goroscope_analyze::check_same_program(heap, source, &functions)?;
+        if let (Some(heap), Some((source, frames))) = (heaps.profiles.last(), &heaps.program) {
+            let frames: Vec<(&str, &str)> =
+                frames.iter().map(|(f, file)| (f.as_str(), file.as_str())).collect();
+            goroscope_analyze::check_same_program(heap, source, &frames)?;
         }
         let seconds = increasing(&heaps.times);
         if seconds.is_none() && heaps.profiles.len() > 1 && !self.reading.quiet {
@@ -182,18 +183,21 @@ impl Session {
 pub(crate) struct Heaps {
     pub(crate) profiles: Vec<HeapProfile>,
     times: Vec<Option<f64>>,
-    /// The first goroutine dump's source and functions, to check that the heap profiles are of its program.
-    program: Option<(String, Vec<String>)>,
+    /// The first goroutine dump's source and frames (function, file), to check that the heap profiles are of
+    /// its program.
+    program: Option<(String, Vec<(String, String)>)>,
 }
 
 impl Heaps {
     fn note_program(&mut self, snapshot: &Snapshot) {
         if self.program.is_none() {
-            let mut functions: Vec<String> =
-                snapshot.frame_ids().map(|f| snapshot.function(f).to_owned()).collect();
-            functions.sort_unstable();
-            functions.dedup();
-            self.program = Some((snapshot.source.clone(), functions));
+            let mut frames: Vec<(String, String)> = snapshot
+                .frame_ids()
+                .map(|f| (snapshot.function(f).to_owned(), snapshot.file(f).to_owned()))
+                .collect();
+            frames.sort_unstable();
+            frames.dedup();
+            self.program = Some((snapshot.source.clone(), frames));
         }
     }
 }
