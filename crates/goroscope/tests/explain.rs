@@ -39,3 +39,40 @@ fn an_unknown_pattern_is_an_error_with_suggestions() {
     assert_eq!(code, 2);
     assert!(stderr.contains("`goroscope explain` lists every pattern"), "{stderr}");
 }
+
+#[test]
+fn every_catalogue_entry_can_be_explained_whole_including_the_memory_patterns() {
+    let (code, json, stderr) = goroscope(&["explain", "--json"], None);
+    assert_eq!(code, 0, "{stderr}");
+    let all: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    let ids: Vec<&str> = all.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    for memory in [
+        "heap-held-by-goroutines",
+        "subslice-retention",
+        "unbounded-cache",
+        "timer-not-stopped",
+        "heap-site-grows",
+        "off-heap-growth",
+    ] {
+        assert!(ids.contains(&memory), "{memory} in {ids:?}");
+    }
+    for entry in &all {
+        let id = entry["id"].as_str().unwrap();
+        let (code, text, stderr) = goroscope(&["explain", id, "--color", "never"], None);
+        assert_eq!(code, 0, "{stderr}");
+        for part in ["Why it blocks", "How to confirm", "Fix", "Example that leaks", "Fixed", "References"] {
+            assert!(text.contains(part), "{id}: {part} in {text}");
+        }
+        assert!(text.contains("// leaks") && text.contains("// fixed"), "{id}: {text}");
+        assert!(
+            !text.contains("\n    import") && !text.contains("#include"),
+            "{id}: no imports, no cgo preamble"
+        );
+        for file in ["leaks", "fixed"] {
+            assert!(
+                entry["example"][file].as_str().unwrap().starts_with("package "),
+                "{id}: a whole Go file"
+            );
+        }
+    }
+}
