@@ -323,7 +323,8 @@ pub const CATALOGUE: &[Pattern] = &[
               (StackInuse, from 2 KiB) and the heap it pins (HeapInuse), often far more. A heap profile shows \
               that memory at the line that allocated it, frequently an innocent-looking make in the \
               goroutine's own function, not at the goroutine, so the leak looks like a heap problem.",
-        confirm: "Take a goroutine dump and a heap profile at two times (`curl -o goroutine-1.txt \
+        confirm: "`goroscope analyze http://HOST:6060 --memory --samples 6 --every 30s` names it with its share of the \
+                  growth; by hand, take a goroutine dump and a heap profile at two times (`curl -o goroutine-1.txt \
                   'http://HOST/debug/pprof/goroutine?debug=1'` and `curl -o heap-1.pb.gz \
                   http://HOST/debug/pprof/heap`, later the -2 files). `goroscope diff goroutine-1.txt \
                   goroutine-2.txt` shows the group that grew and the pattern that leaks it; `go tool pprof \
@@ -350,7 +351,8 @@ pub const CATALOGUE: &[Pattern] = &[
               global or a long-lived struct, each 16-byte id pins the whole buffer it came from, so the heap \
               grows by the buffer's size per item while the program means to keep a few bytes. Substrings of a \
               file or body read whole, and results of bytes.Fields or strings.Split, do the same.",
-        confirm: "Compare two heap profiles: `go tool pprof -sample_index=inuse_space -base heap-1.pb.gz \
+        confirm: "`goroscope analyze http://HOST:6060 --memory --samples 6 --every 30s` names it with its share of the \
+                  growth; by hand, compare two heap profiles: `go tool pprof -sample_index=inuse_space -base heap-1.pb.gz \
                   heap-2.pb.gz`, then `top` and `list FUNC`. The growth is at the line that allocates the big \
                   buffer (make, io.ReadAll, os.ReadFile, a strings.Builder), by about the buffer's size per \
                   item kept, though the code that stores something keeps only a small piece. Follow what is \
@@ -373,7 +375,8 @@ pub const CATALOGUE: &[Pattern] = &[
               that keep changing (user ids, URLs with query strings, request ids, timestamps) make it grow \
               without bound, and the memory is reachable, so the garbage collector cannot free it. Deleting \
               frees the values but not the map's table: a Go map never shrinks.",
-        confirm: "Compare two heap profiles: `go tool pprof -sample_index=inuse_space -base heap-1.pb.gz \
+        confirm: "`goroscope analyze http://HOST:6060 --memory --samples 6 --every 30s` names it with its share of the \
+                  growth; by hand, compare two heap profiles: `go tool pprof -sample_index=inuse_space -base heap-1.pb.gz \
                   heap-2.pb.gz`, then `top`: the growth is at the function that builds the stored values (and \
                   under runtime.mapassign for the map's own table), in proportion to the number of new keys. \
                   `list FUNC` leads to the `m[key] = v`; check that something deletes from m or bounds its \
@@ -401,7 +404,8 @@ pub const CATALOGUE: &[Pattern] = &[
               1.23 or later in go.mod (others kept the old behaviour through GODEBUG asynctimerchan until Go \
               1.27 removed it), but a ticker still referenced from a struct, a slice or a goroutine is never \
               collected.",
-        confirm: "`goroscope lint ./...` reports tickers never stopped (GL402), time.Tick (GL403) and time.After \
+        confirm: "`goroscope analyze http://HOST:6060 --memory --samples 6 --every 30s` names it with its share of the \
+                  growth; `goroscope lint ./...` reports tickers never stopped (GL402), time.Tick (GL403) and time.After \
                   in a loop (GL401) in modules before go 1.23. In two heap profiles compared with `go tool \
                   pprof -sample_index=inuse_space -base heap-1.pb.gz heap-2.pb.gz`, `peek \
                   'time.NewTicker|time.NewTimer|time.After'` shows the growth under time.NewTicker and \
@@ -426,7 +430,8 @@ pub const CATALOGUE: &[Pattern] = &[
               or tree of structs, a field that collects per-request data. The garbage collector frees only \
               what is unreachable, so HeapInuse climbs by about the same amount per request or message, at \
               the same allocation site, until the process reaches its memory limit.",
-        confirm: "Take two heap profiles some load apart (`curl -o heap-1.pb.gz http://HOST/debug/pprof/heap`, \
+        confirm: "`goroscope analyze http://HOST:6060 --memory --samples 6 --every 30s` names it with its share of the \
+                  growth; by hand, take two heap profiles some load apart (`curl -o heap-1.pb.gz http://HOST/debug/pprof/heap`, \
                   later heap-2.pb.gz) and compare them: `go tool pprof -sample_index=inuse_space -base \
                   heap-1.pb.gz heap-2.pb.gz`, then `top` (the site that grew), `peek FUNC` (its callers) and \
                   `list FUNC` (the line that allocates). A heap profile says where memory was allocated, not \
@@ -453,7 +458,8 @@ pub const CATALOGUE: &[Pattern] = &[
               of memory that C code allocates through cgo (C.malloc or C.CString without C.free, a C \
               library's own allocations and caches) or that is mapped with syscall.Mmap and never unmapped: \
               the garbage collector can neither see nor free it.",
-        confirm: "Compare RSS with what Go owns, at two times: VmRSS and RssAnon in /proc/PID/status against Sys \
+        confirm: "`goroscope analyze http://HOST:6060 --memory --samples 6 --every 30s` names it with its share of the \
+                  growth; by hand, compare RSS with what Go owns, at two times: VmRSS and RssAnon in /proc/PID/status against Sys \
                   and HeapInuse in the `# runtime.MemStats` trailer of `curl \
                   'http://HOST/debug/pprof/heap?debug=1'`. Heap that Go freed but has not yet returned to the \
                   system (HeapIdle minus HeapReleased) counts in RSS too; if RSS grows far more than Sys, the \
@@ -483,6 +489,19 @@ impl PatternId {
     /// Never: a test checks that every id has an entry.
     pub fn pattern(self) -> &'static Pattern {
         CATALOGUE.iter().find(|p| p.id == self).expect("every pattern id has a catalogue entry")
+    }
+
+    /// Whether the pattern explains memory that grows (rather than goroutines that block).
+    pub fn is_memory(self) -> bool {
+        matches!(
+            self,
+            PatternId::HeapHeldByGoroutines
+                | PatternId::SubsliceRetention
+                | PatternId::UnboundedCache
+                | PatternId::TimerNotStopped
+                | PatternId::HeapSiteGrows
+                | PatternId::OffHeapGrowth
+        )
     }
 
     /// The id as written in JSON and on the command line.

@@ -33,9 +33,8 @@ pub fn write_pattern(pattern: &Pattern, color: bool, out: &mut dyn Write) -> io:
     let heading =
         |text: &str| if color { text.style(Style::new().bold()).to_string() } else { text.to_owned() };
     writeln!(out, "{} {}", heading(pattern.id.as_str()), pattern.title)?;
-    for (title, text) in
-        [("Why it blocks", pattern.why), ("How to confirm", pattern.confirm), ("Fix", pattern.fix)]
-    {
+    let why = if pattern.id.is_memory() { "Why it grows" } else { "Why it blocks" };
+    for (title, text) in [(why, pattern.why), ("How to confirm", pattern.confirm), ("Fix", pattern.fix)] {
         writeln!(out, "\n{}", heading(title))?;
         for line in wrap(text, WIDTH - 2) {
             writeln!(out, "  {line}")?;
