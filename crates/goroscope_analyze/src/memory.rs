@@ -315,6 +315,19 @@ pub fn memory(
     sites.truncate(MAX_SITES);
     let growth = growth.map(|g| with_parts(g, &sites, context.series, &points));
     rate_notes(heaps, &mut notes);
+    for heap in heaps {
+        if let Some(cut) = &heap.truncated {
+            notes.push(format!("{} is cut short ({}): its numbers are incomplete", heap.source, cut.reason));
+        }
+        if heap.warnings.count > 0 {
+            notes.push(format!(
+                "{}: {} lines not understood{}",
+                heap.source,
+                heap.warnings.count,
+                heap.warnings.examples.first().map_or_else(String::new, |e| format!(" (first: {e})"))
+            ));
+        }
+    }
     if heaps.iter().all(|h| h.memstats.is_none()) {
         notes.push(
             "no profile carries runtime.MemStats (fetch /debug/pprof/heap?debug=1): goroutine stacks, runtime \
