@@ -5,7 +5,9 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use goroscope_analyze::{Level, Site};
+use std::cell::RefCell;
+
+use goroscope_analyze::{Cause, FrameOut, Level, Site};
 use goroscope_report::{LinkKind, LintLink, Report};
 
 use crate::source::SourceFinder;
@@ -93,4 +95,70 @@ pub(crate) fn link(report: &mut Report, finder: &SourceFinder) {
         links.extend(found);
     }
     report.lint_links = links;
+}
+
+/// The retention rules and the memory cause each one shows.
+const RETENTION_RULES: [(&str, Cause); 5] = [
+    ("GL601", Cause::SubsliceRetention),
+    ("GL602", Cause::SubsliceRetention),
+    ("GL604", Cause::UnboundedCache),
+    ("GL605", Cause::ClientPerCall),
+    ("GL402", Cause::TimerNotStopped),
+];
+
+/// `analyze --src` with heap profiles: runs the retention rules on the packages of a growing heap site's stack,
+/// and names the site's cause from a finding in one of the stack's functions (the allocating one or a caller
+/// that stores what it returned). Each directory is linted once.
+pub(crate) struct RetentionLinter<'a> {
+    finder: &'a SourceFinder,
+    by_dir: RefCell<HashMap<PathBuf, Vec<goroscope_lint::Finding>>>,
+}
+
+impl<'a> RetentionLinter<'a> {
+    pub(crate) fn new(finder: &'a SourceFinder) -> RetentionLinter<'a> {
+        RetentionLinter { finder, by_dir: RefCell::default() }
+    }
+
+    /// The cause a finding in the stack's own functions shows, innermost first, with the finding as evidence.
+    pub(crate) fn classify(&self, frames: &[FrameOut]) -> Option<(Cause, String)> {
+        for frame in frames.iter().filter(|f| f.own && f.line > 0) {
+            let Some(file) = self.finder.locate(&frame.file) else { continue };
+            let file = file.canonicalize().unwrap_or(file);
+            let Some(dir) = file.parent().map(Path::to_owned) else { continue };
+            let mut by_dir = self.by_dir.borrow_mut();
+            let findings = by_dir.entry(dir.clone()).or_insert_with(|| retention_findings(&dir));
+            let in_frame = findings.iter().find(|f| {
+                f.path.canonicalize().is_ok_and(|p| p == file)
+                    && f.function
+                        .as_ref()
+                        .is_some_and(|func| (func.start_line..=func.end_line).contains(&frame.line))
+            });
+            if let Some(finding) = in_frame {
+                let cause =
+                    RETENTION_RULES.iter().find(|(code, _)| *code == finding.code).map(|(_, c)| *c)?;
+                let evidence = format!(
+                    "{} {} in {} ({}:{}): {}",
+                    finding.code,
+                    finding.rule,
+                    frame.function,
+                    frame.file.rsplit('/').next().unwrap_or(&frame.file),
+                    finding.span.start.line,
+                    finding.message
+                );
+                return Some((cause, evidence));
+            }
+        }
+        None
+    }
+}
+
+/// The retention rules' findings in one directory's package (none when it cannot be linted).
+fn retention_findings(dir: &Path) -> Vec<goroscope_lint::Finding> {
+    let rules: Vec<_> = goroscope_lint::RULES
+        .iter()
+        .filter(|r| RETENTION_RULES.iter().any(|(code, _)| *code == r.code))
+        .copied()
+        .collect();
+    let options = goroscope_lint::Options { rules, ..goroscope_lint::Options::default() };
+    goroscope_lint::lint(&[dir.to_owned()], &options).map(|run| run.findings).unwrap_or_default()
 }

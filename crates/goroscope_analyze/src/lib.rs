@@ -31,7 +31,7 @@ pub use gate::{
 };
 pub use group::analyze;
 pub use memory::{
-    Cause, Composition, Growth, HeapSite, Memory, MemoryContext, MemoryPoint, MixError, Part,
+    Cause, Composition, Growth, HeapSite, Memory, MemoryContext, MemoryPoint, MixError, Part, Retention,
     check_same_program, fix_for, human_bytes, memory,
 };
 pub use series::{GroupSeries, Point, RateUnit, Series, series};

@@ -257,8 +257,12 @@ impl MixError {
     }
 }
 
+/// Names what keeps a heap site's memory from the program's source (the CLI runs the retention lint rules on
+/// the functions of the allocation stack): the cause and a sentence of evidence, or `None`.
+pub type Retention<'a> = &'a dyn Fn(&[FrameOut]) -> Option<(Cause, String)>;
+
 /// What the memory analysis reads besides the heap profiles.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Clone, Copy, Default)]
 pub struct MemoryContext<'a> {
     /// Each heap profile's time in seconds (any origin), when known.
     pub seconds: Option<&'a [f64]>,
@@ -266,6 +270,8 @@ pub struct MemoryContext<'a> {
     pub series: Option<&'a Series>,
     /// The latest goroutine analysis.
     pub latest: Option<&'a Analysis>,
+    /// What the source says keeps a growing site's memory.
+    pub retention: Option<Retention<'a>>,
 }
 
 /// Analyses heap profiles of one process, oldest first: where its memory is, and with several, how it grew and
@@ -299,7 +305,7 @@ pub fn memory(
     let mut sites = follow_sites(heaps, &xs, options, source);
     let groups = suspect_groups(context);
     for site in &mut sites {
-        classify(site, &groups, source);
+        classify(site, &groups, source, context.retention);
     }
     promote_map_functions(&mut sites);
     let goroutines = context.latest.map(|a| a.summary.goroutines);
@@ -620,10 +626,15 @@ fn live_frames(group: &Group) -> Option<Vec<&str>> {
     Some(group.frames[at..].iter().rev().map(|f| &*f.function).collect())
 }
 
-/// Decides what keeps a site's memory: the goroutines parked in the frames that allocated it; a timer; a map that
-/// grows (the allocation is a map assignment); otherwise something that only grows (the generic case, which
-/// `--src` lint findings can narrow).
-fn classify(site: &mut HeapSite, groups: &[&Group], source: Option<&dyn SourceLines>) {
+/// Decides what keeps a site's memory: the goroutines parked in the frames that allocated it; a retention pattern
+/// the source shows in a function of the allocation stack; a timer; a map that grows (the allocation is a map
+/// assignment); otherwise something that only grows.
+fn classify(
+    site: &mut HeapSite,
+    groups: &[&Group],
+    source: Option<&dyn SourceLines>,
+    retention: Option<Retention<'_>>,
+) {
     // The allocation stack, root first, without the runtime frames that start every goroutine.
     let root_first: Vec<&str> = site
         .frames
@@ -648,6 +659,13 @@ fn classify(site: &mut HeapSite, groups: &[&Group], source: Option<&dyn SourceLi
             ));
             return;
         }
+    }
+    if site.growing
+        && let Some((cause, evidence)) = retention.and_then(|r| r(&site.frames))
+    {
+        site.cause = cause;
+        site.evidence.push(evidence);
+        return;
     }
     let allocator = site.frames.first().map(|f| &*f.function).unwrap_or_default();
     if matches!(allocator, "time.NewTicker" | "time.NewTimer" | "time.AfterFunc" | "time.Tick" | "time.After")

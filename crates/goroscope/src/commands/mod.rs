@@ -29,6 +29,8 @@ use crate::source::SourceFinder;
 /// What every command that reads dumps needs: how to read them and how to analyse them.
 pub(crate) struct Session {
     options: Options,
+    /// `--src` was given: lint the source that dumps and profiles point at.
+    lint_source: bool,
     finder: SourceFinder,
     reading: Reading,
 }
@@ -37,6 +39,7 @@ impl Session {
     pub(crate) fn new(analysis: &AnalysisArgs, collect: &CollectArgs, quiet: bool) -> Result<Session> {
         Ok(Session {
             options: analysis.options(),
+            lint_source: !analysis.src.is_empty(),
             finder: SourceFinder::new(analysis.src.clone()),
             reading: Reading {
                 format: analysis.input_format.into(),
@@ -55,6 +58,7 @@ impl Session {
     pub(crate) fn offline(analysis: &AnalysisArgs, quiet: bool) -> Session {
         Session {
             options: analysis.options(),
+            lint_source: !analysis.src.is_empty(),
             finder: SourceFinder::new(analysis.src.clone()),
             reading: Reading {
                 format: None,
@@ -160,8 +164,15 @@ impl Session {
             );
         }
         let followed = (analyses.len() >= 2).then(|| series(analyses, increasing(times).as_deref(), None));
-        let context =
-            MemoryContext { seconds: seconds.as_deref(), series: followed.as_ref(), latest: analyses.last() };
+        // With --src, the retention lint rules name what keeps a growing site's memory.
+        let linter = crate::lint_links::RetentionLinter::new(&self.finder);
+        let classify = |frames: &[goroscope_analyze::FrameOut]| linter.classify(frames);
+        let context = MemoryContext {
+            seconds: seconds.as_deref(),
+            series: followed.as_ref(),
+            latest: analyses.last(),
+            retention: self.lint_source.then_some(&classify as goroscope_analyze::Retention<'_>),
+        };
         memory(&heaps.profiles, context, &self.options, Some(&self.finder)).map(Some)
     }
 
