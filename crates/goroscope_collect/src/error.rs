@@ -63,8 +63,8 @@ pub enum CollectError {
     },
     /// The URL names a pprof profile that is not a goroutine profile.
     #[error(
-        "{url} names the pprof profile `{name}`, not a goroutine profile; use .../debug/pprof/goroutine \
-         (or goroutineleak), or just the service's base URL"
+        "{url} names the pprof profile `{name}`, which goroscope does not read; use .../debug/pprof/goroutine \
+         (or goroutineleak, heap, allocs), or just the service's base URL"
     )]
     UnsupportedProfile {
         /// The URL, redacted.
