@@ -62,14 +62,24 @@ fn describe(memory: &Value) -> String {
     )
 }
 
-/// The verdict names the planted cause first, at the planted line (or, for memory outside Go, says so), and
-/// its share is most of the growth.
-fn assert_names_the_planted_growth(program: &str, memory: &Value) {
+/// What the profiles alone can tell of a planted cause: what keeps a subslice or a map's values is in the
+/// source, not in the profile, so without the source those are a heap site that grows.
+fn without_source(cause: &str) -> &str {
+    match cause {
+        "subslice-retention" | "unbounded-cache" => "heap-site-grows",
+        other => other,
+    }
+}
+
+/// The verdict names the planted cause first (as far as `with_source` allows), at the planted line (or, for
+/// memory outside Go, says so), and its share is most of the growth.
+fn assert_names_the_planted_growth(program: &str, memory: &Value, with_source: bool) {
     let want = planted(program).unwrap();
     let growth = &memory["growth"];
     assert_eq!(growth["significant"], true, "{program}: {}", describe(memory));
     let top = &growth["parts"][0];
-    assert_eq!(top["cause"], want.cause.as_str(), "{program}: {}", describe(memory));
+    let cause = if with_source { want.cause.as_str() } else { without_source(&want.cause) };
+    assert_eq!(top["cause"], cause, "{program}: {}", describe(memory));
     assert!(top["share"].as_f64().unwrap() > 0.6, "{program}: {}", describe(memory));
     if want.cause == "off-heap-growth" {
         // Nothing in the Go heap grows.
@@ -99,11 +109,9 @@ fn assert_names_the_planted_growth(program: &str, memory: &Value) {
 fn captured_series_name_the_cause_and_site_of_each_program() {
     for program in ["subslice-retention", "map-cache", "goroutine-heap", "ticker-leak", "cgo-offheap"] {
         let files = captured(program, "txt");
-        let src = format!("testdata/go/memory/{program}");
-        let mut args: Vec<&str> = files.iter().map(String::as_str).collect();
-        args.extend(["--src", &src]);
+        let args: Vec<&str> = files.iter().map(String::as_str).collect();
         let memory = memory_json(&args);
-        assert_names_the_planted_growth(program, &memory);
+        assert_names_the_planted_growth(program, &memory, false);
     }
 }
 
@@ -229,7 +237,7 @@ fn live_services_are_sampled_and_split() {
         assert_eq!(memory["points"].as_array().unwrap().len(), 4, "{program}");
         assert_eq!(memory["unit"], "per_minute", "{program}: live samples carry the time they were fetched");
         match planted(program) {
-            Some(_) => assert_names_the_planted_growth(program, &memory),
+            Some(_) => assert_names_the_planted_growth(program, &memory, false),
             None => assert_eq!(memory["growth"]["significant"], false, "{program}: {}", describe(&memory)),
         }
     }
