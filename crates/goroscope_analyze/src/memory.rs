@@ -104,7 +104,7 @@ pub struct Composition {
     pub stacks: u64,
     /// The rest of `go_runtime`: idle heap not yet returned, metadata, caches.
     pub overhead: u64,
-    /// The process's peak resident memory, when printed (Go 1.20+).
+    /// The process's peak resident memory, when printed.
     pub max_rss: Option<u64>,
     /// Goroutines, from the goroutine dump taken alongside.
     pub goroutines: Option<u64>,
@@ -343,7 +343,7 @@ pub fn memory(
     }
     if n >= 2 && points.iter().any(|p| p.memstats.is_some_and(|m| m.max_rss.is_none())) {
         notes.push(
-            "the profiles do not print MaxRSS (Go before 1.20, or this system): memory outside the Go runtime \
+            "the profiles do not print MaxRSS (a system where the runtime cannot ask for it): memory outside the Go runtime \
              cannot be seen"
                 .to_owned(),
         );

@@ -125,7 +125,8 @@ pub struct MemStats {
     pub last_gc: u64,
     /// Completed collections.
     pub num_gc: u64,
-    /// The process's peak resident set size (`getrusage`), printed by Go 1.20+ on Unix and Windows.
+    /// The process's peak resident set size, printed where the runtime can ask the system (`getrusage` on
+    /// Linux, macOS and the BSDs; Windows): absent elsewhere (Plan 9, WebAssembly).
     pub max_rss: Option<u64>,
 }
 
