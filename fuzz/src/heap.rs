@@ -4,7 +4,7 @@
 
 use goroscope_analyze::{MemoryContext, Options, memory};
 use goroscope_dump::{HeapProfile, ParseOptions, Profile, parse_profiles};
-use goroscope_report::{Html, Json, Render, Report};
+use goroscope_report::Report;
 
 pub fn check(data: &[u8]) {
     let Ok(profiles) = parse_profiles("fuzz", data, None, &ParseOptions { threads: 1, ..ParseOptions::default() })
@@ -22,13 +22,6 @@ pub fn check(data: &[u8]) {
     // One profile alone, then the file's profiles as a series, then the last one against itself.
     for series in [vec![last.clone()], heaps.clone(), vec![last.clone(), last.clone()]] {
         let Ok(found) = memory(&series, MemoryContext::default(), &Options::default(), None) else { continue };
-        let report = Report::new(Vec::new()).with_memory(found);
-        let mut html = Vec::new();
-        Html.render(&report, &mut html).expect("writing to memory");
-        let html = String::from_utf8(html).expect("the page is UTF-8").to_ascii_lowercase();
-        assert_eq!(html.matches("<script").count(), 1, "the page holds a script besides its own");
-        let mut json = Vec::new();
-        Json.render(&report, &mut json).expect("writing to memory");
-        serde_json::from_slice::<serde_json::Value>(&json).expect("the JSON report is JSON");
+        crate::analyze::rendered_safely(&Report::new(Vec::new()).with_memory(found));
     }
 }

@@ -1,27 +1,18 @@
 //! Every pprof form of one process tells the same groups; format detection; labels and leak proofs joined
 //! across forms. Fixtures: testdata/dumps/formats (one process, every endpoint) and testdata/dumps/go1.*.
 
+mod fixtures;
+
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use fixtures::read;
 use goroscope_dump::{
     Format, InputFormat, ParseOptions, Snapshot, adopt_labels, adopt_leaks, detect, parse_input,
 };
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The file's bytes, gunzipped when it is a `.gz`.
-fn read(path: &Path) -> Vec<u8> {
-    let raw = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    if path.extension().is_some_and(|e| e == "gz") {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut out).unwrap();
-        return out;
-    }
-    raw
 }
 
 fn parse(path: &Path) -> Snapshot {

@@ -2,25 +2,17 @@
 //! the same estimates; several profiles in one file; cut profiles; other profiles refused. Fixtures in
 //! `tests/heap/` were written by `tests/heap/main.go.txt` (Go 1.26, one process: text, then proto, then allocs).
 
-use std::io::Read;
+mod fixtures;
+
 use std::path::{Path, PathBuf};
 
+use fixtures::read;
 use goroscope_dump::{
     DumpError, Format, HeapProfile, InputFormat, ParseOptions, Profile, detect, parse_input, parse_profiles,
 };
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/heap").join(name)
-}
-
-fn read(path: &Path) -> Vec<u8> {
-    let raw = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    if path.extension().is_some_and(|e| e == "gz") {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut out).unwrap();
-        return out;
-    }
-    raw
 }
 
 fn profiles(source: &str, bytes: &[u8]) -> Result<Vec<Profile>, DumpError> {
