@@ -35,19 +35,18 @@
 package harness
 
 import (
-	"bytes"
 	"crypto/subtle"
 	"crypto/tls"
 	"crypto/x509"
 	"flag"
 	"fmt"
+	"goroscope.test/patterns/internal/settle"
 	"io"
 	"io/ioutil"
 	"net"
 	"net/http"
 	"os"
 	"runtime"
-	"runtime/pprof"
 	"sync"
 	"time"
 )
@@ -246,12 +245,12 @@ func Main(scenario func(env *Env)) {
 	scenario(env)
 	env.Client.CloseIdleConnections()
 	if !env.Busy {
-		settle()
+		settle.Goroutines(settleLimit, settleStep, settleStable)
 	}
 	runtime.GC()
 	fmt.Println("ready")
 
-	waitForStdinEOF(lifetime)
+	settle.StdinEOF(lifetime)
 	os.Exit(0)
 }
 
@@ -262,36 +261,4 @@ func listen() net.Listener {
 		os.Exit(1)
 	}
 	return ln
-}
-
-// settle waits until the goroutine profile (stacks and counts) is the same
-// over several consecutive samples, or settleLimit passes.
-func settle() {
-	deadline := time.Now().Add(settleLimit)
-	var last []byte
-	same := 0
-	for time.Now().Before(deadline) && same < settleStable {
-		var buf bytes.Buffer
-		_ = pprof.Lookup("goroutine").WriteTo(&buf, 1)
-		if bytes.Equal(buf.Bytes(), last) {
-			same++
-		} else {
-			last, same = buf.Bytes(), 0
-		}
-		time.Sleep(settleStep)
-	}
-}
-
-func waitForStdinEOF(limit time.Duration) {
-	eof := make(chan struct{})
-	go func() {
-		_, _ = io.Copy(io.Discard, os.Stdin)
-		close(eof)
-	}()
-	t := time.NewTimer(limit)
-	defer t.Stop()
-	select {
-	case <-eof:
-	case <-t.C:
-	}
 }

@@ -45,15 +45,13 @@
 package memharness
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
-	"io"
+	"goroscope.test/patterns/internal/settle"
 	"net"
 	"net/http"
 	"os"
 	"runtime"
-	"runtime/pprof"
 	"strconv"
 	"sync"
 	"time"
@@ -103,7 +101,7 @@ func Main(unit func(i int)) {
 	runtime.GC()
 	fmt.Println("ready")
 
-	waitForStdinEOF(lifetime)
+	settle.StdinEOF(lifetime)
 	os.Exit(0)
 }
 
@@ -126,7 +124,7 @@ func load(w http.ResponseWriter, r *http.Request, unit func(i int)) {
 		total++
 	}
 	if gc {
-		settle()
+		settle.Goroutines(settleLimit, settleStep, settleStable)
 		runtime.GC()
 	}
 	if done < n {
@@ -135,24 +133,6 @@ func load(w http.ResponseWriter, r *http.Request, unit func(i int)) {
 		return
 	}
 	fmt.Fprintf(w, "units %d total %d elapsed %v\n", done, total, time.Since(start).Round(time.Millisecond))
-}
-
-// settle waits until the goroutine profile (stacks and counts) is the same
-// over several consecutive samples, or settleLimit passes.
-func settle() {
-	deadline := time.Now().Add(settleLimit)
-	var last []byte
-	same := 0
-	for time.Now().Before(deadline) && same < settleStable {
-		var buf bytes.Buffer
-		_ = pprof.Lookup("goroutine").WriteTo(&buf, 1)
-		if bytes.Equal(buf.Bytes(), last) {
-			same++
-		} else {
-			last, same = buf.Bytes(), 0
-		}
-		time.Sleep(settleStep)
-	}
 }
 
 // Fill writes a pattern derived from seed into every byte of buf, so that
@@ -166,18 +146,4 @@ func Fill(buf []byte, seed int) []byte {
 		buf[i] = byte(x)
 	}
 	return buf
-}
-
-func waitForStdinEOF(limit time.Duration) {
-	eof := make(chan struct{})
-	go func() {
-		_, _ = io.Copy(io.Discard, os.Stdin)
-		close(eof)
-	}()
-	t := time.NewTimer(limit)
-	defer t.Stop()
-	select {
-	case <-eof:
-	case <-t.C:
-	}
 }
