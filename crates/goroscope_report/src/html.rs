@@ -75,6 +75,10 @@ impl Render for Html {
         if let Some(history) = &report.history {
             write_history(&mut page.html, history);
         }
+        // The memory verdict answers the question heap profiles are given for: it comes first.
+        if let Some(memory) = &report.memory {
+            write_memory(&mut page.html, memory);
+        }
         if let Some(diff) = &report.diff {
             page.diff(report, diff);
         } else if let Some(series) = &report.series {
@@ -83,9 +87,6 @@ impl Render for Html {
             for input in &report.inputs {
                 page.input(report, input);
             }
-        }
-        if let Some(memory) = &report.memory {
-            write_memory(&mut page.html, memory);
         }
         let _ = write!(page.html, "</main>\n<script>{SCRIPT}</script>\n</body>\n</html>\n");
         out.write_all(page.html.as_bytes())
@@ -391,13 +392,17 @@ fn write_memory(page: &mut String, m: &Memory) {
                  </thead><tbody>",
             );
             for part in &g.parts {
+                // A goroutine part links to its group's article.
+                let what = match &part.group {
+                    Some(fp) => format!("<a href=\"#g-{}\">{}</a>", escape(fp), escape(&part.title)),
+                    None => escape(&part.title),
+                };
                 let _ = write!(
                     page,
-                    "<tr><td>{:.0}%</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                    "<tr><td>{:.0}%</td><td>{}</td><td><code>{}</code></td><td>{what}</td><td>{}</td></tr>",
                     part.share * 100.0,
                     escape(&signed_bytes(part.bytes)),
                     part.cause.as_str(),
-                    escape(&part.title),
                     markdown(&part.fix)
                 );
             }
