@@ -11,6 +11,8 @@ mod lost_cancel;
 mod nil_channel;
 mod range_never_closed;
 mod resource;
+mod retained_subslice;
+mod retention;
 mod send_before_receiver;
 mod surplus_senders;
 mod time_after_in_loop;
@@ -47,4 +49,5 @@ pub static RULES: &[&Rule] = &[
     &time_tick_leak::RULE,
     &unclosed_body::RULE,
     &unclosed_rows::RULE,
+    &retained_subslice::RULE,
 ];
