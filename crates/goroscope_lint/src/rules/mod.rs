@@ -13,6 +13,7 @@ mod range_never_closed;
 mod resource;
 mod retained_subslice;
 mod retention;
+mod returned_subslice;
 mod send_before_receiver;
 mod surplus_senders;
 mod time_after_in_loop;
@@ -50,4 +51,5 @@ pub static RULES: &[&Rule] = &[
     &unclosed_body::RULE,
     &unclosed_rows::RULE,
     &retained_subslice::RULE,
+    &returned_subslice::RULE,
 ];
