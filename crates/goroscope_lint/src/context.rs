@@ -120,6 +120,8 @@ impl<'p> Package<'p> {
 pub(crate) struct Declared<'p> {
     /// The index of the file declaring it in the package (see [`Package::text`]).
     pub(crate) file: usize,
+    /// The `var_spec`, `const_spec`, `type_spec` or `type_alias`.
+    pub(crate) spec: Node<'p>,
     /// The declared type, if written.
     pub(crate) ty: Option<Node<'p>>,
     /// The value given to this name, if any (`var x = v`, `const c = v`).
@@ -161,7 +163,8 @@ impl<'p> TopLevel<'p> {
                     let values = spec.child_by_field_name("value").map(named_children).unwrap_or_default();
                     for (i, name) in names.iter().enumerate() {
                         let value = (values.len() == names.len()).then(|| values[i]);
-                        let declared = Declared { file: index, ty: spec.child_by_field_name("type"), value };
+                        let declared =
+                            Declared { file: index, spec, ty: spec.child_by_field_name("type"), value };
                         map.entry(name_of(*name)).or_default().push(declared);
                     }
                     if spec.kind() == "type_spec" {

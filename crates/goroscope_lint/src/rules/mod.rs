@@ -7,6 +7,7 @@ use crate::rule::Rule;
 
 mod detached_context;
 mod endless_goroutine;
+mod large_array_copy;
 mod lost_cancel;
 mod nil_channel;
 mod range_never_closed;
@@ -52,4 +53,5 @@ pub static RULES: &[&Rule] = &[
     &unclosed_rows::RULE,
     &retained_subslice::RULE,
     &returned_subslice::RULE,
+    &large_array_copy::RULE,
 ];

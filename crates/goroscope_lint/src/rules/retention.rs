@@ -9,7 +9,7 @@ use crate::finding::{Edit, Fix};
 use crate::rules::resource::{calls_package, import_name};
 use crate::syntax::{
     Call, Text, assignments_to, bindings, contains, declaration_of, enclosing_function, import_edit, imports,
-    integer_value, is_function, named_children, top_function, unparen,
+    integer_value, is_function, named_children, top_function, unparen, walk,
 };
 
 /// A make or read below this many bytes is a small buffer, not worth a finding.
@@ -164,6 +164,46 @@ pub(crate) fn reslices_itself(text: &Text<'_>, assignment: Node<'_>, name: &str)
     text.of(*left) == name
         && right.kind() == "slice_expression"
         && right.child_by_field_name("operand").is_some_and(|o| text.of(o) == name)
+}
+
+/// Whether code in `scope` may write to the variable or field written `expr` (`a`, `t.slots`): assigns it or an
+/// element or field of it, increments one, takes its address (other than to range over it), or slices it (a slice
+/// writes through).
+pub(crate) fn may_write(text: &Text<'_>, scope: Node<'_>, expr: &str) -> bool {
+    let reaches = |target: Node<'_>| {
+        let mut node = Some(unparen(target));
+        while let Some(n) = node {
+            if text.of(n) == expr {
+                return true;
+            }
+            node = match n.kind() {
+                "index_expression" | "selector_expression" | "slice_expression" => {
+                    n.child_by_field_name("operand").map(unparen)
+                }
+                _ => None,
+            };
+        }
+        false
+    };
+    let mut writes = false;
+    walk(scope, &mut |node| {
+        writes |= match node.kind() {
+            "assignment_statement" => node
+                .child_by_field_name("left")
+                .is_some_and(|left| named_children(left).into_iter().any(reaches)),
+            "inc_statement" | "dec_statement" => node.named_child(0).is_some_and(reaches),
+            // `range &a` only reads it.
+            "unary_expression" => {
+                node.child_by_field_name("operator").is_some_and(|o| text.of(o) == "&")
+                    && node.child_by_field_name("operand").is_some_and(reaches)
+                    && node.parent().is_none_or(|p| p.kind() != "range_clause")
+            }
+            "slice_expression" => node.child_by_field_name("operand").is_some_and(reaches),
+            _ => false,
+        };
+        !writes
+    });
+    writes
 }
 
 /// Whether a slice expression takes all of its operand or none of it (`x[:]`, `x[:len(x)]`, `x[:0]`,
@@ -450,6 +490,24 @@ fn type_size_within(package: &Package<'_>, text: &Text<'_>, ty: Node<'_>, depth:
 pub(crate) fn named_type<'p>(package: &Package<'p>, name: &str) -> Option<(Text<'p>, Node<'p>)> {
     let [declared] = package.top_level().types.get(name)?.as_slice() else { return None };
     Some((package.text(declared.file), declared.ty?))
+}
+
+/// The array type `ty` is, directly or as a named type of the package, with the text of the file declaring it.
+pub(crate) fn array_type<'a>(
+    package: &Package<'a>,
+    text: &Text<'a>,
+    ty: Node<'a>,
+) -> Option<(Text<'a>, Node<'a>)> {
+    match ty.kind() {
+        "array_type" => Some((text.clone(), ty)),
+        "type_identifier" => {
+            // Most named types are not arrays: look before making the declaring file's text.
+            let [declared] = package.top_level().types.get(text.of(ty))?.as_slice() else { return None };
+            let array = declared.ty.filter(|t| t.kind() == "array_type")?;
+            Some((package.text(declared.file), array))
+        }
+        _ => None,
+    }
 }
 
 /// A copy of the piece `piece` of a value of kind `kind`, for messages, and the fix that stores it instead:
