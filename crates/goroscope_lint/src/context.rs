@@ -9,6 +9,7 @@ use tree_sitter::{Node, Tree};
 use crate::finding::{Finding, FunctionRef, Related};
 use crate::module::Module;
 use crate::rule::Rule;
+use crate::rules::unbounded_map_cache::MapUses;
 use crate::syntax::{
     Call, FUNCTION_KINDS, Text, enclosing_function, integer_value, named_children, runtime_name, walk,
 };
@@ -30,6 +31,7 @@ pub(crate) struct Package<'p> {
     line_starts: Vec<OnceLock<Arc<[usize]>>>,
     /// The package-level declarations, by name (read at once: only the files' top-level nodes are looked at).
     top_level: TopLevel<'p>,
+    maps: OnceLock<MapUses>,
 }
 
 /// Names read anywhere in the package, for rules that ask "is this ever used elsewhere?".
@@ -49,6 +51,7 @@ impl<'p> Package<'p> {
             facts: OnceLock::new(),
             line_starts: files.iter().map(|_| OnceLock::new()).collect(),
             top_level: TopLevel::new(files),
+            maps: OnceLock::new(),
         }
     }
 
@@ -62,6 +65,11 @@ impl<'p> Package<'p> {
     /// The package-level `var`, `const` and `type` declarations, by name.
     pub(crate) fn top_level(&self) -> &TopLevel<'p> {
         &self.top_level
+    }
+
+    /// How the package's code inserts into, shrinks and hands out the maps it names.
+    pub(crate) fn maps(&self) -> &MapUses {
+        self.maps.get_or_init(|| MapUses::new(self))
     }
 
     /// The value of the integer constant `name` declared at package level, when it is written as integer

@@ -19,6 +19,7 @@ mod send_before_receiver;
 mod surplus_senders;
 mod time_after_in_loop;
 mod time_tick_leak;
+pub(crate) mod unbounded_map_cache;
 mod unclosed_body;
 mod unclosed_rows;
 mod unreceived_send;
@@ -54,4 +55,5 @@ pub static RULES: &[&Rule] = &[
     &retained_subslice::RULE,
     &returned_subslice::RULE,
     &large_array_copy::RULE,
+    &unbounded_map_cache::RULE,
 ];
