@@ -5,6 +5,7 @@
 
 use crate::rule::Rule;
 
+mod client_per_call;
 mod detached_context;
 mod endless_goroutine;
 mod large_array_copy;
@@ -56,4 +57,5 @@ pub static RULES: &[&Rule] = &[
     &returned_subslice::RULE,
     &large_array_copy::RULE,
     &unbounded_map_cache::RULE,
+    &client_per_call::RULE,
 ];
