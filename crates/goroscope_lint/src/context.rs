@@ -1,15 +1,18 @@
 //! What a rule sees while it checks a node: the file, its package and module, and a way to build findings.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use tree_sitter::{Node, Tree};
 
 use crate::finding::{Finding, FunctionRef, Related};
 use crate::module::Module;
 use crate::rule::Rule;
-use crate::syntax::{Call, FUNCTION_KINDS, Text, enclosing_function, named_children, runtime_name, walk};
+use crate::rules::unbounded_map_cache::MapUses;
+use crate::syntax::{
+    Call, FUNCTION_KINDS, Text, enclosing_function, integer_value, named_children, runtime_name, walk,
+};
 
 /// A parsed Go file.
 #[derive(Debug)]
@@ -24,6 +27,11 @@ pub(crate) struct ParsedFile {
 pub(crate) struct Package<'p> {
     pub(crate) files: &'p [ParsedFile],
     facts: OnceLock<Facts>,
+    /// Each file's line starts, found when a rule first looks into another file.
+    line_starts: Vec<OnceLock<Arc<[usize]>>>,
+    /// The package-level declarations, by name (read at once: only the files' top-level nodes are looked at).
+    top_level: TopLevel<'p>,
+    maps: OnceLock<MapUses>,
 }
 
 /// Names read anywhere in the package, for rules that ask "is this ever used elsewhere?".
@@ -38,7 +46,44 @@ pub(crate) struct Facts {
 
 impl<'p> Package<'p> {
     pub(crate) fn new(files: &'p [ParsedFile]) -> Package<'p> {
-        Package { files, facts: OnceLock::new() }
+        Package {
+            files,
+            facts: OnceLock::new(),
+            line_starts: files.iter().map(|_| OnceLock::new()).collect(),
+            top_level: TopLevel::new(files),
+            maps: OnceLock::new(),
+        }
+    }
+
+    /// The text of the package's file number `index`.
+    pub(crate) fn text(&self, index: usize) -> Text<'p> {
+        let source = &self.files[index].source;
+        let line_starts = self.line_starts[index].get_or_init(|| Text::new(source).line_starts());
+        Text::with_line_starts(source, Arc::clone(line_starts))
+    }
+
+    /// The package-level `var`, `const` and `type` declarations, by name.
+    pub(crate) fn top_level(&self) -> &TopLevel<'p> {
+        &self.top_level
+    }
+
+    /// How the package's code inserts into, shrinks and hands out the maps it names.
+    pub(crate) fn maps(&self) -> &MapUses {
+        self.maps.get_or_init(|| MapUses::new(self))
+    }
+
+    /// The value of the integer constant `name` declared at package level, when it is written as integer
+    /// arithmetic on literals and other such constants.
+    pub(crate) fn constant(&self, name: &str) -> Option<i64> {
+        self.constant_within(name, 8)
+    }
+
+    fn constant_within(&self, name: &str, depth: u8) -> Option<i64> {
+        let [declared] = self.top_level().consts.get(name)?.as_slice() else { return None };
+        let value = declared.value?;
+        let text = self.text(declared.file);
+        let resolve = |other: &str| if depth == 0 { None } else { self.constant_within(other, depth - 1) };
+        integer_value(&text, value, &resolve)
     }
 
     pub(crate) fn facts(&self) -> &Facts {
@@ -75,6 +120,76 @@ impl<'p> Package<'p> {
                 .find(|n| n.child_by_field_name("name").is_some_and(|id| text.of(id) == name))
                 .map(|n| (file, n))
         })
+    }
+}
+
+/// A name declared at package level.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Declared<'p> {
+    /// The index of the file declaring it in the package (see [`Package::text`]).
+    pub(crate) file: usize,
+    /// The `var_spec`, `const_spec`, `type_spec` or `type_alias`.
+    pub(crate) spec: Node<'p>,
+    /// The declared type, if written.
+    pub(crate) ty: Option<Node<'p>>,
+    /// The value given to this name, if any (`var x = v`, `const c = v`).
+    pub(crate) value: Option<Node<'p>>,
+}
+
+/// The package-level declarations of a package, by name: a name may be declared in several files (one per
+/// build constraint), so each maps to all its declarations.
+#[derive(Debug, Default)]
+pub(crate) struct TopLevel<'p> {
+    pub(crate) vars: HashMap<&'p str, Vec<Declared<'p>>>,
+    pub(crate) consts: HashMap<&'p str, Vec<Declared<'p>>>,
+    pub(crate) types: HashMap<&'p str, Vec<Declared<'p>>>,
+    /// The fields of the package-level struct types, by field name: the file declaring each and its
+    /// `field_declaration`.
+    pub(crate) fields: HashMap<&'p str, Vec<(usize, Node<'p>)>>,
+}
+
+impl<'p> TopLevel<'p> {
+    fn new(files: &'p [ParsedFile]) -> TopLevel<'p> {
+        let mut top = TopLevel::default();
+        for (index, file) in files.iter().enumerate() {
+            let name_of =
+                |node: Node<'p>| std::str::from_utf8(&file.source[node.byte_range()]).unwrap_or_default();
+            for declaration in named_children(file.tree.root_node()) {
+                let (map, spec_kinds): (&mut HashMap<_, Vec<_>>, &[&str]) = match declaration.kind() {
+                    "var_declaration" => (&mut top.vars, &["var_spec"]),
+                    "const_declaration" => (&mut top.consts, &["const_spec"]),
+                    "type_declaration" => (&mut top.types, &["type_spec", "type_alias"]),
+                    _ => continue,
+                };
+                let specs = named_children(declaration)
+                    .into_iter()
+                    .flat_map(|n| if n.kind() == "var_spec_list" { named_children(n) } else { vec![n] })
+                    .filter(|n| spec_kinds.contains(&n.kind()));
+                for spec in specs {
+                    let mut cursor = spec.walk();
+                    let names: Vec<Node<'p>> = spec.children_by_field_name("name", &mut cursor).collect();
+                    let values = spec.child_by_field_name("value").map(named_children).unwrap_or_default();
+                    for (i, name) in names.iter().enumerate() {
+                        let value = (values.len() == names.len()).then(|| values[i]);
+                        let declared =
+                            Declared { file: index, spec, ty: spec.child_by_field_name("type"), value };
+                        map.entry(name_of(*name)).or_default().push(declared);
+                    }
+                    if spec.kind() == "type_spec" {
+                        walk(spec, &mut |n| {
+                            if n.kind() == "field_declaration" {
+                                let mut cursor = n.walk();
+                                for name in n.children_by_field_name("name", &mut cursor) {
+                                    top.fields.entry(name_of(name)).or_default().push((index, n));
+                                }
+                            }
+                            true
+                        });
+                    }
+                }
+            }
+        }
+        top
     }
 }
 
@@ -130,13 +245,6 @@ impl Context<'_, '_> {
 
     /// The first line of a node's text, shortened, for messages.
     pub(crate) fn snippet(&self, node: Node<'_>) -> String {
-        let text = self.text.of(node);
-        let first = text.lines().next().unwrap_or_default().trim();
-        if first.len() > 60 || text.contains('\n') {
-            let cut = first.char_indices().nth(57).map_or(first.len(), |(i, _)| i);
-            format!("{}…", &first[..cut])
-        } else {
-            first.to_owned()
-        }
+        self.text.snippet(node)
     }
 }

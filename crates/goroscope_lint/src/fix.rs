@@ -4,12 +4,14 @@
 use crate::finding::{Edit, Fix};
 
 /// The text after applying `fixes`, and how many were applied. A fix whose edits overlap an earlier one is left
-/// out (run again to apply it).
+/// out (run again to apply it). An edit that an earlier fix already makes, the same text at the same place (two
+/// fixes adding the same import), is made once and is not an overlap.
 pub fn apply(source: &str, fixes: &[&Fix]) -> (String, usize) {
     let mut taken: Vec<&Edit> = Vec::new();
     let mut applied = 0;
     for fix in fixes {
-        let overlaps = fix.edits.iter().any(|e| {
+        let new_edits: Vec<&Edit> = fix.edits.iter().filter(|e| !taken.contains(e)).collect();
+        let overlaps = new_edits.iter().any(|e| {
             taken.iter().any(|t| e.start < t.end.max(t.start + 1) && t.start < e.end.max(e.start + 1))
         });
         let in_bounds = fix.edits.iter().all(|e| {
@@ -19,7 +21,7 @@ pub fn apply(source: &str, fixes: &[&Fix]) -> (String, usize) {
                 && source.is_char_boundary(e.end)
         });
         if !overlaps && in_bounds {
-            taken.extend(&fix.edits);
+            taken.extend(new_edits);
             applied += 1;
         }
     }
@@ -67,5 +69,14 @@ mod tests {
         let (out, applied) = apply("abcd", &[&first, &overlapping, &later]);
         assert_eq!((out.as_str(), applied), ("AbCd!", 2));
         assert!(unified_diff("x.go", "a\nb\n", "a\nc\n").contains("-b\n+c\n"));
+    }
+
+    #[test]
+    fn an_edit_two_fixes_share_is_made_once() {
+        let import = (0, 0, "import \"bytes\"\n");
+        let first = fix(&[import, (1, 2, "X")]);
+        let second = fix(&[import, (3, 4, "Y")]);
+        let (out, applied) = apply("abcd", &[&first, &second]);
+        assert_eq!((out.as_str(), applied), ("import \"bytes\"\naXcY", 2));
     }
 }

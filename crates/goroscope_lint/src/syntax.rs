@@ -1,6 +1,8 @@
 //! Small questions about a tree-sitter-go syntax tree that many rules ask: the text of a node, the function
 //! around it, the statements of a block, what a call calls.
 
+use std::sync::Arc;
+
 use tree_sitter::Node;
 
 use crate::finding::{Edit, Position, Span};
@@ -8,23 +10,46 @@ use crate::finding::{Edit, Position, Span};
 /// Node kinds that start a new function body.
 pub(crate) const FUNCTION_KINDS: [&str; 3] = ["function_declaration", "method_declaration", "func_literal"];
 
-/// A file's text with its line starts, to turn byte offsets into positions.
-#[derive(Debug)]
+/// A file's text with its line starts, to turn byte offsets into positions. Cloning it shares the line starts.
+#[derive(Debug, Clone)]
 pub(crate) struct Text<'a> {
     pub(crate) bytes: &'a [u8],
-    line_starts: Vec<usize>,
+    line_starts: Arc<[usize]>,
 }
 
 impl<'a> Text<'a> {
     pub(crate) fn new(bytes: &'a [u8]) -> Text<'a> {
-        let line_starts =
-            std::iter::once(0).chain(memchr_lines(bytes).map(|newline| newline + 1)).collect::<Vec<_>>();
+        let line_starts = std::iter::once(0)
+            .chain(memchr_lines(bytes).map(|newline| newline + 1))
+            .collect::<Arc<[usize]>>();
+        Text { bytes, line_starts }
+    }
+
+    /// The line starts, to make the same text again with [`Text::with_line_starts`].
+    pub(crate) fn line_starts(&self) -> Arc<[usize]> {
+        Arc::clone(&self.line_starts)
+    }
+
+    /// `bytes` with line starts computed before by [`Text::new`] on the same bytes.
+    pub(crate) fn with_line_starts(bytes: &'a [u8], line_starts: Arc<[usize]>) -> Text<'a> {
         Text { bytes, line_starts }
     }
 
     /// The node's source text ("" if it is not UTF-8, which Go source always is).
     pub(crate) fn of(&self, node: Node<'_>) -> &'a str {
         std::str::from_utf8(&self.bytes[node.byte_range()]).unwrap_or_default()
+    }
+
+    /// The first line of a node's text, shortened, for messages.
+    pub(crate) fn snippet(&self, node: Node<'_>) -> String {
+        let text = self.of(node);
+        let first = text.lines().next().unwrap_or_default().trim();
+        if first.len() > 60 || text.contains('\n') {
+            let cut = first.char_indices().nth(57).map_or(first.len(), |(i, _)| i);
+            format!("{}…", &first[..cut])
+        } else {
+            first.to_owned()
+        }
     }
 
     /// The 1-based position of a byte offset.
@@ -514,6 +539,214 @@ pub(crate) fn loop_running(node: Node<'_>) -> Option<Node<'_>> {
     })
 }
 
+/// The identifiers declaring `name` anywhere in `top` (a function, its parameters included): parameters and
+/// receivers, `:=`, `var` and `const`, range and `select` variables declared with `:=`, type-switch variables.
+/// Rules that have no scopes ask for exactly one, so that a shadowing declaration makes the name ambiguous.
+pub(crate) fn bindings<'t>(text: &Text<'_>, top: Node<'t>, name: &str) -> Vec<Node<'t>> {
+    let mut found = Vec::new();
+    let push_named = |list: Node<'t>, found: &mut Vec<Node<'t>>| {
+        for id in named_children(list) {
+            if id.kind() == "identifier" && text.of(id) == name {
+                found.push(id);
+            }
+        }
+    };
+    let mut visit = |node: Node<'t>| {
+        match node.kind() {
+            "parameter_declaration" | "variadic_parameter_declaration" | "var_spec" | "const_spec" => {
+                let mut cursor = node.walk();
+                found.extend(
+                    node.children_by_field_name("name", &mut cursor).filter(|id| text.of(*id) == name),
+                );
+            }
+            "short_var_declaration" => {
+                if let Some(left) = node.child_by_field_name("left") {
+                    push_named(left, &mut found);
+                }
+            }
+            "range_clause" | "receive_statement" => {
+                let declares =
+                    (0..node.child_count()).filter_map(|i| node.child(i as u32)).any(|c| c.kind() == ":=");
+                if declares && let Some(left) = node.child_by_field_name("left") {
+                    push_named(left, &mut found);
+                }
+            }
+            "type_switch_statement" => {
+                if let Some(alias) = node.child_by_field_name("alias") {
+                    push_named(alias, &mut found);
+                }
+            }
+            _ => {}
+        }
+        true
+    };
+    visit(top);
+    walk(top, &mut visit);
+    found
+}
+
+/// The statement or spec that declares the identifier `binding` (one of [`bindings`]): the parameter
+/// declaration, `var` spec, `:=` statement, range clause.
+pub(crate) fn declaration_of(binding: Node<'_>) -> Option<Node<'_>> {
+    let parent = binding.parent()?;
+    if parent.kind() == "expression_list" { parent.parent() } else { Some(parent) }
+}
+
+/// The `=` assignments in `top` that assign the identifier `name` itself (not an element or field of it).
+pub(crate) fn assignments_to<'t>(text: &Text<'_>, top: Node<'t>, name: &str) -> Vec<Node<'t>> {
+    let mut found = Vec::new();
+    walk(top, &mut |node| {
+        if node.kind() == "assignment_statement"
+            && node.child_by_field_name("left").is_some_and(|left| {
+                named_children(left).into_iter().any(|t| t.kind() == "identifier" && text.of(t) == name)
+            })
+        {
+            found.push(node);
+        }
+        true
+    });
+    found
+}
+
+/// The value of an integer constant expression: literals in any base, `+ - * / % << >> & | ^ &^`, parentheses,
+/// conversions to integer types, and identifiers `resolve` knows. `None` for anything else or on overflow.
+pub(crate) fn integer_value(
+    text: &Text<'_>,
+    node: Node<'_>,
+    resolve: &dyn Fn(&str) -> Option<i64>,
+) -> Option<i64> {
+    let node = unparen(node);
+    match node.kind() {
+        "int_literal" => {
+            let digits: String = text.of(node).chars().filter(|c| *c != '_').collect();
+            let lower = digits.to_ascii_lowercase();
+            let (radix, body) = if let Some(hex) = lower.strip_prefix("0x") {
+                (16, hex)
+            } else if let Some(binary) = lower.strip_prefix("0b") {
+                (2, binary)
+            } else if let Some(octal) = lower.strip_prefix("0o") {
+                (8, octal)
+            } else if lower.len() > 1 && lower.starts_with('0') {
+                (8, &lower[1..])
+            } else {
+                (10, lower.as_str())
+            };
+            i64::from_str_radix(body, radix).ok()
+        }
+        "identifier" => resolve(text.of(node)),
+        "unary_expression" => {
+            let operand = integer_value(text, node.child_by_field_name("operand")?, resolve)?;
+            match text.of(node.child_by_field_name("operator")?) {
+                "-" => operand.checked_neg(),
+                "+" => Some(operand),
+                _ => None,
+            }
+        }
+        "binary_expression" => {
+            let left = integer_value(text, node.child_by_field_name("left")?, resolve)?;
+            let right = integer_value(text, node.child_by_field_name("right")?, resolve)?;
+            let shift = u32::try_from(right).ok();
+            match text.of(node.child_by_field_name("operator")?) {
+                "+" => left.checked_add(right),
+                "-" => left.checked_sub(right),
+                "*" => left.checked_mul(right),
+                "/" => left.checked_div(right),
+                "%" => left.checked_rem(right),
+                "<<" => shift.filter(|s| *s < 63).and_then(|s| left.checked_mul(1 << s)),
+                ">>" => left.checked_shr(shift?),
+                "&" => Some(left & right),
+                "|" => Some(left | right),
+                "^" => Some(left ^ right),
+                "&^" => Some(left & !right),
+                _ => None,
+            }
+        }
+        "call_expression" => {
+            let call = Call::of(node)?;
+            let [arg] = call.args()[..] else { return None };
+            let integer_type = matches!(
+                text.of(call.name),
+                "int"
+                    | "int8"
+                    | "int16"
+                    | "int32"
+                    | "int64"
+                    | "uint"
+                    | "uint8"
+                    | "uint16"
+                    | "uint32"
+                    | "uint64"
+                    | "uintptr"
+                    | "byte"
+                    | "rune"
+            );
+            (call.receiver.is_none() && integer_type).then(|| integer_value(text, arg, resolve)).flatten()
+        }
+        _ => None,
+    }
+}
+
+/// Whether the file holding `node` imports `path`, under any name.
+pub(crate) fn imports(text: &Text<'_>, node: Node<'_>, path: &str) -> bool {
+    import_specs(ancestors(node).last().unwrap_or(node)).into_iter().any(|spec| {
+        spec.child_by_field_name("path").is_some_and(|p| text.of(p).trim_matches(['"', '`']) == path)
+    })
+}
+
+/// The import specs of a file, in source order.
+pub(crate) fn import_specs(root: Node<'_>) -> Vec<Node<'_>> {
+    named_children(root)
+        .into_iter()
+        .filter(|n| n.kind() == "import_declaration")
+        .flat_map(named_children)
+        .flat_map(|n| if n.kind() == "import_spec_list" { named_children(n) } else { vec![n] })
+        .filter(|n| n.kind() == "import_spec")
+        .collect()
+}
+
+/// An edit importing `path` into the file holding `node`, which does not import it yet: a line in the first
+/// group of the first parenthesised import list, in sorted order as gofmt keeps it; else an `import "path"` of its
+/// own before the first import, or after the package clause. Two fixes importing the same path make the same edit,
+/// which [`crate::fix::apply`] applies once.
+pub(crate) fn import_edit(text: &Text<'_>, node: Node<'_>, path: &str) -> Option<Edit> {
+    let root = ancestors(node).last().unwrap_or(node);
+    let quoted = format!("\"{path}\"");
+    let declarations: Vec<Node<'_>> =
+        named_children(root).into_iter().filter(|n| n.kind() == "import_declaration").collect();
+    if let Some(list) =
+        declarations.iter().flat_map(|d| named_children(*d)).find(|n| n.kind() == "import_spec_list")
+    {
+        let specs: Vec<Node<'_>> =
+            named_children(list).into_iter().filter(|n| n.kind() == "import_spec").collect();
+        let first = *specs.first()?;
+        // The first group: specs on consecutive lines.
+        let group_len = specs
+            .windows(2)
+            .position(|pair| pair[1].start_position().row > pair[0].end_position().row + 1)
+            .map_or(specs.len(), |i| i + 1);
+        let group = &specs[..group_len];
+        let indent = text.indent_at(first.start_byte());
+        let path_of =
+            |spec: &Node<'_>| spec.child_by_field_name("path").map(|p| text.of(p)).unwrap_or_default();
+        let at = match group.iter().find(|spec| path_of(spec) > quoted.as_str()) {
+            Some(after) => text.line_start(after.start_byte()),
+            None => {
+                let last = group.last()?;
+                let (_, end) = line_range(text, *last);
+                end
+            }
+        };
+        return Some(Edit { start: at, end: at, replacement: format!("{indent}{quoted}\n") });
+    }
+    if let Some(first) = declarations.first() {
+        let at = text.line_start(first.start_byte());
+        return Some(Edit { start: at, end: at, replacement: format!("import {quoted}\n") });
+    }
+    let clause = named_children(root).into_iter().find(|n| n.kind() == "package_clause")?;
+    let at = clause.end_byte();
+    Some(Edit { start: at, end: at, replacement: format!("\n\nimport {quoted}") })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -585,6 +818,44 @@ mod tests {
         let text = Text::new(source.as_bytes());
         let body = first_of(&tree, "block");
         assert_eq!(return_between(&text, body, go, source.len()), Some(returns[1]));
+    }
+
+    #[test]
+    fn integer_constants_are_read_in_every_base_and_through_names() {
+        let value = |expr: &str| {
+            let source = format!("package p\nvar _ = {expr}\n");
+            let tree = parse(&source);
+            let text = Text::new(source.as_bytes());
+            let spec = first_of(&tree, "var_spec");
+            let value = spec.child_by_field_name("value").and_then(|v| v.named_child(0)).unwrap();
+            integer_value(&text, value, &|name| (name == "kib").then_some(1024))
+        };
+        assert_eq!(value("64 << 10"), Some(65536));
+        assert_eq!(value("0x10 + 0o17 + 017 + 0b11"), Some(16 + 15 + 15 + 3));
+        assert_eq!(value("1_000 * (2 - 1)"), Some(1000));
+        assert_eq!(value("uint64(4) * kib"), Some(4096));
+        assert_eq!(value("n * kib"), None);
+        assert_eq!(value("1 << 70"), None);
+    }
+
+    #[test]
+    fn an_import_goes_in_sorted_order_into_the_first_group() {
+        let imported = |source: &str| {
+            let tree = parse(source);
+            let text = Text::new(source.as_bytes());
+            let edit = import_edit(&text, tree.root_node(), "io").unwrap();
+            format!("{}{}{}", &source[..edit.start], edit.replacement, &source[edit.end..])
+        };
+        assert_eq!(
+            imported("package p\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\n\t\"x.org/y\"\n)\n"),
+            "package p\n\nimport (\n\t\"fmt\"\n\t\"io\"\n\t\"os\"\n\n\t\"x.org/y\"\n)\n"
+        );
+        assert_eq!(
+            imported("package p\n\nimport (\n\t\"bytes\"\n)\n"),
+            "package p\n\nimport (\n\t\"bytes\"\n\t\"io\"\n)\n"
+        );
+        assert_eq!(imported("package p\n\nimport \"os\"\n"), "package p\n\nimport \"io\"\nimport \"os\"\n");
+        assert_eq!(imported("package p\n\nfunc F() {}\n"), "package p\n\nimport \"io\"\n\nfunc F() {}\n");
     }
 
     #[test]

@@ -5,16 +5,22 @@
 
 use crate::rule::Rule;
 
+mod client_per_call;
 mod detached_context;
 mod endless_goroutine;
+mod large_array_copy;
 mod lost_cancel;
 mod nil_channel;
 mod range_never_closed;
 mod resource;
+mod retained_subslice;
+mod retention;
+mod returned_subslice;
 mod send_before_receiver;
 mod surplus_senders;
 mod time_after_in_loop;
 mod time_tick_leak;
+pub(crate) mod unbounded_map_cache;
 mod unclosed_body;
 mod unclosed_rows;
 mod unreceived_send;
@@ -47,4 +53,9 @@ pub static RULES: &[&Rule] = &[
     &time_tick_leak::RULE,
     &unclosed_body::RULE,
     &unclosed_rows::RULE,
+    &retained_subslice::RULE,
+    &returned_subslice::RULE,
+    &large_array_copy::RULE,
+    &unbounded_map_cache::RULE,
+    &client_per_call::RULE,
 ];

@@ -10,8 +10,9 @@ use crate::channels::statement_of;
 use crate::context::Context;
 use crate::finding::{Edit, Finding, Fix};
 use crate::syntax::{
-    Call, Text, ancestors, body, contains, enclosing_function, find_all, is_function, is_terminating_call,
-    loop_running, named_children, runtime_name, statements, top_function, unparen, walk, walk_same_function,
+    Call, Text, ancestors, body, contains, enclosing_function, find_all, import_specs, is_function,
+    is_terminating_call, loop_running, named_children, runtime_name, statements, top_function, unparen, walk,
+    walk_same_function,
 };
 
 /// A value held by a local: `name := call(…)` or `name, err := call(…)`, a statement of a block.
@@ -561,13 +562,7 @@ fn leaves_loop(text: &Text<'_>, statement: Node<'_>, looping: Node<'_>) -> bool 
 /// The name the file holding `node` gives the package with import path `path` (`http` for `net/http`, or its
 /// alias); `None` when it does not import it, or imports it as `_` or `.`.
 pub(crate) fn import_name<'a>(text: &Text<'a>, node: Node<'_>, path: &str) -> Option<&'a str> {
-    let root = ancestors(node).last().unwrap_or(node);
-    let specs = named_children(root)
-        .into_iter()
-        .filter(|n| n.kind() == "import_declaration")
-        .flat_map(named_children)
-        .flat_map(|n| if n.kind() == "import_spec_list" { named_children(n) } else { vec![n] });
-    for spec in specs {
+    for spec in import_specs(ancestors(node).last().unwrap_or(node)) {
         let Some(written) = spec.child_by_field_name("path") else { continue };
         let written = text.of(written).trim_matches(['"', '`']);
         if written != path {

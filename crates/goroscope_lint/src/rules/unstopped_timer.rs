@@ -11,6 +11,12 @@
 //! tickers that nothing references are garbage collected without `Stop`, so there is no leak left to report
 //! (stopping a ticker is still tidy, but not a finding).
 //!
+//! It is also a memory leak. Each leaked ticker is a heap object (the `time.Ticker`, its channel and its
+//! runtime timer) that the runtime's timer heap keeps reachable, so the garbage collector never frees it, and
+//! every tick wakes the runtime to send on a channel nobody reads. A heap profile shows the growth in `time.NewTicker` under the function that calls it,
+//! one object per call: the same shape as a client made per call (GL605 `client-per-call`) or a cache that only
+//! grows (GL604 `unbounded-map-cache`).
+//!
 //! ## Example
 //! ```go
 //! func (r *Reporter) run(ctx context.Context) {
@@ -51,7 +57,7 @@
 //!   tickers that had not yet expired or been stopped"
 //! - [Go 1.23 release notes: timer changes](https://go.dev/doc/go1.23#timer-changes)
 //! - [golang/go#8001: time.Ticker is not collected when unreferenced](https://github.com/golang/go/issues/8001)
-//! - `goroscope explain loop-without-exit`
+//! - `goroscope explain loop-without-exit` and `goroscope explain timer-not-stopped` (the memory it keeps)
 
 use tree_sitter::Node;
 
