@@ -347,16 +347,17 @@ impl HeapWindow {
     fn push(&mut self, profile: HeapProfile, at: f64, keep: usize) {
         self.profiles.push_back(profile);
         self.times.push_back(at);
-        self.drop_oldest(self.profiles.len().saturating_sub(keep));
+        let extra = self.profiles.len().saturating_sub(keep);
+        self.profiles.drain(..extra);
+        self.times.drain(..extra);
     }
 
-    /// Leaves out the oldest `n` profiles: those of an earlier run. The next growth is news again.
-    fn drop_oldest(&mut self, n: usize) {
-        self.profiles.drain(..n.min(self.profiles.len()));
-        self.times.drain(..n.min(self.times.len()));
-        if n > 0 {
-            self.leading = None;
-        }
+    /// Leaves out the oldest `n` profiles: those of an earlier run. Growth in the new run is news again.
+    fn restart(&mut self, n: usize) {
+        let n = n.min(self.profiles.len());
+        self.profiles.drain(..n);
+        self.times.drain(..n);
+        self.leading = None;
     }
 }
 
@@ -1017,13 +1018,13 @@ impl Watcher<'_, '_> {
             Ok(judged) => judged,
             Err(error) => {
                 // Profiles that cannot be read together at all: the series starts again from the latest.
-                state.heaps.drop_oldest(state.heaps.profiles.len() - 1);
+                state.heaps.restart(state.heaps.profiles.len() - 1);
                 events.push(EventKind::MemoryReset { reason: format!("{error}; {}", error.hint()) });
                 return (None, events);
             }
         };
         if let Some(restart) = &judged.restart {
-            state.heaps.drop_oldest(judged.left_out);
+            state.heaps.restart(judged.left_out);
             let before = match judged.left_out {
                 1 => "the heap profile".to_owned(),
                 n => format!("the {n} heap profiles"),
@@ -1288,8 +1289,11 @@ mod tests {
         let (verdict, events) = add(&mut state, 24, 30);
         assert!(verdict.unwrap().significant);
         assert_eq!(kinds(&events), ["memory"]);
-        let (_, events) = add(&mut state, 32, 40);
-        assert!(events.is_empty(), "the same leading part is not sent again: {events:?}");
+        for (mib, allocs) in [(32, 40), (40, 50)] {
+            let (_, events) = add(&mut state, mib, allocs);
+            assert!(events.is_empty(), "the same leading part is not sent again: {events:?}");
+        }
+        assert_eq!(state.heaps.profiles.len(), 4, "the window keeps --window profiles");
 
         // The process restarted: every counter starts again.
         let (verdict, events) = add(&mut state, 8, 5);
