@@ -118,10 +118,13 @@ pub fn judge_latest_run(
         let (analyses, times) = (&goroutines[first.min(goroutines.len())..], &goroutine_times[first..]);
         let times = increasing(times);
         let followed = (analyses.len() >= 2).then(|| series(analyses, times, None));
+        // Fields the context gains (what the source says keeps a site's memory) stay at their defaults.
+        #[allow(clippy::needless_update)]
         let context = MemoryContext {
             seconds: increasing(&heap_times[start..]),
             series: followed.as_ref(),
             latest: analyses.last(),
+            ..MemoryContext::default()
         };
         match memory(&heaps[start..], context, options, source) {
             Ok(memory) => return Ok(Judged { memory, left_out: start, restart }),
