@@ -716,12 +716,13 @@ fn the_heap_is_sampled_judged_recorded_exported_and_drawn_on_the_history_page() 
         ],
         &[],
     );
-    // About 8 MiB a second for 8 seconds.
+    // About 8 MiB a second for 14 seconds: growing until the watch ends, so that every window (and the page's
+    // span) sees it grow.
     let grow = format!("{}/grow", service.base);
     let load = std::thread::spawn(move || {
         let agent: ureq::Agent =
             ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(5))).build().into();
-        for _ in 0..64 {
+        for _ in 0..112 {
             agent.get(&grow).call().expect("the service answers /grow");
             std::thread::sleep(Duration::from_millis(125));
         }
