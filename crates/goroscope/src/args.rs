@@ -525,6 +525,11 @@ pub(crate) struct PollArgs {
     /// The shortest time between two full `debug=2` dumps of one target (fetched after an alarm or an outage).
     #[arg(long, default_value = "5m", value_parser = parse_duration, value_name = "DURATION")]
     pub(crate) detail_interval: Duration,
+    /// How often the heap profile (`heap?debug=1&gc=1`: the service collects garbage first) of a target with
+    /// pprof is fetched, the first soon after start; its last --window are judged for the memory verdict.
+    /// `0` or `off`: never.
+    #[arg(long, default_value = "5m", value_parser = parse_interval_or_off, value_name = "DURATION|off")]
+    pub(crate) heap_interval: Duration,
     /// Profiles judged together: a group that grows steadily across them raises an alarm (at least 3).
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u64).range(3..=1000), value_name = "K")]
     pub(crate) window: u64,
@@ -553,6 +558,7 @@ impl PollArgs {
             interval: self.interval,
             profile_interval: self.profile_interval,
             detail_interval: self.detail_interval,
+            heap_interval: (!self.heap_interval.is_zero()).then_some(self.heap_interval),
             window: self.window as usize,
             long_window: self.long_window,
             limit: self.limit,
@@ -642,6 +648,14 @@ pub(crate) enum ExportFormat {
 }
 
 /// `leak` or a duration.
+/// A duration, or `0` / `off` (a zero duration) for never.
+fn parse_interval_or_off(text: &str) -> Result<Duration, String> {
+    if text.trim().eq_ignore_ascii_case("off") || text.trim().parse::<f64>().is_ok_and(|v| v == 0.0) {
+        return Ok(Duration::ZERO);
+    }
+    parse_duration(text).map_err(|e| format!("{e} (or `off`)"))
+}
+
 fn parse_until(text: &str) -> Result<Until, String> {
     if text.eq_ignore_ascii_case("leak") {
         return Ok(Until::Leak);

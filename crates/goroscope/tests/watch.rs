@@ -271,6 +271,18 @@ fn a_database_that_cannot_be_written_or_targets_that_make_no_sense_are_errors() 
     let (code, _, stderr) = goroscope(&["watch", "http://h:1", "--until", "soon", "--no-db"], None);
     assert_eq!(code, 2);
     assert!(stderr.contains("expected `leak` or a duration"), "{stderr}");
+    let (code, _, stderr) =
+        goroscope(&["watch", "http://u:secret@h:1/debug/pprof/heap", "--until", "1s", "--no-db"], None);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(
+            "names the heap profile: give the service's pprof base instead (http://***@h:1/debug/pprof/)"
+        ),
+        "{stderr}"
+    );
+    let (code, _, stderr) = goroscope(&["watch", "http://h:1", "--heap-interval", "often", "--no-db"], None);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("(or `off`)"), "{stderr}");
 }
 
 type Exposition = openmetrics_parser::MetricsExposition<
@@ -677,4 +689,167 @@ fn a_leak_too_slow_for_the_short_window_is_caught_by_the_long_one() {
     assert!(leak["title"].as_str().unwrap().contains("confirm.func1"), "{leak}");
     assert!(leak["growth"].as_i64().unwrap() >= 10, "grown over the long window: {leak}");
     assert!(alarms.iter().all(|a| a["title"].as_str().unwrap().contains("confirm.func1")), "{alarms:?}");
+}
+
+#[test]
+fn the_heap_is_sampled_judged_recorded_exported_and_drawn_on_the_history_page() {
+    // Every request to /grow keeps 1 MiB for ever, at the site main.(*sessions).remember.
+    let service = start(&pattern_programs().join("heapgrow"), &["-kib", "1024", "-lifetime", "90s"]);
+    let dir = scratch("memory");
+    let (db, events_file) = (dir.join("history.db"), dir.join("events.jsonl"));
+    let mut watch = watch_with_exporter(
+        &[
+            &service.base,
+            "--interval",
+            "500ms",
+            "--heap-interval",
+            "1s",
+            "--window",
+            "4",
+            "--until",
+            "15s",
+            "--db",
+            db.to_str().unwrap(),
+            "--events",
+            events_file.to_str().unwrap(),
+            "--no-tui",
+        ],
+        &[],
+    );
+    // About 8 MiB a second for 14 seconds: growing until the watch ends, so that every window (and the page's
+    // span) sees it grow.
+    let grow = format!("{}/grow", service.base);
+    let load = std::thread::spawn(move || {
+        let agent: ureq::Agent =
+            ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(5))).build().into();
+        for _ in 0..112 {
+            agent.get(&grow).call().expect("the service answers /grow");
+            std::thread::sleep(Duration::from_millis(125));
+        }
+    });
+    let name = service.name();
+    assert_memory_metrics(&watch.url, &name);
+    load.join().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = watch.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the watch did not end at --until");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "memory growth is not an alarm: {status:?}\n{}", watch.stderr());
+    let stdout = watch.stdout();
+    assert!(stdout.contains("MEMORY") && stdout.contains("remember"), "{stdout}");
+
+    let events = events(&events_file);
+    let heap_samples = of(&events, &name, "heap-sample");
+    assert!(heap_samples.len() >= 8, "a heap profile a second: {}", heap_samples.len());
+    let inuse: Vec<u64> = heap_samples.iter().map(|e| e["heap_inuse_bytes"].as_u64().unwrap()).collect();
+    assert!(inuse.last().unwrap() > &(inuse[0] + (40 << 20)), "{inuse:?}");
+    assert_memory_events(&of(&events, &name, "memory"));
+    assert_heap_history(&db, &name, heap_samples.len());
+
+    // Off: goroutine profiles only.
+    let quiet = dir.join("off.jsonl");
+    let (code, _, stderr) = goroscope(
+        &[
+            "watch",
+            &service.base,
+            "--heap-interval",
+            "off",
+            "--interval",
+            "500ms",
+            "--until",
+            "3s",
+            "--no-db",
+            "--events",
+            quiet.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let off = common::events(&quiet);
+    assert!(!of(&off, &name, "sample").is_empty() && of(&off, &name, "heap-sample").is_empty(), "{off:?}");
+}
+
+/// Scrapes the exporter at `url` (for at most 14 s) until `target`'s memory grows significantly; checks the
+/// memory gauges.
+fn assert_memory_metrics(url: &str, target: &str) {
+    let agent = ureq::Agent::new_with_defaults();
+    let deadline = Instant::now() + Duration::from_secs(14);
+    let metrics = loop {
+        let text = agent.get(url).call().unwrap().body_mut().read_to_string().unwrap();
+        let metrics = openmetrics_parser::openmetrics::parse_openmetrics(&text)
+            .unwrap_or_else(|e| panic!("not OpenMetrics: {e:?}\n{text}"));
+        let growing = samples(&metrics, "goroscope_memory_growth_significant").iter().any(|(_, v)| *v > 0.5);
+        if growing || Instant::now() > deadline {
+            break metrics;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    let bytes = samples(&metrics, "goroscope_memory_bytes");
+    for part in ["go_runtime", "heap", "stacks", "overhead", "max_rss"] {
+        let value = bytes.iter().find(|(l, _)| l["target"] == target && l["part"] == part);
+        assert!(value.is_some_and(|(_, v)| *v > 0.0), "{part}: {bytes:?}");
+    }
+    let growth = samples(&metrics, "goroscope_memory_growth_bytes");
+    assert!(
+        growth.iter().any(|(l, v)| l["cause"] == "heap-site-grows" && *v > f64::from(4 << 20)),
+        "{growth:?}"
+    );
+}
+
+/// The `memory` events name the growing site first, and come again only when another part leads.
+fn assert_memory_events(memory: &[&serde_json::Value]) {
+    let first = memory.first().expect("a memory event");
+    assert_eq!(first["significant"], true, "{first}");
+    assert!(first["verdict"].as_str().unwrap().contains("main.(*sessions).remember"), "{first}");
+    let leading = &first["parts"][0];
+    assert_eq!(leading["cause"], "heap-site-grows", "{first}");
+    assert!(leading["title"].as_str().unwrap().contains("main.(*sessions).remember (main.go:"), "{first}");
+    assert!(leading["share"].as_f64().unwrap() > 0.5, "{first}");
+    assert!(leading["bytes"].as_i64().unwrap() > 4 << 20, "{first}");
+    assert!(first["rate_bytes_per_minute"].as_f64().unwrap() > f64::from(100 << 20), "{first}");
+    // The leading part without its bytes: the same site grows by more at each profile.
+    let leading: Vec<String> = memory
+        .iter()
+        .map(|m| {
+            let title: String =
+                m["parts"][0]["title"].as_str().unwrap().chars().filter(|c| !c.is_ascii_digit()).collect();
+            format!("{} {title}", m["parts"][0]["cause"])
+        })
+        .collect();
+    assert!(leading.windows(2).all(|w| w[0] != w[1]), "sent when the leading part changes only: {leading:?}");
+}
+
+/// The history holds every heap profile (`count`) with its `MemStats` and text, and the page of `target` has the
+/// memory section.
+fn assert_heap_history(db: &Path, target: &str, count: usize) {
+    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let (stored, texts, low, high): (i64, i64, i64, i64) = conn
+        .query_row(
+            "SELECT count(*), count(h.gzip), min(h.heap_inuse), max(h.heap_inuse) FROM heap_sample h
+             JOIN sample s ON s.id = h.sample_id WHERE s.source = 'heap' AND s.epoch_id IS NOT NULL",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(stored as usize, count, "every heap profile is recorded");
+    assert_eq!(texts, stored, "with its text");
+    assert!(high > low + (40 << 20), "{low} … {high}");
+    let gz: Vec<u8> = conn.query_row("SELECT gzip FROM heap_sample LIMIT 1", [], |r| r.get(0)).unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut text).unwrap();
+    assert!(text.starts_with("heap profile: ") && text.contains("# runtime.MemStats"), "{text}");
+    let page = db.with_file_name("page.html");
+    let (code, _, stderr) = goroscope(
+        &["history", "--db", db.to_str().unwrap(), "show", target, "--html", page.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    let section = &html[html.find("<section class=\"memory\" id=\"memory\">").expect("the memory section")..];
+    assert!(section.contains("main.(*sessions).remember"), "{section}");
+    assert!(section.contains("<svg class=\"chart\""), "with the chart of the heap profiles");
 }

@@ -3,8 +3,10 @@
 //!
 //! Label cardinality is bounded: per target, at most `groups` group series of each group metric (the alarmed,
 //! most severe and largest groups; the rest are summed in `goroscope_group_other_goroutines`), 4 alarm reasons,
-//! and 4 sources × 2 results of scrapes. See docs/watch.md for the list.
+//! 5 sources × 2 results of scrapes, 5 memory parts and at most 10 causes of memory growth. See docs/watch.md for
+//! the list.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -242,7 +244,7 @@ impl Collector for Snapshot {
         family(
             &mut encoder,
             "scrapes",
-            "Fetches from the targets, by source (metrics, expvar, debug1, debug2) and result (ok, error).",
+            "Fetches from the targets, by source (metrics, expvar, debug1, debug2, heap) and result (ok, error).",
             MetricType::Counter,
             targets.iter().flat_map(|t| {
                 t.fetches.iter().flat_map(|(source, f)| {
@@ -255,6 +257,7 @@ impl Collector for Snapshot {
         )?;
         self.encode_durations(&mut encoder)?;
         self.encode_groups(&mut encoder)?;
+        self.encode_memory(&mut encoder)?;
         family(
             &mut encoder,
             "store_errors",
@@ -288,6 +291,68 @@ impl Snapshot {
             }
         }
         Ok(())
+    }
+
+    fn encode_memory(&self, encoder: &mut DescriptorEncoder<'_>) -> std::fmt::Result {
+        let targets = self.state.targets.as_slice();
+        family(
+            encoder,
+            "memory_bytes",
+            "Memory of the target by its last heap profile's MemStats, by part: go_runtime (Sys - HeapReleased), \
+             heap (HeapInuse), stacks (StackInuse), overhead (the rest of go_runtime), max_rss (peak resident).",
+            MetricType::Gauge,
+            targets.iter().flat_map(|t| {
+                let m = t.memory.as_ref().and_then(|m| m.memstats);
+                let parts = m.map(|m| {
+                    [
+                        ("go_runtime", Some(m.retained())),
+                        ("heap", Some(m.heap_inuse)),
+                        ("stacks", Some(m.stack_inuse)),
+                        ("overhead", Some(m.overhead())),
+                        ("max_rss", m.max_rss),
+                    ]
+                });
+                parts.into_iter().flatten().filter_map(|(part, bytes)| {
+                    Some((vec![("target", t.name.as_str()), ("part", part)], bytes? as i64))
+                })
+            }),
+            gauge,
+        )?;
+        let verdicts = || targets.iter().filter_map(|t| Some((t, t.memory.as_ref()?.verdict.as_ref()?)));
+        family(
+            encoder,
+            "memory_growth_bytes",
+            "Growth of the target's memory over the window of heap profiles, by cause (as in the memory verdict).",
+            MetricType::Gauge,
+            verdicts().flat_map(|(t, v)| {
+                // Two parts of one cause (two growing heap sites) are one series.
+                let mut by_cause: BTreeMap<&str, i64> = BTreeMap::new();
+                for part in &v.parts {
+                    *by_cause.entry(part.cause).or_default() += part.bytes;
+                }
+                by_cause
+                    .into_iter()
+                    .map(|(cause, bytes)| (vec![("target", t.name.as_str()), ("cause", cause)], bytes))
+            }),
+            gauge,
+        )?;
+        family(
+            encoder,
+            "memory_growth_per_minute",
+            "Fitted growth of the target's memory over the window of heap profiles, bytes per minute.",
+            MetricType::Gauge,
+            verdicts()
+                .filter_map(|(t, v)| Some((vec![("target", t.name.as_str())], v.rate_bytes_per_minute?))),
+            gauge,
+        )?;
+        family(
+            encoder,
+            "memory_growth_significant",
+            "1 when the target's memory grows by more than noise over the window of heap profiles, else 0.",
+            MetricType::Gauge,
+            verdicts().map(|(t, v)| (vec![("target", t.name.as_str())], i64::from(v.significant))),
+            gauge,
+        )
     }
 
     fn encode_groups(&self, encoder: &mut DescriptorEncoder<'_>) -> std::fmt::Result {

@@ -5,19 +5,21 @@ pub mod exporter;
 pub mod history;
 pub mod live;
 pub mod log;
+pub mod memory;
 pub mod source;
 pub mod store;
 pub mod tui;
 pub mod watch;
 
 pub use exporter::{Exporter, ExporterError};
-pub use history::{CHART_GROUPS, history_report};
-pub use live::{Fetches, Live, LiveGroup, LiveState, LiveTarget, severity};
+pub use history::{CHART_GROUPS, HISTORY_HEAPS, HistoryMemory, history_memory, history_report};
+pub use live::{Fetches, Live, LiveGroup, LiveMemory, LiveState, LiveTarget, severity};
 pub use log::write_event;
-pub use source::{Cheap, Reading, TargetSpec, parse_expvar, parse_metrics};
+pub use memory::{Judged, MemoryPart, MemoryVerdict, judge_latest_run};
+pub use source::{Cheap, Reading, TargetSpec, heap_url, parse_expvar, parse_metrics};
 pub use store::{
-    GroupCount, NewSample, SCHEMA_VERSION, Store, StoreError, StoredEvent, StoredGroup, StoredPoint,
-    TargetSummary,
+    GroupCount, MAX_HEAP_TEXT, NewHeap, NewSample, SCHEMA_VERSION, Store, StoreError, StoredEvent,
+    StoredGroup, StoredHeap, StoredPoint, TargetSummary,
 };
 pub use watch::{
     Alarm, Event, EventKind, LONG_POINTS, Outputs, Summary, Until, WatchOptions, rfc3339, watch,

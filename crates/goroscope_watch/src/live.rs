@@ -9,8 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use goroscope_analyze::{Group, Level};
+use goroscope_dump::MemStats;
 
-use crate::{Alarm, Event};
+use crate::{Alarm, Event, MemoryVerdict};
 
 /// Totals kept per target, for the sparklines.
 pub const TOTALS_KEPT: usize = 240;
@@ -112,8 +113,23 @@ pub struct LiveTarget {
     pub alarms: BTreeMap<&'static str, u64>,
     /// The latest alarms about groups, oldest first (at most [`GROUPS_KEPT`]).
     pub group_alarms: VecDeque<Alarm>,
-    /// Fetches, by source (`metrics`, `expvar`, `debug1`, `debug2`).
+    /// Fetches, by source (`metrics`, `expvar`, `debug1`, `debug2`, `heap`).
     pub fetches: BTreeMap<&'static str, Fetches>,
+    /// What the heap profiles say, once one was read.
+    pub memory: Option<LiveMemory>,
+}
+
+/// A target's memory: its last heap profile and the verdict over the window of them.
+#[derive(Debug, Clone, Default)]
+pub struct LiveMemory {
+    /// The runtime's statistics in the last heap profile.
+    pub memstats: Option<MemStats>,
+    /// Heap in use by the last profile's own estimate.
+    pub profile_inuse: u64,
+    /// Heap profiles of this run in the window.
+    pub profiles: usize,
+    /// The verdict over them, from three on.
+    pub verdict: Option<MemoryVerdict>,
 }
 
 impl LiveTarget {

@@ -1,7 +1,9 @@
 //! Events as log lines, for people reading a terminal or a log file.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use goroscope_analyze::human_bytes;
 use owo_colors::{OwoColorize, Style};
 
 use crate::{Event, EventKind};
@@ -58,5 +60,44 @@ pub fn write_event(out: &mut dyn Write, event: &Event, color: bool) -> io::Resul
             "{head} {}: {error}; the watch goes on without recording",
             paint("history not written", Style::new().red())
         ),
+        EventKind::HeapSample {
+            duration_ms,
+            heap_inuse_bytes,
+            go_runtime_bytes,
+            max_rss_bytes,
+            profile_inuse_bytes,
+            profiles,
+            note,
+        } => {
+            let mut text = match heap_inuse_bytes {
+                Some(heap) => format!("heap {} in use", human_bytes(*heap)),
+                None => format!("heap about {} in use (no MemStats)", human_bytes(*profile_inuse_bytes)),
+            };
+            if let Some(runtime) = go_runtime_bytes {
+                let _ = write!(text, ", Go runtime {}", human_bytes(*runtime));
+            }
+            if let Some(rss) = max_rss_bytes {
+                let _ = write!(text, ", peak RSS {}", human_bytes(*rss));
+            }
+            let note = note.as_deref().map(|n| format!("; {n}")).unwrap_or_default();
+            writeln!(out, "{head} {text} ({profiles} heap profiles; heap, {duration_ms} ms){note}")
+        }
+        EventKind::Memory(memory) => {
+            let rate = memory
+                .rate_bytes_per_minute
+                .map(|r| format!(" ({}{}/min)", if r < 0.0 { "-" } else { "+" }, human_bytes(r.abs() as u64)))
+                .unwrap_or_default();
+            writeln!(out, "{head} {}{rate}: {}", paint("MEMORY", Style::new().red().bold()), memory.verdict)?;
+            for part in memory.parts.iter().filter(|p| p.share > 0.0) {
+                writeln!(out, "    - {:.0}% {} [{}]", part.share * 100.0, part.title, part.cause)?;
+            }
+            if let Some(leading) = memory.leading() {
+                writeln!(out, "    fix: {}", leading.fix)?;
+            }
+            Ok(())
+        }
+        EventKind::MemoryReset { reason } => {
+            writeln!(out, "{head} {}: {reason}", paint("memory series starts again", Style::new().yellow()))
+        }
     }
 }

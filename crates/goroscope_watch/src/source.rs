@@ -1,6 +1,7 @@
 //! What a target is made of (a pprof base URL, and cheap count sources: Prometheus `/metrics`, expvar
 //! `/debug/vars`), and reading the count and the process's identity out of the cheap sources.
 
+use goroscope_collect::{Profile, Target, parse_http_target, redact};
 use serde::Deserialize;
 
 /// One watched service.
@@ -92,8 +93,52 @@ impl TargetSpec {
         if self.pprof.is_none() && self.cheap().is_none() {
             return Err(format!("target {:?} has no pprof, metrics or expvar URL", self.name));
         }
+        if let Some(pprof) = &self.pprof
+            && let Ok((base, Some(profile), _)) = pprof_parts(pprof)
+            && profile.is_heap()
+        {
+            return Err(format!("target {:?}: {}", self.name, names_heap(pprof, profile, &base)));
+        }
         Ok(())
     }
+}
+
+/// The URL of a pprof target's heap profile: `heap?debug=1` (whose text ends with `runtime.MemStats`) after a
+/// collection (`gc=1`), so that it counts live memory only; with the target's own query parameters. A target
+/// that names a heap profile itself is refused: goroutine profiles come from the same base.
+pub fn heap_url(pprof: &str) -> Result<String, String> {
+    let (base, profile, query) = pprof_parts(pprof)?;
+    if let Some(profile) = profile.filter(|p| p.is_heap()) {
+        return Err(names_heap(pprof, profile, &base));
+    }
+    let query = query.into_iter().chain(["gc=1"]).collect::<Vec<_>>().join("&");
+    Ok(Target::Base { base, profile: None, query }.url(Profile::Heap, 1))
+}
+
+/// A pprof URL's base (up to `/debug/pprof/`), the profile it names, and its query parameters other than
+/// `debug` and `gc`; an explicit profile URL (`…/goroutine?debug=2`) included.
+fn pprof_parts(pprof: &str) -> Result<(String, Option<Profile>, Vec<&str>), String> {
+    let url = pprof.split('#').next().unwrap_or(pprof);
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    // Without its query, no URL is explicit: it parses as a base and the profile it names.
+    match parse_http_target(path).map_err(|e| e.to_string())? {
+        Target::Base { base, profile, .. } => {
+            let name = |p: &str| p.split_once('=').map_or(p, |(n, _)| n).to_owned();
+            let kept = query.split('&').filter(|p| !p.is_empty() && !matches!(&*name(p), "debug" | "gc"));
+            Ok((base, profile, kept.collect()))
+        }
+        Target::Explicit(url) => Err(format!("{} is not a pprof URL", redact(&url))),
+    }
+}
+
+fn names_heap(pprof: &str, profile: Profile, base: &str) -> String {
+    format!(
+        "{} names the {} profile: give the service's pprof base instead ({}); goroscope watch fetches the \
+         goroutine profiles from it, and the heap profile every --heap-interval",
+        redact(pprof),
+        profile.name(),
+        redact(base)
+    )
 }
 
 /// `host:port` of a URL, without user info.
@@ -210,6 +255,27 @@ mod tests {
             !service.merge(&TargetSpec::from_url("http://h:1/debug/pprof/")),
             "two pprof URLs stay apart"
         );
+    }
+
+    #[test]
+    fn the_heap_profile_comes_from_the_targets_base_after_a_collection() {
+        assert_eq!(heap_url("http://h:6060").unwrap(), "http://h:6060/debug/pprof/heap?debug=1&gc=1");
+        assert_eq!(
+            heap_url("https://u:p@h:1/x/debug/pprof/goroutine?debug=2&token=t#f").unwrap(),
+            "https://u:p@h:1/x/debug/pprof/heap?debug=1&token=t&gc=1"
+        );
+        assert_eq!(
+            heap_url("http://h:1/debug/pprof/?seconds=1").unwrap(),
+            "http://h:1/debug/pprof/heap?debug=1&seconds=1&gc=1"
+        );
+        for named in ["http://u:secret@h:1/debug/pprof/heap", "http://h:1/debug/pprof/allocs?debug=1"] {
+            let err = heap_url(named).unwrap_err();
+            assert!(err.contains("names the") && err.contains("/debug/pprof/)"), "{err}");
+            assert!(!err.contains("secret"), "{err}");
+            let spec = TargetSpec::from_url(named);
+            assert!(spec.validate().unwrap_err().contains("give the service's pprof base"), "{named}");
+        }
+        assert!(heap_url("http://h:1/debug/pprof/cmdline").is_err());
     }
 
     #[test]

@@ -11,11 +11,13 @@ use std::time::Duration;
 use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
-use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
+use goroscope_dump::MemStats;
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params, params_from_iter};
 use serde::Serialize;
 
 /// Schema migrations, in order: `MIGRATIONS[i]` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE target (
         id INTEGER PRIMARY KEY,
         name TEXT NOT NULL UNIQUE,
@@ -70,7 +72,69 @@ const MIGRATIONS: &[&str] = &["
         json TEXT NOT NULL
     );
     CREATE INDEX event_by_target ON event(target_id, at_ms);
-"];
+",
+    "
+    -- A heap profile (`heap?debug=1`): its sample row (source `heap`) gives the target, time and epoch. The
+    -- MemStats columns are NULL when the profile had no MemStats trailer; gzip is NULL when the text was over
+    -- the cap (text_bytes says how large it was).
+    CREATE TABLE heap_sample (
+        sample_id INTEGER PRIMARY KEY REFERENCES sample(id) ON DELETE CASCADE,
+        rate INTEGER NOT NULL,
+        profile_inuse INTEGER NOT NULL,
+        heap_alloc INTEGER,
+        total_alloc INTEGER,
+        sys INTEGER,
+        mallocs INTEGER,
+        frees INTEGER,
+        heap_sys INTEGER,
+        heap_idle INTEGER,
+        heap_inuse INTEGER,
+        heap_released INTEGER,
+        heap_objects INTEGER,
+        stack_inuse INTEGER,
+        stack_sys INTEGER,
+        mspan_inuse INTEGER,
+        mcache_inuse INTEGER,
+        buck_hash_sys INTEGER,
+        gc_sys INTEGER,
+        other_sys INTEGER,
+        next_gc INTEGER,
+        last_gc INTEGER,
+        num_gc INTEGER,
+        max_rss INTEGER,
+        text_bytes INTEGER NOT NULL,
+        gzip BLOB
+    );
+",
+];
+
+/// The `MemStats` columns of `heap_sample`, in the order of [`memstats_values`].
+const MEMSTATS_COLUMNS: [&str; 21] = [
+    "heap_alloc",
+    "total_alloc",
+    "sys",
+    "mallocs",
+    "frees",
+    "heap_sys",
+    "heap_idle",
+    "heap_inuse",
+    "heap_released",
+    "heap_objects",
+    "stack_inuse",
+    "stack_sys",
+    "mspan_inuse",
+    "mcache_inuse",
+    "buck_hash_sys",
+    "gc_sys",
+    "other_sys",
+    "next_gc",
+    "last_gc",
+    "num_gc",
+    "max_rss",
+];
+
+/// Heap profile texts larger than this are not stored (their `MemStats` are).
+pub const MAX_HEAP_TEXT: usize = 4 << 20;
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -117,6 +181,8 @@ pub enum StoreError {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The schema version of the file: [`SCHEMA_VERSION`] once opened for writing; an older one may be read.
+    version: i64,
 }
 
 /// A sample to record.
@@ -140,6 +206,41 @@ pub struct NewSample<'a> {
     pub groups: Vec<GroupCount<'a>>,
     /// The profile's bytes, stored gzipped.
     pub snapshot: Option<&'a [u8]>,
+    /// A heap profile's numbers and text (source `heap`).
+    pub heap: Option<NewHeap<'a>>,
+}
+
+/// A heap profile to record with its sample.
+#[derive(Debug, Clone, Default)]
+pub struct NewHeap<'a> {
+    /// The profile's sampling rate in bytes.
+    pub rate: u64,
+    /// Heap in use by the profile's own estimate.
+    pub profile_inuse: u64,
+    /// The `runtime.MemStats` trailer, when the profile had one.
+    pub memstats: Option<MemStats>,
+    /// The profile's text, stored gzipped unless it is over [`MAX_HEAP_TEXT`].
+    pub text: &'a [u8],
+}
+
+/// A heap profile read back.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StoredHeap {
+    /// Milliseconds since the Unix epoch.
+    pub at_ms: i64,
+    /// The process run.
+    pub epoch: Option<i64>,
+    /// The profile's sampling rate in bytes.
+    pub rate: u64,
+    /// Heap in use by the profile's own estimate.
+    pub profile_inuse: u64,
+    /// The `runtime.MemStats` trailer, when the profile had one.
+    pub memstats: Option<MemStats>,
+    /// The size of the profile's text.
+    pub text_bytes: u64,
+    /// The text, when it was stored and asked for.
+    #[serde(skip)]
+    pub text: Option<Vec<u8>>,
 }
 
 /// One group's count in a sample, and what it looks like (kept per target, latest wins).
@@ -226,7 +327,7 @@ impl Store {
     /// the current schema.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         let conn = Connection::open(path).map_err(|e| classify(path, e))?;
-        let mut store = Store { conn, path: path.to_owned() };
+        let mut store = Store { conn, path: path.to_owned(), version: SCHEMA_VERSION };
         store.configure()?;
         store.migrate()?;
         Ok(store)
@@ -239,7 +340,7 @@ impl Store {
         }
         let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|e| classify(path, e))?;
-        let store = Store { conn, path: path.to_owned() };
+        let mut store = Store { conn, path: path.to_owned(), version: 0 };
         store.conn.busy_timeout(Duration::from_secs(5)).map_err(|e| store.error(e))?;
         let version = store.version()?;
         if version > SCHEMA_VERSION {
@@ -249,10 +350,12 @@ impl Store {
                 supported: SCHEMA_VERSION,
             });
         }
-        if version < SCHEMA_VERSION {
-            // An empty or older file: nothing this build can read without migrating it.
+        if version < 1 {
+            // An empty file, or none of ours.
             return Err(StoreError::NotADatabase { path: path.to_owned() });
         }
+        // An older schema is read as it is (the next watch on it migrates it): what it lacks reads as empty.
+        store.version = version;
         Ok(store)
     }
 
@@ -346,9 +449,10 @@ impl Store {
             .map_err(|e| self.error(e))
     }
 
-    /// Records a sample with its group counts and snapshot, in one transaction.
+    /// Records a sample with its group counts and snapshot (or heap profile), in one transaction.
     pub fn record(&mut self, sample: &NewSample<'_>) -> Result<i64, StoreError> {
         let snapshot = sample.snapshot.map(gzip);
+        let heap_text = sample.heap.as_ref().filter(|h| h.text.len() <= MAX_HEAP_TEXT).map(|h| gzip(h.text));
         let path = self.path.clone();
         let err = |e| classify(&path, e);
         let tx = self.conn.transaction().map_err(err)?;
@@ -393,6 +497,24 @@ impl Store {
         if let Some(gzip) = snapshot {
             tx.execute("INSERT INTO snapshot (sample_id, gzip) VALUES (?1, ?2)", params![id, gzip])
                 .map_err(err)?;
+        }
+        if let Some(heap) = &sample.heap {
+            let sql = format!(
+                "INSERT INTO heap_sample (sample_id, rate, profile_inuse, text_bytes, gzip, {}) VALUES (?1, ?2, ?3, \
+                 ?4, ?5, {})",
+                MEMSTATS_COLUMNS.join(", "),
+                (6..6 + MEMSTATS_COLUMNS.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
+            );
+            let head: [rusqlite::types::Value; 5] = [
+                id.into(),
+                to_i64(heap.rate).into(),
+                to_i64(heap.profile_inuse).into(),
+                to_i64(heap.text.len() as u64).into(),
+                heap_text.map_or(rusqlite::types::Value::Null, rusqlite::types::Value::Blob),
+            ];
+            let stats = memstats_values(heap.memstats.as_ref())
+                .map(|v| v.map_or(rusqlite::types::Value::Null, Into::into));
+            tx.execute(&sql, params_from_iter(head.into_iter().chain(stats))).map_err(err)?;
         }
         tx.commit().map_err(err)?;
         Ok(id)
@@ -555,23 +677,68 @@ impl Store {
 
     /// The latest stored snapshot of `target` (decompressed), with its time.
     pub fn latest_snapshot(&self, target: &str) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
+        self.snapshot_before(target, i64::MAX)
+    }
+
+    /// The latest stored snapshot of `target` taken at `at_ms` or before (decompressed), with its time.
+    pub fn snapshot_before(&self, target: &str, at_ms: i64) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
         let Some(id) = self.target_id(target)? else { return Ok(None) };
         let row: Option<(i64, Vec<u8>)> = self
             .conn
             .query_row(
                 "SELECT s.at_ms, n.gzip FROM snapshot n JOIN sample s ON s.id = n.sample_id
-                 WHERE s.target_id = ?1 ORDER BY s.at_ms DESC, s.id DESC LIMIT 1",
-                [id],
+                 WHERE s.target_id = ?1 AND s.at_ms <= ?2 ORDER BY s.at_ms DESC, s.id DESC LIMIT 1",
+                params![id, at_ms],
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )
             .optional()
             .map_err(|e| self.error(e))?;
-        Ok(row.map(|(at, gz)| {
-            let mut body = Vec::new();
-            // Written by `gzip` below; a damaged blob yields what could be read.
-            let _ = GzDecoder::new(&gz[..]).read_to_end(&mut body);
-            (at, body)
-        }))
+        Ok(row.map(|(at, gz)| (at, gunzip(&gz))))
+    }
+
+    /// The latest `limit` heap profiles of `target`, oldest first; with `text`, only those whose text was
+    /// stored, with it (decompressed). `None` for an unknown target; none from a database written before heap
+    /// profiles were recorded.
+    pub fn heap_samples(
+        &self,
+        target: &str,
+        limit: usize,
+        text: bool,
+    ) -> Result<Option<Vec<StoredHeap>>, StoreError> {
+        let Some(id) = self.target_id(target)? else { return Ok(None) };
+        if self.version < 2 {
+            return Ok(Some(Vec::new()));
+        }
+        let sql = format!(
+            "SELECT s.at_ms, s.epoch_id, h.rate, h.profile_inuse, h.text_bytes, {}, {} FROM heap_sample h
+             JOIN sample s ON s.id = h.sample_id
+             WHERE s.target_id = ?1 {} ORDER BY s.at_ms DESC, s.id DESC LIMIT ?2",
+            if text { "h.gzip" } else { "NULL" },
+            MEMSTATS_COLUMNS.map(|c| format!("h.{c}")).join(", "),
+            if text { "AND h.gzip IS NOT NULL" } else { "" }
+        );
+        let mut statement = self.conn.prepare(&sql).map_err(|e| self.error(e))?;
+        let rows = statement
+            .query_map(params![id, limit as i64], |row| {
+                let gz: Option<Vec<u8>> = row.get(5)?;
+                let mut values = [None; MEMSTATS_COLUMNS.len()];
+                for (i, value) in values.iter_mut().enumerate() {
+                    *value = row.get::<_, Option<i64>>(6 + i)?.map(|v| v as u64);
+                }
+                Ok(StoredHeap {
+                    at_ms: row.get(0)?,
+                    epoch: row.get(1)?,
+                    rate: row.get::<_, i64>(2)? as u64,
+                    profile_inuse: row.get::<_, i64>(3)? as u64,
+                    text_bytes: row.get::<_, i64>(4)? as u64,
+                    memstats: memstats_from(&values),
+                    text: gz.map(|gz| gunzip(&gz)),
+                })
+            })
+            .map_err(|e| self.error(e))?;
+        let mut heaps: Vec<StoredHeap> = rows.collect::<Result<_, _>>().map_err(|e| self.error(e))?;
+        heaps.reverse();
+        Ok(Some(heaps))
     }
 
     /// Deletes samples (with their counts and snapshots) and events older than `before_ms`, then groups no
@@ -593,6 +760,79 @@ impl Store {
         self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM;").map_err(|e| self.error(e))?;
         Ok(deleted as u64)
     }
+}
+
+/// Decompresses what [`gzip`] wrote; a damaged blob yields what could be read.
+fn gunzip(gz: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    let _ = GzDecoder::new(gz).read_to_end(&mut body);
+    body
+}
+
+/// `SQLite` integers are signed: counters past `i64::MAX` (never seen) are stored as that.
+fn to_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// The values of [`MEMSTATS_COLUMNS`]; all `None` without `MemStats`.
+fn memstats_values(m: Option<&MemStats>) -> [Option<i64>; MEMSTATS_COLUMNS.len()] {
+    let mut values = [None; MEMSTATS_COLUMNS.len()];
+    let Some(m) = m else { return values };
+    let counters = [
+        m.heap_alloc,
+        m.total_alloc,
+        m.sys,
+        m.mallocs,
+        m.frees,
+        m.heap_sys,
+        m.heap_idle,
+        m.heap_inuse,
+        m.heap_released,
+        m.heap_objects,
+        m.stack_inuse,
+        m.stack_sys,
+        m.mspan_inuse,
+        m.mcache_inuse,
+        m.buck_hash_sys,
+        m.gc_sys,
+        m.other_sys,
+        m.next_gc,
+        m.last_gc,
+        m.num_gc,
+    ];
+    for (slot, value) in values.iter_mut().zip(counters) {
+        *slot = Some(to_i64(value));
+    }
+    values[MEMSTATS_COLUMNS.len() - 1] = m.max_rss.map(to_i64);
+    values
+}
+
+/// `MemStats` from the values of [`MEMSTATS_COLUMNS`]; `None` when they are absent.
+fn memstats_from(v: &[Option<u64>; MEMSTATS_COLUMNS.len()]) -> Option<MemStats> {
+    let get = |i: usize| v[i];
+    Some(MemStats {
+        heap_alloc: get(0)?,
+        total_alloc: get(1)?,
+        sys: get(2)?,
+        mallocs: get(3)?,
+        frees: get(4)?,
+        heap_sys: get(5)?,
+        heap_idle: get(6)?,
+        heap_inuse: get(7)?,
+        heap_released: get(8)?,
+        heap_objects: get(9)?,
+        stack_inuse: get(10)?,
+        stack_sys: get(11)?,
+        mspan_inuse: get(12)?,
+        mcache_inuse: get(13)?,
+        buck_hash_sys: get(14)?,
+        gc_sys: get(15)?,
+        other_sys: get(16)?,
+        next_gc: get(17)?,
+        last_gc: get(18)?,
+        num_gc: get(19)?,
+        max_rss: get(20),
+    })
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
@@ -676,6 +916,83 @@ mod tests {
         );
         assert!(reader.totals("nope").unwrap().is_none());
         assert_eq!(reader.totals("api").unwrap().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn heap_profiles_round_trip_with_their_memstats_and_a_text_over_the_cap_is_not_kept() {
+        let path = temp("heap");
+        let mut store = Store::open(&path).unwrap();
+        let t = store.target("api", "u", 0).unwrap();
+        let stats = MemStats {
+            heap_inuse: 5 << 20,
+            total_alloc: 9 << 20,
+            last_gc: 1_795_000_000_000_000_000,
+            max_rss: Some(30 << 20),
+            ..MemStats::default()
+        };
+        let text = b"heap profile: 1: 2 [3: 4] @ heap/524288\n";
+        let huge = vec![b'x'; MAX_HEAP_TEXT + 1];
+        for (at_ms, memstats, text) in [(1000, Some(stats), &text[..]), (2000, None, &huge[..])] {
+            let heap = NewHeap { rate: 524_288, profile_inuse: 7, memstats, text };
+            store
+                .record(&NewSample {
+                    target: t,
+                    at_ms,
+                    source: "heap",
+                    heap: Some(heap),
+                    ..NewSample::default()
+                })
+                .unwrap();
+        }
+        let mut goroutines = sample(t, 1500, vec![group("aa", 1)]);
+        goroutines.snapshot = Some(b"goroutine profile: total 1\n");
+        store.record(&goroutines).unwrap();
+
+        let all = store.heap_samples("api", 10, false).unwrap().unwrap();
+        assert_eq!(
+            all.iter().map(|h| (h.at_ms, h.text_bytes)).collect::<Vec<_>>(),
+            [(1000, text.len() as u64), (2000, huge.len() as u64)]
+        );
+        assert_eq!((all[0].memstats, all[1].memstats), (Some(stats), None));
+        assert!(all.iter().all(|h| h.text.is_none() && h.rate == 524_288 && h.profile_inuse == 7));
+        let with_text = store.heap_samples("api", 10, true).unwrap().unwrap();
+        assert_eq!(with_text.len(), 1, "the text over the cap is not kept");
+        assert_eq!(with_text[0].text.as_deref(), Some(&text[..]));
+        assert_eq!(store.heap_samples("api", 1, false).unwrap().unwrap()[0].at_ms, 2000, "the latest");
+        assert!(store.heap_samples("nope", 1, false).unwrap().is_none());
+        assert!(store.snapshot_before("api", 1499).unwrap().is_none());
+        assert_eq!(store.snapshot_before("api", 1600).unwrap().unwrap().0, 1500);
+        assert_eq!(store.totals("api").unwrap().unwrap().len(), 1, "heap samples have no goroutine total");
+
+        assert_eq!(store.prune(1200).unwrap(), 1);
+        let left = store.heap_samples("api", 10, false).unwrap().unwrap();
+        assert_eq!(left.iter().map(|h| h.at_ms).collect::<Vec<_>>(), [2000], "pruned with its sample");
+    }
+
+    #[test]
+    fn a_database_of_an_older_schema_is_read_as_it_is_and_migrated_by_the_next_writer() {
+        let path = temp("older");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute("INSERT INTO target (name, url, created_ms) VALUES ('api', 'u', 0)", []).unwrap();
+        }
+        let reader = Store::open_read_only(&path).unwrap();
+        assert_eq!(reader.heap_samples("api", 10, true).unwrap(), Some(Vec::new()));
+        assert_eq!(reader.targets().unwrap().len(), 1);
+        drop(reader);
+        let mut writer = Store::open(&path).unwrap();
+        assert_eq!(writer.version().unwrap(), SCHEMA_VERSION);
+        let t = writer.target("api", "u", 0).unwrap();
+        let heap = NewHeap { text: b"x", ..NewHeap::default() };
+        writer
+            .record(&NewSample { target: t, source: "heap", heap: Some(heap), ..NewSample::default() })
+            .unwrap();
+        assert_eq!(
+            Store::open_read_only(&path).unwrap().heap_samples("api", 10, true).unwrap().unwrap().len(),
+            1
+        );
     }
 
     #[test]

@@ -1,12 +1,14 @@
-//! The live terminal UI: each target with a sparkline of its goroutines, the selected target's groups with their
-//! growth and level, and a details pane with the explanation, the fix and the source lines.
+//! The live terminal UI: each target with a sparkline of its goroutines (and its memory, once a heap profile was
+//! read), the selected target's memory verdict, its groups with their growth and level, and a details pane with
+//! the explanation, the fix and the source lines.
 //!
 //! Drawing is a pure function of the live state and the view ([`render`]), so it is tested without a terminal.
 
+use std::fmt::Write as _;
 use std::io;
 use std::time::Duration;
 
-use goroscope_analyze::Level;
+use goroscope_analyze::{Level, human_bytes};
 use ratatui::Frame;
 use ratatui::crossterm::event::{self, Event as TermEvent, KeyCode, KeyEventKind, KeyModifiers};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -114,10 +116,18 @@ pub fn render(frame: &mut Frame<'_>, state: &LiveState, view: &View) {
     let [left, right] = Layout::horizontal([Constraint::Percentage(34), Constraint::Min(30)]).areas(body);
     render_targets(frame, left, state, view);
     let target = state.targets.get(view.target.min(state.targets.len().saturating_sub(1)));
-    let [spark, groups, details] =
-        Layout::vertical([Constraint::Length(6), Constraint::Percentage(30), Constraint::Min(5)])
-            .areas(right);
+    let memory_lines = if target.is_some_and(|t| t.memory.is_some()) { 2 } else { 0 };
+    let [spark, memory, groups, details] = Layout::vertical([
+        Constraint::Length(6),
+        Constraint::Length(memory_lines),
+        Constraint::Percentage(30),
+        Constraint::Min(5),
+    ])
+    .areas(right);
     render_sparkline(frame, spark, target);
+    if let Some(text) = target.and_then(memory_line) {
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), memory);
+    }
     render_groups(frame, groups, target, view);
     let group = target.and_then(|t| t.groups.get(view.group.min(t.groups.len().saturating_sub(1))));
     let alarm = target.zip(group).and_then(|(t, g)| t.alarm_for(&g.group.fingerprint));
@@ -172,6 +182,55 @@ fn inline_sparkline(values: impl ExactSizeIterator<Item = u64> + Clone, width: u
         .collect()
 }
 
+/// Bytes (per minute) in a few characters: `+3.1M`, `-12K`, `+2G`.
+fn compact_bytes(value: f64) -> String {
+    let sign = if value < 0.0 { "-" } else { "+" };
+    let mut v = value.abs();
+    let mut unit = 0;
+    while v >= 1024.0 && unit < 3 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    let unit = ["", "K", "M", "G"][unit];
+    if v >= 10.0 || unit.is_empty() { format!("{sign}{v:.0}{unit}") } else { format!("{sign}{v:.1}{unit}") }
+}
+
+/// The line under the selected target's chart: where its memory is, and the verdict over the heap profiles.
+pub fn memory_line(t: &LiveTarget) -> Option<Line<'static>> {
+    let memory = t.memory.as_ref()?;
+    let mut now = match memory.memstats {
+        Some(m) => format!(
+            "Memory: Go runtime {} (heap {}, stacks {}, overhead {})",
+            human_bytes(m.retained()),
+            human_bytes(m.heap_inuse),
+            human_bytes(m.stack_inuse),
+            human_bytes(m.overhead())
+        ),
+        None => format!("Memory: heap about {} (no MemStats)", human_bytes(memory.profile_inuse)),
+    };
+    if let Some(rss) = memory.memstats.and_then(|m| m.max_rss) {
+        let _ = write!(now, ", peak RSS {}", human_bytes(rss));
+    }
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    Some(match &memory.verdict {
+        Some(v) => {
+            let style = if v.significant { bold.fg(Color::Red) } else { Style::new().fg(Color::Green) };
+            Line::from(vec![
+                Span::styled(now, bold),
+                Span::raw(" · "),
+                Span::styled(v.verdict.clone(), style),
+            ])
+        }
+        None => Line::from(vec![
+            Span::styled(now, bold),
+            Span::styled(
+                format!(" · a verdict from 3 heap profiles on ({} so far)", memory.profiles),
+                Style::new().fg(Color::DarkGray),
+            ),
+        ]),
+    })
+}
+
 fn render_targets(frame: &mut Frame<'_>, area: Rect, state: &LiveState, view: &View) {
     let rows = state.targets.iter().map(|t| {
         let (mark, style) = match t.up {
@@ -182,13 +241,39 @@ fn render_targets(frame: &mut Frame<'_>, area: Rect, state: &LiveState, view: &V
         };
         let total = t.total.map_or("-".to_owned(), |n| n.to_string());
         let rate = t.rate_per_minute.map_or(String::new(), |r| format!("{r:+.0}/m"));
+        let trend = inline_sparkline(t.totals.iter().map(|p| p.1), 12);
+        let Some(memory) = &t.memory else {
+            return Row::new(vec![
+                Cell::from(mark).style(style),
+                Cell::from(t.name.clone()),
+                Cell::from(total),
+                Cell::from(rate),
+                Cell::from(trend),
+            ]);
+        };
+        // A second line: the memory the runtime holds, its growth per minute and whether it grows, once judged.
+        let held = memory.memstats.map_or(memory.profile_inuse, |m| m.retained());
+        let verdict = memory.verdict.as_ref();
+        let growth = verdict.and_then(|v| v.rate_bytes_per_minute).map(|r| format!("{}/m", compact_bytes(r)));
+        let grows = verdict.is_some_and(|v| v.significant);
+        let judged = if grows {
+            "grows"
+        } else if verdict.is_some() {
+            "steady"
+        } else {
+            ""
+        };
+        let below = Style::new().fg(if grows { Color::Red } else { Color::DarkGray });
+        let two =
+            |first: String, second: String| Text::from(vec![Line::raw(first), Line::styled(second, below)]);
         Row::new(vec![
             Cell::from(mark).style(style),
-            Cell::from(t.name.clone()),
+            Cell::from(two(t.name.clone(), format!("  mem {}", human_bytes(held)))),
             Cell::from(total),
-            Cell::from(rate),
-            Cell::from(inline_sparkline(t.totals.iter().map(|p| p.1), 12)),
+            Cell::from(two(rate, growth.unwrap_or_default())),
+            Cell::from(two(trend, judged.to_owned())),
         ])
+        .height(2)
     });
     let widths = [
         Constraint::Length(1),
@@ -361,7 +446,7 @@ fn render_events(frame: &mut Frame<'_>, area: Rect, state: &LiveState) {
     let lines: Vec<Line<'_>> = state
         .events
         .iter()
-        .filter(|e| !matches!(e.kind, EventKind::Sample { .. }))
+        .filter(|e| !e.kind.is_sample())
         .rev()
         .take(rows)
         .collect::<Vec<_>>()
@@ -392,7 +477,11 @@ fn render_events(frame: &mut Frame<'_>, area: Rect, state: &LiveState) {
                 EventKind::StoreError { error } => {
                     (format!("history not written: {error}"), Style::new().fg(Color::Red))
                 }
-                EventKind::Sample { .. } => (String::new(), Style::new()),
+                EventKind::Memory(m) => (format!("MEMORY {}", m.verdict), Style::new().fg(Color::Red)),
+                EventKind::MemoryReset { reason } => {
+                    (format!("memory series starts again: {reason}"), Style::new().fg(Color::Yellow))
+                }
+                EventKind::Sample { .. } | EventKind::HeapSample { .. } => (String::new(), Style::new()),
             };
             Line::from(vec![
                 Span::styled(format!("{} ", &time[11..19]), Style::new().fg(Color::DarkGray)),
@@ -463,6 +552,29 @@ mod render_tests {
         target.group_count = analysis.groups.len();
         target.groups =
             top_groups(analysis.groups.iter().map(|g| (g, 3, 1.5)), &std::collections::HashSet::new());
+        let memstats = goroscope_dump::MemStats {
+            sys: 48 << 20,
+            heap_inuse: 30 << 20,
+            stack_inuse: 2 << 20,
+            max_rss: Some(60 << 20),
+            ..goroscope_dump::MemStats::default()
+        };
+        let verdict = crate::MemoryVerdict {
+            verdict: "memory grew by 40 MiB in 5m: 92% of the growth is main.remember (main.go:30)".into(),
+            significant: true,
+            total_bytes: 40 << 20,
+            rate_bytes_per_minute: Some(8.0 * 1024.0 * 1024.0),
+            measured_by: "max_rss",
+            seconds: Some(300.0),
+            profiles: 6,
+            parts: Vec::new(),
+        };
+        target.memory = Some(crate::LiveMemory {
+            memstats: Some(memstats),
+            profile_inuse: 29 << 20,
+            profiles: 6,
+            verdict: Some(verdict),
+        });
         let mut down = LiveTarget::new("worker", "http://127.0.0.1:6061");
         down.up = Some(false);
         down.last_error = Some("connection refused".into());
@@ -497,6 +609,9 @@ mod render_tests {
             "the first group is listed and detailed:\n{screen}"
         );
         assert!(!first.evidence.is_empty() && screen.contains("Why"), "{screen}");
+        assert!(screen.contains("Memory: Go runtime 48 MiB (heap 30 MiB, stacks 2.0 MiB"), "{screen}");
+        assert!(screen.contains("memory grew by 40 MiB in 5m"), "the verdict under the chart:\n{screen}");
+        assert!(screen.contains("mem 48 MiB") && screen.contains("+8.0M/m"), "{screen}");
         let selected_down = draw(&state, &View { target: 1, ..View::default() }, 140, 45);
         assert!(selected_down.contains("worker: unreachable: connection refused"), "{selected_down}");
         assert!(selected_down.contains("waiting for the first profile"), "{selected_down}");

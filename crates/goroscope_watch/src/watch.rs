@@ -1,6 +1,7 @@
 //! The polling loop: cheap counts every interval, an aggregated profile (`debug=1`) less often or as soon as
 //! the count jumps, a full dump (`debug=2`) only after an alarm or an outage; every sample stored; the last few
-//! profiles of each target judged with the same series analysis as `goroscope series`.
+//! profiles of each target judged with the same series analysis as `goroscope series`; a heap profile every
+//! `--heap-interval`, its last few judged with the goroutine profiles of the same time for the memory verdict.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex, mpsc};
@@ -8,15 +9,16 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use goroscope_analyze::{
-    Analysis, Blocking, Group, GroupSeries, Level, Options, Series, SourceLines, series,
+    Analysis, Blocking, Group, GroupSeries, Level, Options, Series, SourceLines, human_bytes, series,
 };
 use goroscope_collect::{HttpClient, Profile, parse_http_target, redact};
-use goroscope_dump::{ParseOptions, parse_input};
+use goroscope_dump::{HeapProfile, ParseOptions, parse_input, parse_profiles};
 use serde::Serialize;
 
-use crate::live::{Live, LiveTarget, top_groups};
-use crate::source::{Cheap, Reading, TargetSpec, parse_expvar, parse_metrics};
-use crate::store::{GroupCount, NewSample, Store};
+use crate::live::{Live, LiveMemory, LiveTarget, top_groups};
+use crate::memory::{MemoryVerdict, judge_latest_run};
+use crate::source::{Cheap, Reading, TargetSpec, heap_url, parse_expvar, parse_metrics};
+use crate::store::{GroupCount, MAX_HEAP_TEXT, NewHeap, NewSample, Store};
 
 /// How to watch.
 #[derive(Debug, Clone)]
@@ -27,6 +29,9 @@ pub struct WatchOptions {
     pub profile_interval: Duration,
     /// The shortest time between two full dumps of one target.
     pub detail_interval: Duration,
+    /// How often the heap profile (`heap?debug=1&gc=1`) of a target with pprof is fetched; `None`: never. The
+    /// last `window` of them are judged together for the memory verdict.
+    pub heap_interval: Option<Duration>,
     /// Profiles judged together; a group that grew across them steadily raises an alarm.
     pub window: usize,
     /// The span of the long window: one profile every `long_window / LONG_POINTS` kept and judged the same
@@ -53,6 +58,7 @@ impl Default for WatchOptions {
             interval: Duration::from_secs(10),
             profile_interval: Duration::from_secs(60),
             detail_interval: Duration::from_secs(300),
+            heap_interval: Some(Duration::from_secs(300)),
             window: 6,
             long_window: Duration::from_secs(3600),
             limit: None,
@@ -139,6 +145,43 @@ pub enum EventKind {
         /// Why.
         error: String,
     },
+    /// A heap profile was read.
+    HeapSample {
+        /// Time the fetch took (the service collects garbage first).
+        duration_ms: u64,
+        /// Heap spans holding objects (`MemStats.HeapInuse`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        heap_inuse_bytes: Option<u64>,
+        /// Memory the Go runtime holds from the OS (`Sys - HeapReleased`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        go_runtime_bytes: Option<u64>,
+        /// The process's peak resident memory (`MaxRSS`, Go 1.20+).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        max_rss_bytes: Option<u64>,
+        /// Heap in use by the profile's own estimate.
+        profile_inuse_bytes: u64,
+        /// Heap profiles of this run in the window.
+        profiles: usize,
+        /// What was not recorded of it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// The target's memory grows: the verdict over the window of heap profiles, sent when it first names a
+    /// leading part, and again when another part leads.
+    Memory(MemoryVerdict),
+    /// The heap profiles are not of one run (a cumulative counter fell): those before the restart are left out.
+    MemoryReset {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl EventKind {
+    /// Whether it is a routine reading (`sample`, `heap-sample`): what `-q` leaves out and the history does not
+    /// keep as an event.
+    pub fn is_sample(&self) -> bool {
+        matches!(self, EventKind::Sample { .. } | EventKind::HeapSample { .. })
+    }
 }
 
 /// An alarm about a group or a total.
@@ -187,6 +230,7 @@ enum Fetch {
     Cheap(Cheap),
     Profile,
     Detail,
+    Heap,
 }
 
 impl Fetch {
@@ -195,6 +239,7 @@ impl Fetch {
             Fetch::Cheap(cheap) => cheap.name(),
             Fetch::Profile => "debug1",
             Fetch::Detail => "debug2",
+            Fetch::Heap => "heap",
         }
     }
 }
@@ -288,6 +333,34 @@ impl Profiles {
     }
 }
 
+/// Heap profiles of one run, oldest first, with their times in seconds since the Unix epoch.
+#[derive(Default)]
+struct HeapWindow {
+    profiles: VecDeque<HeapProfile>,
+    times: VecDeque<f64>,
+    /// The leading part of the last `memory` event sent (its [`crate::MemoryPart::key`]).
+    leading: Option<String>,
+}
+
+impl HeapWindow {
+    /// Adds a profile, keeping the last `keep`.
+    fn push(&mut self, profile: HeapProfile, at: f64, keep: usize) {
+        self.profiles.push_back(profile);
+        self.times.push_back(at);
+        let extra = self.profiles.len().saturating_sub(keep);
+        self.profiles.drain(..extra);
+        self.times.drain(..extra);
+    }
+
+    /// Leaves out the oldest `n` profiles: those of an earlier run. Growth in the new run is news again.
+    fn restart(&mut self, n: usize) {
+        let n = n.min(self.profiles.len());
+        self.profiles.drain(..n);
+        self.times.drain(..n);
+        self.leading = None;
+    }
+}
+
 // The flags are independent parts of one target's polling state.
 #[allow(clippy::struct_excessive_bools)]
 struct TargetState {
@@ -315,11 +388,18 @@ struct TargetState {
     total_alarmed: bool,
     /// Alarms held back until the full dump that explains them arrives.
     pending: Vec<Alarm>,
+    /// Where the heap profile comes from, when it is sampled.
+    heap_url: Option<String>,
+    next_heap: Instant,
+    /// The last heap profiles of this run.
+    heaps: HeapWindow,
 }
 
 impl TargetState {
-    fn new(index: usize, spec: TargetSpec, now: Instant) -> TargetState {
+    fn new(index: usize, spec: TargetSpec, now: Instant, opts: &WatchOptions) -> TargetState {
         let shown_url = redact(spec.pprof.as_deref().or(spec.cheap().map(|c| c.1)).unwrap_or(""));
+        // A target whose URL names a heap profile is refused before the watch ([`TargetSpec::validate`]).
+        let heap_url = opts.heap_interval.and(spec.pprof.as_deref()).and_then(|p| heap_url(p).ok());
         TargetState {
             index,
             spec,
@@ -340,7 +420,24 @@ impl TargetState {
             alarmed: HashSet::new(),
             total_alarmed: false,
             pending: Vec::new(),
+            heap_url,
+            next_heap: now,
+            heaps: HeapWindow::default(),
         }
+    }
+
+    /// The goroutine analyses of this run kept in both windows, oldest first, with their times: from the last
+    /// one taken at or before the first heap profile of the window on.
+    fn goroutine_profiles(&self) -> (Vec<Analysis>, Vec<f64>) {
+        let long = self.long.times.iter().copied().zip(&self.long.analyses);
+        let short = self.window.times.iter().copied().zip(&self.window.analyses);
+        let mut all: Vec<(f64, &Analysis)> = long.chain(short).collect();
+        all.sort_by(|a, b| a.0.total_cmp(&b.0));
+        // A profile kept in both windows is one profile.
+        all.dedup_by(|a, b| a.0.total_cmp(&b.0).is_eq());
+        let from = self.heaps.times.front().copied().unwrap_or(f64::INFINITY);
+        let first = all.iter().rposition(|(t, _)| *t <= from).unwrap_or(0);
+        all[first..].iter().map(|&(t, a)| (a.clone(), t)).unzip()
     }
 
     /// The next fetch due at `now`, if any.
@@ -366,6 +463,11 @@ impl TargetState {
                 profile_url(Fetch::Profile, 1)
             };
         }
+        if let Some(url) = &self.heap_url
+            && now >= self.next_heap
+        {
+            return Some((Fetch::Heap, url.clone()));
+        }
         match self.spec.cheap() {
             Some((cheap, url)) if now >= self.next_cheap => Some((Fetch::Cheap(cheap), url.to_owned())),
             _ => None,
@@ -373,13 +475,14 @@ impl TargetState {
     }
 
     fn next_due(&self) -> Instant {
-        if self.spec.pprof.is_some() && self.spec.cheap().is_none() {
+        let due = if self.spec.pprof.is_some() && self.spec.cheap().is_none() {
             self.next_profile
         } else if self.spec.pprof.is_some() {
             self.next_cheap.min(self.next_profile)
         } else {
             self.next_cheap
-        }
+        };
+        if self.heap_url.is_some() { due.min(self.next_heap) } else { due }
     }
 }
 
@@ -406,7 +509,7 @@ pub fn watch(
 ) -> Summary {
     let started = Instant::now();
     let mut states: Vec<TargetState> =
-        targets.into_iter().enumerate().map(|(i, spec)| TargetState::new(i, spec, started)).collect();
+        targets.into_iter().enumerate().map(|(i, spec)| TargetState::new(i, spec, started, opts)).collect();
     {
         let mut live = outputs.live.lock();
         live.targets = states.iter().map(|s| LiveTarget::new(&s.spec.name, &s.shown_url)).collect();
@@ -507,7 +610,8 @@ struct Watcher<'a, 's> {
 impl Watcher<'_, '_> {
     fn emit(&mut self, state: &TargetState, at_ms: i64, kind: EventKind) {
         let event = Event { time: rfc3339(at_ms), at_ms, target: state.spec.name.clone(), kind };
-        if !matches!(event.kind, EventKind::Sample { .. } | EventKind::StoreError { .. })
+        if !event.kind.is_sample()
+            && !matches!(event.kind, EventKind::StoreError { .. })
             && let (Some(store), Some(row)) = (self.store.as_deref_mut(), state.row)
         {
             let kind = serde_json::to_value(&event.kind).ok();
@@ -560,6 +664,7 @@ impl Watcher<'_, '_> {
         let outcome = match done.fetch {
             Fetch::Cheap(cheap) => self.cheap(state, &done, cheap, &body, now),
             Fetch::Profile | Fetch::Detail => self.profile(state, &done, &body, now),
+            Fetch::Heap => self.heap(state, &done, &body, now),
         };
         self.observe_fetch(state, &done, outcome.is_ok());
         if let Err(error) = outcome {
@@ -598,7 +703,14 @@ impl Watcher<'_, '_> {
             self.opts.interval.saturating_mul(1 << (state.failures - 1).min(16)).min(self.opts.max_backoff);
         state.next_cheap = now + backoff;
         state.next_profile = now + backoff;
-        self.store_sample(state, done, None, Vec::new(), None, Some(&error));
+        // A heap profile that failed is tried again at its next time; none is fetched from a target that is down.
+        let heap_wait = if done.fetch == Fetch::Heap {
+            backoff.max(self.opts.heap_interval.unwrap_or(backoff))
+        } else {
+            backoff
+        };
+        state.next_heap = state.next_heap.max(now + heap_wait);
+        self.store_sample(state, done, NewSample { error: Some(error.clone()), ..NewSample::default() });
         self.emit(
             state,
             done.at_ms,
@@ -636,6 +748,11 @@ impl Watcher<'_, '_> {
             state.alarmed.clear();
             state.total_alarmed = false;
             state.last_profile_total = None;
+            state.heaps = HeapWindow::default();
+            if let Some(memory) = &mut self.live.lock().targets[state.index].memory {
+                memory.verdict = None;
+                memory.profiles = 0;
+            }
         }
         state.marks.update(marks);
         if let (Some(store), Some(row)) = (self.store.as_deref_mut(), state.row) {
@@ -661,26 +778,17 @@ impl Watcher<'_, '_> {
         }
     }
 
-    fn store_sample(
-        &mut self,
-        state: &TargetState,
-        done: &Done,
-        total: Option<u64>,
-        groups: Vec<GroupCount<'_>>,
-        snapshot: Option<&[u8]>,
-        error: Option<&str>,
-    ) {
+    /// Records what `sample` holds of a fetch (its total, groups, snapshot, heap profile or error) as a sample
+    /// of the target's current epoch.
+    fn store_sample(&mut self, state: &TargetState, done: &Done, sample: NewSample<'_>) {
         let (Some(store), Some(row)) = (self.store.as_deref_mut(), state.row) else { return };
         let sample = NewSample {
             target: row,
             epoch: state.epoch.filter(|e| *e > 0),
             at_ms: done.at_ms,
             source: done.fetch.source(),
-            total,
             duration: done.duration,
-            error: error.map(str::to_owned),
-            groups,
-            snapshot,
+            ..sample
         };
         match store.record(&sample) {
             Ok(_) => self.last_store_error = None,
@@ -717,7 +825,7 @@ impl Watcher<'_, '_> {
         }
         self.check_total(state, done.at_ms, reading.total);
         self.live.lock().targets[state.index].push_total(done.at_ms, reading.total);
-        self.store_sample(state, done, Some(reading.total), Vec::new(), None, None);
+        self.store_sample(state, done, NewSample { total: Some(reading.total), ..NewSample::default() });
         let duration_ms = done.duration.as_millis() as u64;
         let kind = EventKind::Sample {
             source: cheap.name(),
@@ -800,7 +908,8 @@ impl Watcher<'_, '_> {
             })
             .collect();
         let group_count = analysis.groups.len();
-        self.store_sample(state, done, Some(total), groups, Some(body), None);
+        let sample = NewSample { total: Some(total), groups, snapshot: Some(body), ..NewSample::default() };
+        self.store_sample(state, done, sample);
         drop(titles);
 
         let at = done.at_ms as f64 / 1000.0;
@@ -828,6 +937,113 @@ impl Watcher<'_, '_> {
         };
         self.emit(state, done.at_ms, kind);
         Ok(())
+    }
+
+    /// A heap profile: recorded, added to the target's window, and judged with the goroutine profiles of the
+    /// same time once the window holds three.
+    fn heap(
+        &mut self,
+        state: &mut TargetState,
+        done: &Done,
+        body: &[u8],
+        now: Instant,
+    ) -> Result<(), String> {
+        // Named by its time: a refusal to read two profiles together names the one the series starts again from.
+        let source = format!("{} heap at {}", state.spec.name, rfc3339(done.at_ms));
+        let options = ParseOptions { threads: 1, ..ParseOptions::default() };
+        let mut heap = parse_profiles(&source, body, None, &options)
+            .map_err(|e| format!("not a heap profile: {e}"))?
+            .into_iter()
+            .find_map(|p| match p {
+                goroscope_dump::Profile::Heap(heap) => Some(heap),
+                goroscope_dump::Profile::Goroutines(_) => None,
+            })
+            .ok_or_else(|| "the response holds no heap profile".to_owned())?;
+        self.succeeded(state, done.at_ms);
+        if let Some(every) = self.opts.heap_interval {
+            state.next_heap = now + every;
+        }
+        heap.time_nanos = Some(done.at_ms.saturating_mul(1_000_000));
+        let (memstats, profile_inuse) = (heap.memstats, heap.inuse_bytes());
+        let note = (self.store.is_some() && body.len() > MAX_HEAP_TEXT).then(|| {
+            format!(
+                "its text ({}) is over {} and was not recorded; its MemStats were",
+                human_bytes(body.len() as u64),
+                human_bytes(MAX_HEAP_TEXT as u64)
+            )
+        });
+        let record = NewHeap { rate: heap.rate, profile_inuse, memstats, text: body };
+        self.store_sample(state, done, NewSample { heap: Some(record), ..NewSample::default() });
+        state.heaps.push(heap, done.at_ms as f64 / 1000.0, self.opts.window.max(3));
+
+        let (verdict, events) = self.judge_memory(state);
+        {
+            let mut live = self.live.lock();
+            let memory = live.targets[state.index].memory.get_or_insert_with(LiveMemory::default);
+            memory.memstats = memstats;
+            memory.profile_inuse = profile_inuse;
+            memory.profiles = state.heaps.profiles.len();
+            memory.verdict = verdict;
+        }
+        let kind = EventKind::HeapSample {
+            duration_ms: done.duration.as_millis() as u64,
+            heap_inuse_bytes: memstats.map(|m| m.heap_inuse),
+            go_runtime_bytes: memstats.map(|m| m.retained()),
+            max_rss_bytes: memstats.and_then(|m| m.max_rss),
+            profile_inuse_bytes: profile_inuse,
+            profiles: state.heaps.profiles.len(),
+            note,
+        };
+        self.emit(state, done.at_ms, kind);
+        for kind in events {
+            self.emit(state, done.at_ms, kind);
+        }
+        Ok(())
+    }
+
+    /// Judges the target's heap profiles with its goroutine profiles of the same time. Profiles of an earlier
+    /// run are dropped (a `memory-reset` event). With three profiles or more of one run, returns the verdict,
+    /// and a `memory` event when the growth is significant and led by another part than the last one sent.
+    fn judge_memory(&self, state: &mut TargetState) -> (Option<MemoryVerdict>, Vec<EventKind>) {
+        let mut events = Vec::new();
+        if state.heaps.profiles.len() < 2 {
+            return (None, events);
+        }
+        let (analyses, goroutine_times) = state.goroutine_profiles();
+        let times: Vec<f64> = state.heaps.times.iter().copied().collect();
+        let heaps = state.heaps.profiles.make_contiguous();
+        let judged =
+            judge_latest_run(heaps, &times, &analyses, &goroutine_times, &self.opts.analysis, self.source);
+        let judged = match judged {
+            Ok(judged) => judged,
+            Err(error) => {
+                // Profiles that cannot be read together at all: the series starts again from the latest.
+                state.heaps.restart(state.heaps.profiles.len() - 1);
+                events.push(EventKind::MemoryReset { reason: format!("{error}; {}", error.hint()) });
+                return (None, events);
+            }
+        };
+        if let Some(restart) = &judged.restart {
+            state.heaps.restart(judged.left_out);
+            let before = match judged.left_out {
+                1 => "the heap profile".to_owned(),
+                n => format!("the {n} heap profiles"),
+            };
+            let reason = format!("{restart}; its memory is judged again without {before} before it");
+            events.push(EventKind::MemoryReset { reason });
+        }
+        if state.heaps.profiles.len() < 3 {
+            return (None, events);
+        }
+        let Some(verdict) = MemoryVerdict::of(&judged.memory) else { return (None, events) };
+        if verdict.significant
+            && let Some(leading) = verdict.leading()
+            && state.heaps.leading.as_deref() != Some(leading.key.as_str())
+        {
+            state.heaps.leading = Some(leading.key.clone());
+            events.push(EventKind::Memory(verdict.clone()));
+        }
+        (Some(verdict), events)
     }
 
     /// Judges the window; raises the alarms it calls for. Returns the total's fitted rate per minute.
@@ -1033,6 +1249,64 @@ mod tests {
         assert!(before.restart(&ids).unwrap().contains("goroutine ids"));
         let dip = Marks { max_goroutine_id: Some(8990), ..Marks::default() };
         assert!(before.restart(&dip).is_none(), "ids come from per-P batches");
+    }
+
+    #[test]
+    fn a_restart_between_heap_profiles_starts_the_memory_series_again() {
+        let opts = WatchOptions { window: 4, ..WatchOptions::default() };
+        let live = Live::new();
+        live.lock().targets.push(LiveTarget::new("api", "http://h:1"));
+        let mut sink = |_: &Event| {};
+        let watcher = Watcher {
+            opts: &opts,
+            store: None,
+            live,
+            source: None,
+            sink: &mut sink,
+            summary: Summary::default(),
+            last_store_error: None,
+        };
+        let mut state = TargetState::new(0, TargetSpec::from_url("http://h:1"), Instant::now(), &opts);
+        assert_eq!(state.heap_url.as_deref(), Some("http://h:1/debug/pprof/heap?debug=1&gc=1"));
+        let mut at = 1000.0;
+        let mut add = |state: &mut TargetState, mib: u64, allocs: u64| {
+            at += 60.0;
+            let name = format!("p{at}");
+            state.heaps.push(crate::memory::tests::heap(&name, mib, allocs), at, opts.window);
+            watcher.judge_memory(state)
+        };
+        let kinds = |events: &[EventKind]| -> Vec<String> {
+            events
+                .iter()
+                .map(|e| serde_json::to_value(e).unwrap()["event"].as_str().unwrap().to_owned())
+                .collect()
+        };
+
+        let (verdict, events) = add(&mut state, 8, 10);
+        assert!(verdict.is_none() && events.is_empty());
+        let (verdict, events) = add(&mut state, 16, 20);
+        assert!(verdict.is_none() && events.is_empty(), "two profiles are a change, not a trend");
+        let (verdict, events) = add(&mut state, 24, 30);
+        assert!(verdict.unwrap().significant);
+        assert_eq!(kinds(&events), ["memory"]);
+        for (mib, allocs) in [(32, 40), (40, 50)] {
+            let (_, events) = add(&mut state, mib, allocs);
+            assert!(events.is_empty(), "the same leading part is not sent again: {events:?}");
+        }
+        assert_eq!(state.heaps.profiles.len(), 4, "the window keeps --window profiles");
+
+        // The process restarted: every counter starts again.
+        let (verdict, events) = add(&mut state, 8, 5);
+        assert!(verdict.is_none());
+        assert_eq!(kinds(&events), ["memory-reset"]);
+        let EventKind::MemoryReset { reason } = &events[0] else { unreachable!() };
+        assert!(reason.contains("fell from") && reason.contains("the 3 heap profiles before"), "{reason}");
+        assert_eq!(state.heaps.profiles.len(), 1, "the profiles of the earlier run are dropped");
+
+        add(&mut state, 16, 12);
+        let (verdict, events) = add(&mut state, 24, 19);
+        assert_eq!(verdict.unwrap().profiles, 3);
+        assert_eq!(kinds(&events), ["memory"], "growth in the new run is news again");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use goroscope_analyze::{Options, analyze};
 use goroscope_dump::{ParseOptions, parse_input};
 use goroscope_report::{Html, InputReport, Report};
-use goroscope_watch::{Store, StoredPoint, history_report, rfc3339};
+use goroscope_watch::{Store, StoredPoint, history_memory, history_report, rfc3339};
 
 use crate::Outcome;
 use crate::args::{ExportFormat, HistoryArgs, HistoryCommand};
@@ -100,14 +100,15 @@ pub(crate) fn run(args: &HistoryArgs) -> Result<Outcome> {
     Ok(Outcome::Ran)
 }
 
-/// The HTML page of a target: its total and largest groups over time, then the latest stored profile analysed.
+/// The HTML page of a target: its total and largest groups over time, then the latest stored profile analysed,
+/// and the memory its latest recorded heap profiles show.
 fn write_html(store: &Store, target: &str, src: &[PathBuf], path: &Path) -> Result<()> {
     let mut inputs = Vec::new();
+    let finder = SourceFinder::new(src.to_vec());
     if let Some((at_ms, bytes)) = store.latest_snapshot(target)? {
         let name = format!("{target} at {}", rfc3339(at_ms));
         let snapshots = parse_input(&name, io::Cursor::new(bytes), None, &ParseOptions::default())
             .with_context(|| format!("reading the latest profile of {target} from the history"))?;
-        let finder = SourceFinder::new(src.to_vec());
         for snapshot in snapshots {
             let analysis = analyze(&snapshot, &Options::default(), Some(&finder));
             inputs.push(InputReport::new(&snapshot, analysis));
@@ -115,6 +116,19 @@ fn write_html(store: &Store, target: &str, src: &[PathBuf], path: &Path) -> Resu
     }
     let mut report = Report::new(inputs);
     report.history = history_report(store, target)?;
+    if let Some(found) = history_memory(store, target, &Options::default(), Some(&finder))? {
+        if found.left_out > 0 || found.unreadable > 0 {
+            eprintln!(
+                "goroscope: note: the memory section judges {} of the latest {} heap profiles recorded: {} of \
+                 earlier runs of the process, {} unreadable",
+                found.read - found.left_out - found.unreadable,
+                found.read,
+                found.left_out,
+                found.unreadable
+            );
+        }
+        report = report.with_memory(found.memory);
+    }
     write_file(path, &Html, &report)
 }
 

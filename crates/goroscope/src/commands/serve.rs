@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use goroscope_analyze::SourceLines;
 use goroscope_collect::HttpClient;
 use goroscope_serve::{ServeOptions, Server, SourceFactory, Token, is_loopback};
-use goroscope_watch::{Event, EventKind, Live, Outputs, Until, watch, write_event};
+use goroscope_watch::{Event, Live, Outputs, Until, watch, write_event};
 
 use crate::Outcome;
 use crate::args::ServeArgs;
@@ -81,7 +81,7 @@ pub(crate) fn run(args: &ServeArgs, quiet: bool) -> Result<Outcome> {
             Some(std::thread::spawn(move || {
                 let finder = (context > 0).then(|| SourceFinder::new(src));
                 let mut sink = |event: &Event| {
-                    if !quiet && !matches!(event.kind, EventKind::Sample { .. }) {
+                    if !quiet && !event.kind.is_sample() {
                         let _ = write_event(&mut io::stderr().lock(), event, false);
                     }
                 };

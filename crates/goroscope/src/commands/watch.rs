@@ -7,9 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use goroscope_analyze::SourceLines;
 use goroscope_collect::{HttpClient, parse_http_target, redact};
-use goroscope_watch::{
-    Event, EventKind, Exporter, Live, Outputs, Store, TargetSpec, Until, watch, write_event,
-};
+use goroscope_watch::{Event, Exporter, Live, Outputs, Store, TargetSpec, Until, watch, write_event};
 use serde::Deserialize;
 
 use crate::Outcome;
@@ -58,7 +56,7 @@ pub(crate) fn run(args: &WatchArgs, color: bool, quiet: bool) -> Result<Outcome>
             if json_to_stdout {
                 serde_json::to_writer(&mut *stdout, event)?;
                 stdout.write_all(b"\n")?;
-            } else if !(quiet && matches!(event.kind, EventKind::Sample { .. })) {
+            } else if !(quiet && event.kind.is_sample()) {
                 write_event(stdout, event, color)?;
             }
             stdout.flush()
