@@ -107,8 +107,8 @@ const RETENTION_RULES: [(&str, Cause); 5] = [
 ];
 
 /// `analyze --src` with heap profiles: runs the retention rules on the packages of a growing heap site's stack,
-/// and names the site's cause from a finding in one of the stack's functions (the allocating one or a caller
-/// that stores what it returned). Each directory is linted once.
+/// and names the site's cause from a finding in one of the stack's functions (the allocating one, or a caller
+/// that stores what it returned in a map). Each directory is linted once.
 pub(crate) struct RetentionLinter<'a> {
     finder: &'a SourceFinder,
     by_dir: RefCell<HashMap<PathBuf, Vec<goroscope_lint::Finding>>>,
@@ -127,11 +127,14 @@ impl<'a> RetentionLinter<'a> {
             let Some(dir) = file.parent().map(Path::to_owned) else { continue };
             let mut by_dir = self.by_dir.borrow_mut();
             let findings = by_dir.entry(dir.clone()).or_insert_with(|| retention_findings(&dir));
+            // The frame's function, by gofmt's layout: from its `func` line to the next `}` at the margin. A
+            // finding counts when any of its places (a map's insert, where a piece is stored) is inside it.
+            let Some((start, end)) = self.function_around(&frame.file, frame.line) else { continue };
             let in_frame = findings.iter().find(|f| {
                 f.path.canonicalize().is_ok_and(|p| p == file)
-                    && f.function
-                        .as_ref()
-                        .is_some_and(|func| (func.start_line..=func.end_line).contains(&frame.line))
+                    && std::iter::once(f.span.start.line)
+                        .chain(f.related.iter().map(|r| r.span.start.line))
+                        .any(|l| (start..=end).contains(&l))
             });
             if let Some(finding) = in_frame {
                 let cause =
@@ -149,6 +152,20 @@ impl<'a> RetentionLinter<'a> {
             }
         }
         None
+    }
+}
+
+impl RetentionLinter<'_> {
+    /// The lines of the function around `line` of a file as printed, by gofmt's layout.
+    fn function_around(&self, printed: &str, line: u32) -> Option<(u32, u32)> {
+        use goroscope_analyze::SourceLines as _;
+        let start = (1..=line)
+            .rev()
+            .take(10_000)
+            .find(|&n| self.finder.line(printed, n).is_some_and(|text| text.starts_with("func ")))?;
+        let end = (line..line.saturating_add(10_000))
+            .find(|&n| self.finder.line(printed, n).is_none_or(|text| text.starts_with('}')))?;
+        Some((start, end))
     }
 }
 

@@ -322,3 +322,18 @@ fn cut_and_foreign_profiles_say_what_happened() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("is a heap profile, not a goroutine dump"), "{stderr}");
 }
+
+#[test]
+fn the_source_narrows_a_heap_site_to_its_cause() {
+    // The map that keeps the pages is in a function of the allocation stack: GL604 there names the cache.
+    let files = captured("map-cache", "txt");
+    let mut args: Vec<&str> = files.iter().map(String::as_str).collect();
+    args.extend(["--src", "testdata/go/memory/map-cache"]);
+    let memory = memory_json(&args);
+    assert_names_the_planted_growth("map-cache", &memory, true);
+    let site = memory["sites"].as_array().unwrap().iter().find(|s| s["growing"] == true).unwrap();
+    assert!(
+        site["evidence"][0].as_str().unwrap().starts_with("GL604 unbounded-map-cache in main.page"),
+        "{site:#}"
+    );
+}

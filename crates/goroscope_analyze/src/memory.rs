@@ -558,9 +558,9 @@ fn site_of(
     let growth = crate::diff::signed(last, first);
     let rises = series.windows(2).filter(|w| w[1] > w[0]).count() as u32;
     let falls = series.windows(2).filter(|w| w[1] < w[0]).count() as u32;
-    // Sampling noise of an estimate of B bytes at rate R is about sqrt(B·R): one sample stands for ~R bytes.
-    let sampling = heaps.iter().map(|h| h.rate).max().unwrap_or(0) as f64;
-    let noise = NOISE_FACTOR * (first.max(last) as f64 * sampling).sqrt();
+    let sampling = heaps.iter().map(|h| h.rate).max().unwrap_or(0);
+    let average = if sample.inuse_objects > 0 { sample.inuse_bytes / sample.inuse_objects } else { 0 };
+    let noise = NOISE_FACTOR * sampling_noise(first.max(last), average, sampling);
     let steady = series.len() < 3
         || (falls * 3 <= rises && rises * 2 >= (series.len() - 1) as u32 && keeps_growing(&series));
     let growing = growth > 0 && (growth as f64) > noise && growth as u64 >= (1 << 20) && steady;
@@ -594,6 +594,18 @@ fn site_of(
         evidence: Vec::new(),
         source: excerpt,
     }
+}
+
+/// The standard error of a heap profile's estimate of `bytes` held in objects of `size` bytes, sampled at `rate`:
+/// each object is sampled with probability p = 1 − e^(−size/rate), so the estimate is off by about
+/// √(bytes · size · (1 − p) / p). That is √(bytes · rate) for objects far smaller than the rate, and nothing for
+/// objects far larger (they are always sampled).
+fn sampling_noise(bytes: u64, size: u64, rate: u64) -> f64 {
+    if rate <= 1 || size == 0 {
+        return if rate <= 1 { 0.0 } else { (bytes as f64 * rate as f64).sqrt() };
+    }
+    let p = 1.0 - (-(size as f64) / rate as f64).exp();
+    (bytes as f64 * size as f64 * (1.0 - p) / p).sqrt()
 }
 
 /// Whether a series with three points or more still grows in its later half by at least a quarter of its whole
@@ -1090,6 +1102,16 @@ mod tests {
         assert!(!is_index_assignment("if cache[key] == nil {"));
         assert!(!is_index_assignment("buf := make([]byte, n)"));
         assert!(!is_index_assignment("x := m[k]"));
+    }
+
+    #[test]
+    fn sampling_noise_shrinks_for_objects_larger_than_the_rate() {
+        let rate = 512 << 10;
+        let small = super::sampling_noise(100 << 20, 64, rate);
+        assert!((small - ((100u64 << 20) as f64 * rate as f64).sqrt()).abs() / small < 0.01);
+        assert!(super::sampling_noise(100 << 20, 4 << 20, rate) < f64::from(1 << 20));
+        assert!(super::sampling_noise(100 << 20, 0, rate) > 0.0);
+        assert!(super::sampling_noise(100 << 20, 64, 1).abs() < f64::EPSILON);
     }
 
     #[test]
