@@ -559,7 +559,7 @@ fn site_of(
     let rises = series.windows(2).filter(|w| w[1] > w[0]).count() as u32;
     let falls = series.windows(2).filter(|w| w[1] < w[0]).count() as u32;
     let sampling = heaps.iter().map(|h| h.rate).max().unwrap_or(0);
-    let average = if sample.inuse_objects > 0 { sample.inuse_bytes / sample.inuse_objects } else { 0 };
+    let average = sample.inuse_bytes.checked_div(sample.inuse_objects).unwrap_or(0);
     let noise = NOISE_FACTOR * sampling_noise(first.max(last), average, sampling);
     let steady = series.len() < 3
         || (falls * 3 <= rises && rises * 2 >= (series.len() - 1) as u32 && keeps_growing(&series));
