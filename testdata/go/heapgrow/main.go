@@ -7,15 +7,13 @@
 package main
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
-	"io"
+	"goroscope.test/patterns/internal/settle"
 	"log"
 	"net"
 	"net/http"
 	_ "net/http/pprof"
-	"os"
 	"sync"
 	"time"
 )
@@ -58,13 +56,5 @@ func main() {
 	fmt.Printf("pprof http://%s\n", listener.Addr())
 	fmt.Println("ready")
 
-	done := make(chan struct{})
-	go func() {
-		_, _ = io.Copy(io.Discard, bufio.NewReader(os.Stdin))
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(*lifetime):
-	}
+	settle.StdinEOF(*lifetime)
 }
