@@ -222,7 +222,7 @@ fn live_services_are_sampled_and_split() {
     let runs: Vec<_> = cases
         .iter()
         .map(|&(program, n)| {
-            let (running, driver) = loaded(program, n, 9, Duration::from_secs(1));
+            let (running, driver) = loaded(program, n, 12, Duration::from_secs(1));
             let base = running.base.clone();
             let sampler = std::thread::spawn(move || {
                 memory_json(&[&base, "--memory", "--cheap", "--samples", "4", "--every", "3s"])

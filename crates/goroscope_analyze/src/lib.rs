@@ -36,6 +36,19 @@ pub use memory::{
 };
 pub use series::{GroupSeries, Point, RateUnit, Series, series};
 
+/// Minutes for people: `45 s`, `12 min`, `3 h 20 min`, `2.5 days`.
+pub fn duration(minutes: f64) -> String {
+    if minutes < 1.0 {
+        format!("{:.0} s", minutes * 60.0)
+    } else if minutes < 60.0 {
+        format!("{minutes:.0} min")
+    } else if minutes < 48.0 * 60.0 {
+        format!("{} h {} min", (minutes / 60.0).floor(), (minutes % 60.0).round())
+    } else {
+        format!("{:.1} days", minutes / (24.0 * 60.0))
+    }
+}
+
 /// `12345` → `12,345`.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();

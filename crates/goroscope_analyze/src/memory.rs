@@ -616,7 +616,8 @@ fn keeps_growing(values: &[u64]) -> bool {
     if values.len() < 3 || last <= first {
         return values.len() < 3 && last > first;
     }
-    let middle = values[values.len() / 2];
+    // The middle of the intervals: with 4 points, the last two of the three.
+    let middle = values[(values.len() - 1) / 2];
     last.saturating_sub(middle) * 4 >= last - first
 }
 
@@ -980,7 +981,7 @@ fn runtime_parts(a: &MemStats, b: &MemStats, with_rss: bool) -> Vec<Part> {
 
 /// "82% of the growth is …; 15% is …; the rest is runtime overhead."
 fn verdict(g: &Growth, parts: &[Part]) -> String {
-    let span = g.seconds.map_or_else(String::new, |s| format!(" in {}", human_duration(s)));
+    let span = g.seconds.map_or_else(String::new, |s| format!(" in {}", crate::duration(s / 60.0)));
     if !g.significant {
         return format!(
             "memory is steady: it grew by {}{span}, within what load and collection timing explain",
@@ -1078,16 +1079,6 @@ pub fn human_bytes(bytes: u64) -> String {
         format!("{value:.0} {}", UNITS[unit])
     } else {
         format!("{value:.1} {}", UNITS[unit])
-    }
-}
-
-fn human_duration(seconds: f64) -> String {
-    if seconds < 90.0 {
-        format!("{seconds:.0} s")
-    } else if seconds < 90.0 * 60.0 {
-        format!("{:.0} min", seconds / 60.0)
-    } else {
-        format!("{:.1} h", seconds / 3600.0)
     }
 }
 

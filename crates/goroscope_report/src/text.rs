@@ -16,6 +16,7 @@ pub(crate) fn printable(text: &str) -> Cow<'_, str> {
     }
 }
 
+pub(crate) use goroscope_analyze::duration;
 pub use goroscope_analyze::thousands;
 
 /// `1 goroutine`, `2 goroutines`.
@@ -69,19 +70,6 @@ pub(crate) fn rate(rate: f64, unit: RateUnit) -> String {
         RateUnit::PerSnapshot => "snapshot",
     };
     format!("{}{rate:.1} goroutines/{per}", if rate > 0.0 { "+" } else { "" })
-}
-
-/// Minutes for people: `45 s`, `12 min`, `3 h 20 min`, `2.5 days`.
-pub(crate) fn duration(minutes: f64) -> String {
-    if minutes < 1.0 {
-        format!("{:.0} s", minutes * 60.0)
-    } else if minutes < 60.0 {
-        format!("{minutes:.0} min")
-    } else if minutes < 48.0 * 60.0 {
-        format!("{} h {} min", (minutes / 60.0).floor(), (minutes % 60.0).round())
-    } else {
-        format!("{:.1} days", minutes / (24.0 * 60.0))
-    }
 }
 
 /// `+1,234`, `−56`, `±0`.
