@@ -34,7 +34,7 @@ pub use memory::{
     Cause, Composition, Growth, HeapSite, Memory, MemoryContext, MemoryPoint, MixError, Part, Retention,
     check_same_program, fix_for, human_bytes, memory,
 };
-pub use series::{GroupSeries, Point, RateUnit, Series, series};
+pub use series::{GroupSeries, Point, RateUnit, Series, series, strictly_increasing};
 
 /// Minutes for people: `45 s`, `12 min`, `3 h 20 min`, `2.5 days`.
 pub fn duration(minutes: f64) -> String {

@@ -63,6 +63,11 @@ pub struct Series {
     pub groups: Vec<GroupSeries>,
 }
 
+/// Whether each time is later than the one before: only then do the times give rates per minute.
+pub fn strictly_increasing(times: &[f64]) -> bool {
+    times.windows(2).all(|w| w[1] > w[0])
+}
+
 /// Builds the series of `analyses` (oldest first). `seconds` gives each snapshot's time (any origin) when known.
 pub fn series(analyses: &[Analysis], seconds: Option<&[f64]>, limit: Option<u64>) -> Series {
     let n = analyses.len();

@@ -148,7 +148,7 @@ pub fn judge_latest_run(
 
 /// The times when each is later than the one before.
 fn increasing(times: &[f64]) -> Option<&[f64]> {
-    times.windows(2).all(|w| w[1] > w[0]).then_some(times)
+    goroscope_analyze::strictly_increasing(times).then_some(times)
 }
 
 #[cfg(test)]

@@ -304,59 +304,61 @@ impl Marks {
     }
 }
 
-/// Profiles of one epoch, oldest first, with their times in seconds since the Unix epoch.
-#[derive(Default)]
-struct Profiles {
-    analyses: VecDeque<Analysis>,
+/// The last few of something taken over time, oldest first, with their times in seconds since the Unix epoch.
+struct Timed<T> {
+    items: VecDeque<T>,
     times: VecDeque<f64>,
 }
 
-impl Profiles {
-    /// Adds a profile, keeping the last `keep`.
-    fn push(&mut self, analysis: Analysis, at: f64, keep: usize) {
-        self.analyses.push_back(analysis);
+impl<T> Default for Timed<T> {
+    fn default() -> Self {
+        Timed { items: VecDeque::new(), times: VecDeque::new() }
+    }
+}
+
+impl<T> Timed<T> {
+    /// Adds one, keeping the last `keep`.
+    fn push(&mut self, item: T, at: f64, keep: usize) {
+        self.items.push_back(item);
         self.times.push_back(at);
-        while self.analyses.len() > keep {
-            self.analyses.pop_front();
-            self.times.pop_front();
-        }
+        self.drop_oldest(self.items.len().saturating_sub(keep));
     }
 
+    /// Leaves out the oldest `n`.
+    fn drop_oldest(&mut self, n: usize) {
+        let n = n.min(self.items.len());
+        self.items.drain(..n);
+        self.times.drain(..n);
+    }
+}
+
+/// Goroutine profiles of one epoch.
+type Profiles = Timed<Analysis>;
+
+impl Profiles {
     fn last(&self) -> Option<&Analysis> {
-        self.analyses.back()
+        self.items.back()
     }
 
     /// The series of the profiles kept, as `goroscope series` builds it.
     fn series(&mut self, limit: Option<u64>) -> Series {
         let times: Vec<f64> = self.times.iter().copied().collect();
-        series(self.analyses.make_contiguous(), Some(&times), limit)
+        series(self.items.make_contiguous(), Some(&times), limit)
     }
 }
 
-/// Heap profiles of one run, oldest first, with their times in seconds since the Unix epoch.
+/// Heap profiles of one run.
 #[derive(Default)]
 struct HeapWindow {
-    profiles: VecDeque<HeapProfile>,
-    times: VecDeque<f64>,
+    profiles: Timed<HeapProfile>,
     /// The leading part of the last `memory` event sent (its [`crate::MemoryPart::key`]).
     leading: Option<String>,
 }
 
 impl HeapWindow {
-    /// Adds a profile, keeping the last `keep`.
-    fn push(&mut self, profile: HeapProfile, at: f64, keep: usize) {
-        self.profiles.push_back(profile);
-        self.times.push_back(at);
-        let extra = self.profiles.len().saturating_sub(keep);
-        self.profiles.drain(..extra);
-        self.times.drain(..extra);
-    }
-
     /// Leaves out the oldest `n` profiles: those of an earlier run. Growth in the new run is news again.
     fn restart(&mut self, n: usize) {
-        let n = n.min(self.profiles.len());
-        self.profiles.drain(..n);
-        self.times.drain(..n);
+        self.profiles.drop_oldest(n);
         self.leading = None;
     }
 }
@@ -429,13 +431,13 @@ impl TargetState {
     /// The goroutine analyses of this run kept in both windows, oldest first, with their times: from the last
     /// one taken at or before the first heap profile of the window on.
     fn goroutine_profiles(&self) -> (Vec<Analysis>, Vec<f64>) {
-        let long = self.long.times.iter().copied().zip(&self.long.analyses);
-        let short = self.window.times.iter().copied().zip(&self.window.analyses);
+        let long = self.long.times.iter().copied().zip(&self.long.items);
+        let short = self.window.times.iter().copied().zip(&self.window.items);
         let mut all: Vec<(f64, &Analysis)> = long.chain(short).collect();
         all.sort_by(|a, b| a.0.total_cmp(&b.0));
         // A profile kept in both windows is one profile.
         all.dedup_by(|a, b| a.0.total_cmp(&b.0).is_eq());
-        let from = self.heaps.times.front().copied().unwrap_or(f64::INFINITY);
+        let from = self.heaps.profiles.times.front().copied().unwrap_or(f64::INFINITY);
         let first = all.iter().rposition(|(t, _)| *t <= from).unwrap_or(0);
         all[first..].iter().map(|&(t, a)| (a.clone(), t)).unzip()
     }
@@ -974,7 +976,7 @@ impl Watcher<'_, '_> {
         });
         let record = NewHeap { rate: heap.rate, profile_inuse, memstats, text: body };
         self.store_sample(state, done, NewSample { heap: Some(record), ..NewSample::default() });
-        state.heaps.push(heap, done.at_ms as f64 / 1000.0, self.opts.window.max(3));
+        state.heaps.profiles.push(heap, done.at_ms as f64 / 1000.0, self.opts.window.max(3));
 
         let (verdict, events) = self.judge_memory(state);
         {
@@ -982,7 +984,7 @@ impl Watcher<'_, '_> {
             let memory = live.targets[state.index].memory.get_or_insert_with(LiveMemory::default);
             memory.memstats = memstats;
             memory.profile_inuse = profile_inuse;
-            memory.profiles = state.heaps.profiles.len();
+            memory.profiles = state.heaps.profiles.items.len();
             memory.verdict = verdict;
         }
         let kind = EventKind::HeapSample {
@@ -991,7 +993,7 @@ impl Watcher<'_, '_> {
             go_runtime_bytes: memstats.map(|m| m.retained()),
             max_rss_bytes: memstats.and_then(|m| m.max_rss),
             profile_inuse_bytes: profile_inuse,
-            profiles: state.heaps.profiles.len(),
+            profiles: state.heaps.profiles.items.len(),
             note,
         };
         self.emit(state, done.at_ms, kind);
@@ -1006,19 +1008,19 @@ impl Watcher<'_, '_> {
     /// and a `memory` event when the growth is significant and led by another part than the last one sent.
     fn judge_memory(&self, state: &mut TargetState) -> (Option<MemoryVerdict>, Vec<EventKind>) {
         let mut events = Vec::new();
-        if state.heaps.profiles.len() < 2 {
+        if state.heaps.profiles.items.len() < 2 {
             return (None, events);
         }
         let (analyses, goroutine_times) = state.goroutine_profiles();
-        let times: Vec<f64> = state.heaps.times.iter().copied().collect();
-        let heaps = state.heaps.profiles.make_contiguous();
+        let times: Vec<f64> = state.heaps.profiles.times.iter().copied().collect();
+        let heaps = state.heaps.profiles.items.make_contiguous();
         let judged =
             judge_latest_run(heaps, &times, &analyses, &goroutine_times, &self.opts.analysis, self.source);
         let judged = match judged {
             Ok(judged) => judged,
             Err(error) => {
                 // Profiles that cannot be read together at all: the series starts again from the latest.
-                state.heaps.restart(state.heaps.profiles.len() - 1);
+                state.heaps.restart(state.heaps.profiles.items.len() - 1);
                 events.push(EventKind::MemoryReset { reason: format!("{error}; {}", error.hint()) });
                 return (None, events);
             }
@@ -1032,7 +1034,7 @@ impl Watcher<'_, '_> {
             let reason = format!("{restart}; its memory is judged again without {before} before it");
             events.push(EventKind::MemoryReset { reason });
         }
-        if state.heaps.profiles.len() < 3 {
+        if state.heaps.profiles.items.len() < 3 {
             return (None, events);
         }
         let Some(verdict) = MemoryVerdict::of(&judged.memory) else { return (None, events) };
@@ -1052,7 +1054,7 @@ impl Watcher<'_, '_> {
         self.check_total(state, at_ms, last_total);
         let max_group = self.opts.max_group;
         let mut alarms = self.long_alarms(state);
-        if state.window.analyses.len() < 3 {
+        if state.window.items.len() < 3 {
             // Too few profiles for a trend: only what one profile proves, and the limits.
             for g in state.window.last().map(|a| a.groups.as_slice()).unwrap_or_default() {
                 let reason = if g.level == Level::Certain {
@@ -1115,7 +1117,7 @@ impl Watcher<'_, '_> {
     /// Growth alarms from the long window, once it spans a quarter of its length: leaks too slow to grow by
     /// `--min-growth` within the short window.
     fn long_alarms(&self, state: &mut TargetState) -> Vec<Alarm> {
-        if state.long.analyses.len() < LONG_POINTS / 4 + 1 {
+        if state.long.items.len() < LONG_POINTS / 4 + 1 {
             return Vec::new();
         }
         state
@@ -1272,7 +1274,7 @@ mod tests {
         let mut add = |state: &mut TargetState, mib: u64, allocs: u64| {
             at += 60.0;
             let name = format!("p{at}");
-            state.heaps.push(crate::memory::tests::heap(&name, mib, allocs), at, opts.window);
+            state.heaps.profiles.push(crate::memory::tests::heap(&name, mib, allocs), at, opts.window);
             watcher.judge_memory(state)
         };
         let kinds = |events: &[EventKind]| -> Vec<String> {
@@ -1293,7 +1295,7 @@ mod tests {
             let (_, events) = add(&mut state, mib, allocs);
             assert!(events.is_empty(), "the same leading part is not sent again: {events:?}");
         }
-        assert_eq!(state.heaps.profiles.len(), 4, "the window keeps --window profiles");
+        assert_eq!(state.heaps.profiles.items.len(), 4, "the window keeps --window profiles");
 
         // The process restarted: every counter starts again.
         let (verdict, events) = add(&mut state, 8, 5);
@@ -1301,7 +1303,7 @@ mod tests {
         assert_eq!(kinds(&events), ["memory-reset"]);
         let EventKind::MemoryReset { reason } = &events[0] else { unreachable!() };
         assert!(reason.contains("fell from") && reason.contains("the 3 heap profiles before"), "{reason}");
-        assert_eq!(state.heaps.profiles.len(), 1, "the profiles of the earlier run are dropped");
+        assert_eq!(state.heaps.profiles.items.len(), 1, "the profiles of the earlier run are dropped");
 
         add(&mut state, 16, 12);
         let (verdict, events) = add(&mut state, 24, 19);

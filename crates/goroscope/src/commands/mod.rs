@@ -233,7 +233,7 @@ fn time_of(nanos: Option<i64>, modified: Option<f64>, several: bool) -> Option<f
 
 /// The times when every one is known and each is later than the one before.
 pub(crate) fn increasing(times: &[Option<f64>]) -> Option<Vec<f64>> {
-    times.iter().copied().collect::<Option<Vec<f64>>>().filter(|t| t.windows(2).all(|w| w[1] > w[0]))
+    times.iter().copied().collect::<Option<Vec<f64>>>().filter(|t| goroscope_analyze::strictly_increasing(t))
 }
 
 /// Writes the report as asked: each `--json`/`--sarif`/`--junit`/`--markdown FILE`, then the chosen format on
